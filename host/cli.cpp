@@ -1,0 +1,163 @@
+// Parses the command line (Boost.Program_options) into one invocation: global options, a command and its arguments.
+#include "cli.hpp"
+
+#include <migration_host/plugin.h>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "exit_codes.hpp"
+#include "logging.hpp"
+
+#ifndef MIGRATION_HOST_VERSION
+#error "MIGRATION_HOST_VERSION must be defined by the build"
+#endif
+
+namespace po = boost::program_options;
+
+namespace migration_host {
+namespace {
+
+struct CommandSpec {
+    const char* name;
+    const char* arguments;  // as shown in usage
+    std::size_t min_arguments;
+    std::size_t max_arguments;
+    const char* summary;
+    const char* details;
+};
+
+constexpr std::size_t unlimited = 1000;
+
+const CommandSpec commands[] = {
+    {"plugins", "", 0, 0, "List the plugins found in the plugin path, their tracks and versions",
+     "Loads every library in the plugin path and lists each plugin (id, version, library) and its\n"
+     "migrations. Libraries that cannot be used are listed with the reason; they make the command exit 4."},
+    {"status", "", 0, 0, "Show each track's version in the database, the latest available, and what is pending",
+     "Reads migrate_version (without creating it) and compares it with the loaded plugins."},
+    {"upgrade", "[TRACK[@VERSION]...]", 0, unlimited, "Apply pending migrations (default: every track to its latest)",
+     "Applies, in dependency order, every step the targets need, requirements on other tracks included.\n"
+     "TRACK alone means its latest version. Each step and its version update commit together where the\n"
+     "database has transactional DDL (SQLite, PostgreSQL)."},
+    {"downgrade", "TRACK@VERSION", 1, 1, "Undo migrations of one track down to VERSION",
+     "Runs the downgrade steps from the current version down to VERSION, newest first. Refused (exit 5,\n"
+     "nothing changed) when a step is irreversible or an applied step of another track requires it."},
+};
+
+const CommandSpec* find_command(const std::string& name) {
+    const auto it = std::find_if(std::begin(commands), std::end(commands),
+                                 [&](const CommandSpec& spec) { return name == spec.name; });
+    return it == std::end(commands) ? nullptr : &*it;
+}
+
+po::options_description global_options_description(GlobalOptions& global) {
+    po::options_description options("Global options");
+    options.add_options()
+        ("help,h", "show help (after a command: that command's help)")
+        ("version", "show the host's version and plugin ABI version")
+        ("dsn", po::value<std::string>()->value_name("DSN"),
+         "ODBC DSN name or full connection string (env MIGRATION_HOST_DSN; default: SQLite file "
+         "./migration-host.sqlite through the SQLite3 driver)")
+        ("plugin-path", po::value<std::vector<std::string>>(&global.plugin_paths)->value_name("DIR")->composing(),
+         "directory to load plugins from; repeatable (env MIGRATION_HOST_PLUGIN_PATH, colon-separated; "
+         "default: ../lib/migration-host/plugins beside the executable)")
+        ("log-level", po::value<std::string>(&global.log_level)->value_name("LEVEL")->default_value("info"),
+         "trace, debug, info, warn, error or off (logs go to stderr)")
+        ("connect-timeout", po::value<std::uint32_t>(&global.connect_timeout_seconds)->value_name("SECONDS")
+             ->default_value(15), "login timeout for the database connection")
+        ("skip-broken-plugins", po::bool_switch(&global.skip_broken_plugins),
+         "warn about libraries in the plugin path that cannot be used, instead of failing (exit 4)");
+    return options;
+}
+
+std::string general_help(const po::options_description& global) {
+    std::ostringstream out;
+    out << "Usage: migration-host [global options] COMMAND [arguments]\n\n"
+        << "Applies versioned schema migrations from plugin libraries to a database reached through ODBC.\n\n"
+        << "Commands:\n";
+    for (const auto& spec : commands) out << fmt::format("  {:<10} {}\n", spec.name, spec.summary);
+    out << "\n" << global << "\n"
+        << "Run 'migration-host COMMAND --help' for a command's help.\n"
+        << "Exit codes: 0 success, 1 a migration step failed, 2 usage error, 3 cannot connect,\n"
+        << "            4 plugin error, 5 refused by the state of the database.\n";
+    return out.str();
+}
+
+std::string command_help(const CommandSpec& spec, const po::options_description& global) {
+    std::ostringstream out;
+    out << fmt::format("Usage: migration-host [global options] {} {}\n\n{}.\n\n{}\n\n", spec.name, spec.arguments,
+                       spec.summary, spec.details)
+        << global;
+    return out.str();
+}
+
+HostError usage_error(const std::string& message) {
+    return HostError(ExitCode::usage, message + " (see 'migration-host --help')");
+}
+
+}  // namespace
+
+Invocation parse_command_line(int argc, const char* const argv[]) {
+    Invocation invocation;
+    auto global = global_options_description(invocation.global);
+    po::options_description hidden;
+    hidden.add_options()("command", po::value<std::string>())(
+        "arguments", po::value<std::vector<std::string>>()->multitoken());
+    po::options_description all;
+    all.add(global).add(hidden);
+    po::positional_options_description positional;
+    positional.add("command", 1).add("arguments", -1);
+
+    po::variables_map values;
+    try {
+        // Global options may stand before or after the command; anything
+        // after "--" is positional.
+        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), values);
+        po::notify(values);
+    } catch (const po::error& error) {
+        throw usage_error(error.what());
+    }
+    if (values.count("dsn")) invocation.global.dsn = values["dsn"].as<std::string>();
+    if (!parse_log_level(invocation.global.log_level)) {
+        throw usage_error(fmt::format("invalid --log-level '{}'", invocation.global.log_level));
+    }
+
+    if (values.count("version")) {
+        invocation.action = Invocation::Action::show_text;
+        invocation.text = fmt::format("migration-host {} (plugin ABI {}.{})\n", MIGRATION_HOST_VERSION, MH_ABI_VERSION_MAJOR,
+                                        MH_ABI_VERSION_MINOR);
+        return invocation;
+    }
+    const bool help = values.count("help") > 0;
+    if (!values.count("command")) {
+        if (help) {
+            invocation.action = Invocation::Action::show_text;
+            invocation.text = general_help(global);
+            return invocation;
+        }
+        throw usage_error("no command given");
+    }
+    invocation.command = values["command"].as<std::string>();
+    const CommandSpec* spec = find_command(invocation.command);
+    if (spec == nullptr) throw usage_error(fmt::format("unknown command '{}'", invocation.command));
+    if (help) {
+        invocation.action = Invocation::Action::show_text;
+        invocation.text = command_help(*spec, global);
+        return invocation;
+    }
+    if (values.count("arguments")) invocation.arguments = values["arguments"].as<std::vector<std::string>>();
+    const auto count = invocation.arguments.size();
+    if (count < spec->min_arguments || count > spec->max_arguments) {
+        throw usage_error(count < spec->min_arguments
+                              ? fmt::format("{} needs {}", spec->name, spec->arguments)
+                              : fmt::format("{} takes {}", spec->name,
+                                            spec->max_arguments == 0 ? std::string("no arguments")
+                                                                     : std::string(spec->arguments)));
+    }
+    return invocation;
+}
+
+}  // namespace migration_host

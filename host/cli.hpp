@@ -1,0 +1,31 @@
+// Parses the command line (Boost.Program_options) into one invocation: global options, a command and its arguments.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace migration_host {
+
+struct GlobalOptions {
+    std::optional<std::string> dsn;
+    std::vector<std::string> plugin_paths;
+    std::string log_level = "info";
+    std::uint32_t connect_timeout_seconds = 15;
+    bool skip_broken_plugins = false;
+};
+
+struct Invocation {
+    enum class Action { run, show_text };
+    Action action = Action::run;
+    std::string text;  // for show_text: help or version, printed to stdout
+    std::string command;
+    GlobalOptions global;
+    std::vector<std::string> arguments;  // the command's positional arguments
+};
+
+// Throws HostError(usage) with a one-line cause for anything malformed.
+Invocation parse_command_line(int argc, const char* const argv[]);
+
+}  // namespace migration_host

@@ -1,0 +1,24 @@
+// Identifies the database behind a connection: dialect, DBMS version, current database name.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "odbc.hpp"
+
+namespace migration_host {
+
+struct DatabaseInfo {
+    std::string dialect;        // "sqlite", "mysql", "postgresql", or the lower-cased DBMS name
+    std::string dbms_name;      // as the driver reports it
+    std::string dbms_version;
+    std::string database_name;  // "" for SQLite
+};
+
+// "MariaDB"/"MySQL" -> "mysql", "SQLite" -> "sqlite", "PostgreSQL" -> "postgresql",
+// anything else lower-cased.
+std::string dialect_for_dbms(std::string_view dbms_name);
+
+DatabaseInfo describe_database(const odbc::Connection& connection);
+
+}  // namespace migration_host

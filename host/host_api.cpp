@@ -1,0 +1,162 @@
+// Implements the C host API that plugins call, and runs one plugin step through it.
+#include "host_api.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+// The context a step receives; opaque to plugins.
+struct mh_host_context {
+    const migration_host::odbc::Connection* connection = nullptr;
+    const migration_host::DatabaseInfo* database = nullptr;
+    std::string label;
+    std::string last_error;  // error_last: the last failed host call
+    std::string step_error;  // error_set: the plugin's own reason
+    std::vector<std::string>* recorded = nullptr;
+};
+
+namespace {
+
+using migration_host::odbc::Diagnostic;
+using migration_host::odbc::Row;
+
+std::string one_line(std::string text) {
+    for (char& c : text) {
+        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    }
+    return text;
+}
+
+}  // namespace
+
+// These functions are called from C: they must not throw. The ODBC calls they
+// make report failures as values, not exceptions.
+extern "C" {
+
+static int32_t host_sql_exec(mh_host_context* ctx, const char* sql) {
+    if (ctx == nullptr) return MH_E_INVALID;
+    ctx->last_error.clear();
+    if (sql == nullptr || *sql == '\0') {
+        ctx->last_error = "sql_exec: empty statement";
+        return MH_E_INVALID;
+    }
+    spdlog::debug("[{}] SQL: {}", ctx->label, one_line(sql));
+    if (ctx->connection == nullptr) {
+        ctx->recorded->emplace_back(sql);
+        return MH_OK;
+    }
+    auto result = ctx->connection->try_execute(sql);
+    if (auto* diagnostic = std::get_if<Diagnostic>(&result)) {
+        ctx->last_error = diagnostic->to_string();
+        return MH_E_SQL;
+    }
+    return MH_OK;
+}
+
+static int32_t host_query_run(mh_host_context* ctx, const char* sql, mh_row_fn on_row, void* user) {
+    if (ctx == nullptr) return MH_E_INVALID;
+    ctx->last_error.clear();
+    if (sql == nullptr || on_row == nullptr) {
+        ctx->last_error = "query_run: NULL statement or callback";
+        return MH_E_INVALID;
+    }
+    if (ctx->connection == nullptr) {
+        ctx->last_error = "query_run: no database connection (offline)";
+        return MH_E_UNSUPPORTED;
+    }
+    spdlog::debug("[{}] query: {}", ctx->label, one_line(sql));
+    bool aborted = false;
+    std::vector<const char*> values;
+    std::vector<uint32_t> lengths;
+    auto error = ctx->connection->try_query(sql, {}, [&](const Row& row) {
+        values.clear();
+        lengths.clear();
+        for (const auto& column : row) {
+            values.push_back(column ? column->c_str() : nullptr);
+            lengths.push_back(column ? static_cast<uint32_t>(column->size()) : 0U);
+        }
+        if (on_row(values.data(), lengths.data(), static_cast<uint32_t>(row.size()), user) != MH_OK) {
+            aborted = true;
+            return false;
+        }
+        return true;
+    });
+    if (error) {
+        ctx->last_error = error->to_string();
+        return MH_E_SQL;
+    }
+    if (aborted) {
+        ctx->last_error = "query_run: stopped by the row callback";
+        return MH_E_ABORTED;
+    }
+    return MH_OK;
+}
+
+static const char* host_dialect_name(mh_host_context* ctx) {
+    return ctx ? ctx->database->dialect.c_str() : "";
+}
+
+static const char* host_dbms_version(mh_host_context* ctx) {
+    return ctx ? ctx->database->dbms_version.c_str() : "";
+}
+
+static const char* host_database_name(mh_host_context* ctx) {
+    return ctx ? ctx->database->database_name.c_str() : "";
+}
+
+static void host_log_write(mh_host_context* ctx, int32_t level, const char* message) {
+    if (ctx == nullptr || message == nullptr) return;
+    spdlog::level::level_enum spd_level = spdlog::level::info;
+    switch (level) {
+        case MH_LOG_TRACE: spd_level = spdlog::level::trace; break;
+        case MH_LOG_DEBUG: spd_level = spdlog::level::debug; break;
+        case MH_LOG_INFO: spd_level = spdlog::level::info; break;
+        case MH_LOG_WARN: spd_level = spdlog::level::warn; break;
+        default: spd_level = spdlog::level::err; break;
+    }
+    spdlog::log(spd_level, "[{}] {}", ctx->label, message);
+}
+
+static void host_error_set(mh_host_context* ctx, const char* message) {
+    if (ctx == nullptr) return;
+    ctx->step_error = message ? one_line(message) : "";
+}
+
+static const char* host_error_last(mh_host_context* ctx) {
+    return ctx ? ctx->last_error.c_str() : "";
+}
+
+static void* host_odbc_connection(mh_host_context* ctx) {
+    return ctx && ctx->connection ? ctx->connection->get() : nullptr;
+}
+
+}  // extern "C"
+
+namespace migration_host {
+
+const mh_host_api& StepExecutor::api() {
+    static const mh_host_api table = {
+        sizeof(mh_host_api), MH_ABI_VERSION_MAJOR, MH_ABI_VERSION_MINOR, host_sql_exec, host_query_run,
+        host_dialect_name,   host_dbms_version,    host_database_name,   host_log_write, host_error_set,
+        host_error_last,     host_odbc_connection,
+    };
+    return table;
+}
+
+StepResult StepExecutor::run(mh_step_fn step, const std::string& label) {
+    recorded_.clear();
+    mh_host_context context;
+    context.connection = connection_;
+    context.database = &database_;
+    context.label = label;
+    context.recorded = &recorded_;
+    const int32_t status = step(&api(), &context);
+    if (status == MH_OK) return {true, {}};
+    std::string reason = !context.step_error.empty() ? context.step_error
+                         : !context.last_error.empty() ? context.last_error
+                                                       : fmt::format("the step returned status {}", status);
+    return {false, std::move(reason)};
+}
+
+}  // namespace migration_host

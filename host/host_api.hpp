@@ -1,0 +1,40 @@
+// Implements the C host API that plugins call, and runs one plugin step through it.
+#pragma once
+
+#include <migration_host/plugin.h>
+
+#include <string>
+#include <vector>
+
+#include "database.hpp"
+#include "odbc.hpp"
+
+namespace migration_host {
+
+struct StepResult {
+    bool succeeded = false;
+    std::string error;  // why it failed, one line; empty on success
+};
+
+// Runs plugin steps on one connection. With no connection it runs offline:
+// sql_exec records each statement instead of executing it.
+class StepExecutor {
+public:
+    StepExecutor(const odbc::Connection* connection, const DatabaseInfo& database)
+        : connection_(connection), database_(database) {}
+
+    // Calls `step` with the host API; never throws for a plugin's failure.
+    StepResult run(mh_step_fn step, const std::string& label);
+
+    // Offline only: the statements recorded by the last run.
+    const std::vector<std::string>& recorded() const noexcept { return recorded_; }
+
+    static const mh_host_api& api();
+
+private:
+    const odbc::Connection* connection_;
+    const DatabaseInfo& database_;
+    std::vector<std::string> recorded_;
+};
+
+}  // namespace migration_host

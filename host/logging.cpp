@@ -1,0 +1,48 @@
+// Sets up the host's spdlog logger: stderr, chosen level, every line passed through secret redaction.
+#include "logging.hpp"
+
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <mutex>
+
+#include "redact.hpp"
+
+namespace migration_host {
+namespace {
+
+// Redacts at the sink, so that no log call anywhere can leak a password,
+// whatever it formats.
+class RedactingStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
+protected:
+    void sink_it_(const spdlog::details::log_msg& message) override {
+        spdlog::memory_buf_t formatted;
+        formatter_->format(message, formatted);
+        const std::string line = redact_secrets(std::string_view(formatted.data(), formatted.size()));
+        std::fwrite(line.data(), 1, line.size(), stderr);
+    }
+    void flush_() override { std::fflush(stderr); }
+};
+
+}  // namespace
+
+std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name) {
+    if (name == "trace") return spdlog::level::trace;
+    if (name == "debug") return spdlog::level::debug;
+    if (name == "info") return spdlog::level::info;
+    if (name == "warn" || name == "warning") return spdlog::level::warn;
+    if (name == "error") return spdlog::level::err;
+    if (name == "off") return spdlog::level::off;
+    return std::nullopt;
+}
+
+void setup_logging(spdlog::level::level_enum level) {
+    auto logger = std::make_shared<spdlog::logger>("migration-host", std::make_shared<RedactingStderrSink>());
+    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+    logger->set_level(level);
+    logger->flush_on(spdlog::level::trace);
+    spdlog::set_default_logger(std::move(logger));
+}
+
+}  // namespace migration_host

@@ -1,0 +1,280 @@
+// RAII over unixODBC handles; every ODBC call is checked by one helper that keeps SQLSTATE, native code and message.
+#include "odbc.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+
+#include "redact.hpp"
+
+namespace migration_host::odbc {
+namespace {
+
+SQLCHAR* sql_text(std::string_view text) {
+    // ODBC's C API takes non-const pointers for input strings it never writes.
+    return reinterpret_cast<SQLCHAR*>(const_cast<char*>(text.data()));
+}
+
+SQLINTEGER sql_length(std::string_view text) {
+    return static_cast<SQLINTEGER>(text.size());
+}
+
+// A statement handle for one call; closes its cursor and frees itself.
+class Statement {
+public:
+    explicit Statement(SQLHDBC connection) {
+        SQLHANDLE raw = SQL_NULL_HANDLE;
+        const SQLRETURN rc = SQLAllocHandle(SQL_HANDLE_STMT, connection, &raw);
+        allocation_error_ = check(rc, SQL_HANDLE_DBC, connection);
+        handle_ = Handle<SQL_HANDLE_STMT>(raw);
+    }
+    SQLHSTMT get() const noexcept { return handle_.get(); }
+    const std::optional<Diagnostic>& allocation_error() const noexcept { return allocation_error_; }
+
+    std::optional<Diagnostic> check_call(SQLRETURN rc) const { return check(rc, SQL_HANDLE_STMT, get()); }
+
+    // Binds parameters (kept alive by this object) and runs `sql`.
+    std::optional<Diagnostic> execute(std::string_view sql, const std::vector<Parameter>& parameters) {
+        bound_.resize(parameters.size());
+        for (std::size_t i = 0; i < parameters.size(); ++i) {
+            if (auto error = bind(static_cast<SQLUSMALLINT>(i + 1), parameters[i], bound_[i])) return error;
+        }
+        return check_call(SQLExecDirect(get(), sql_text(sql), sql_length(sql)));
+    }
+
+    // Reads every row of the current result set, then drains further results
+    // so that an error in a later result is not lost.
+    std::optional<Diagnostic> read_rows(const RowCallback& on_row) {
+        SQLSMALLINT column_count = 0;
+        if (auto error = check_call(SQLNumResultCols(get(), &column_count))) return error;
+        bool keep_reading = static_cast<bool>(on_row);
+        while (column_count > 0 && keep_reading) {
+            const SQLRETURN rc = SQLFetch(get());
+            if (rc == SQL_NO_DATA) break;
+            if (auto error = check_call(rc)) return error;
+            Row row(static_cast<std::size_t>(column_count));
+            for (SQLUSMALLINT column = 1; column <= static_cast<SQLUSMALLINT>(column_count); ++column) {
+                if (auto error = read_column(column, row[column - 1U])) return error;
+            }
+            keep_reading = on_row(row);
+        }
+        SQLCloseCursor(get());  // fails harmlessly (24000) when no cursor is open
+        return std::nullopt;
+    }
+
+private:
+    struct BoundValue {
+        std::int64_t integer = 0;
+        std::string text;
+        SQLLEN indicator = 0;
+    };
+
+    std::optional<Diagnostic> bind(SQLUSMALLINT index, const Parameter& parameter, BoundValue& value) {
+        if (const auto* integer = std::get_if<std::int64_t>(&parameter)) {
+            value.integer = *integer;
+            value.indicator = 0;
+            return check_call(SQLBindParameter(get(), index, SQL_PARAM_INPUT, SQL_C_SBIGINT, SQL_BIGINT, 0, 0,
+                                               &value.integer, 0, &value.indicator));
+        }
+        if (const auto* text = std::get_if<std::string>(&parameter)) {
+            value.text = *text;
+            value.indicator = static_cast<SQLLEN>(value.text.size());
+            const auto column_size = static_cast<SQLULEN>(value.text.empty() ? 1 : value.text.size());
+            return check_call(SQLBindParameter(get(), index, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR, column_size,
+                                               0, value.text.data(), value.indicator, &value.indicator));
+        }
+        value.indicator = SQL_NULL_DATA;
+        return check_call(SQLBindParameter(get(), index, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR, 1, 0, nullptr, 0,
+                                           &value.indicator));
+    }
+
+    std::optional<Diagnostic> read_column(SQLUSMALLINT column, std::optional<std::string>& out) {
+        std::array<char, 1024> buffer{};
+        std::string value;
+        for (;;) {
+            SQLLEN indicator = 0;
+            const SQLRETURN rc = SQLGetData(get(), column, SQL_C_CHAR, buffer.data(),
+                                            static_cast<SQLLEN>(buffer.size()), &indicator);
+            if (rc == SQL_NO_DATA) break;
+            if (auto error = check_call(rc)) return error;
+            if (indicator == SQL_NULL_DATA) {
+                out.reset();
+                return std::nullopt;
+            }
+            const bool truncated = rc == SQL_SUCCESS_WITH_INFO &&
+                                   (indicator == SQL_NO_TOTAL || indicator >= static_cast<SQLLEN>(buffer.size()));
+            if (truncated) {
+                value.append(buffer.data(), buffer.size() - 1);  // the last byte is the terminator
+                continue;
+            }
+            value.append(buffer.data(), static_cast<std::size_t>(indicator));
+            break;
+        }
+        out = std::move(value);
+        return std::nullopt;
+    }
+
+    Handle<SQL_HANDLE_STMT> handle_;
+    std::optional<Diagnostic> allocation_error_;
+    std::vector<BoundValue> bound_;
+};
+
+}  // namespace
+
+std::string Diagnostic::to_string() const {
+    return fmt::format("[{}] {} (native {})", sqlstate, message, native_error);
+}
+
+Error::Error(const std::string& context, Diagnostic diagnostic)
+    : std::runtime_error(context + ": " + diagnostic.to_string()), diagnostic_(std::move(diagnostic)) {}
+
+std::optional<Diagnostic> check(SQLRETURN rc, SQLSMALLINT handle_type, SQLHANDLE handle) {
+    if (rc == SQL_SUCCESS || rc == SQL_SUCCESS_WITH_INFO || rc == SQL_NO_DATA) return std::nullopt;
+    Diagnostic diagnostic{"HY000", 0, "no diagnostic record"};
+    if (rc == SQL_INVALID_HANDLE) diagnostic.message = "invalid handle";
+    if (handle == SQL_NULL_HANDLE) return diagnostic;
+    std::array<SQLCHAR, 6> state{};
+    SQLINTEGER native = 0;
+    std::string message(1024, '\0');
+    SQLSMALLINT length = 0;
+    SQLRETURN diag_rc = SQLGetDiagRec(handle_type, handle, 1, state.data(), &native,
+                                      reinterpret_cast<SQLCHAR*>(message.data()),
+                                      static_cast<SQLSMALLINT>(message.size()), &length);
+    if (diag_rc == SQL_SUCCESS_WITH_INFO && length >= static_cast<SQLSMALLINT>(message.size())) {
+        message.assign(static_cast<std::size_t>(length) + 1, '\0');
+        diag_rc = SQLGetDiagRec(handle_type, handle, 1, state.data(), &native,
+                                reinterpret_cast<SQLCHAR*>(message.data()),
+                                static_cast<SQLSMALLINT>(message.size()), &length);
+    }
+    if (diag_rc == SQL_SUCCESS || diag_rc == SQL_SUCCESS_WITH_INFO) {
+        diagnostic.sqlstate.assign(reinterpret_cast<const char*>(state.data()), 5);
+        diagnostic.native_error = native;
+        message.resize(std::min(static_cast<std::size_t>(length), message.size() - 1));
+        // Drivers sometimes end messages with a newline; errors must stay one line.
+        for (char& c : message) {
+            if (c == '\n' || c == '\r') c = ' ';
+        }
+        while (!message.empty() && message.back() == ' ') message.pop_back();
+        diagnostic.message = redact_secrets(message);
+    }
+    return diagnostic;
+}
+
+void require(SQLRETURN rc, SQLSMALLINT handle_type, SQLHANDLE handle, std::string_view what) {
+    if (auto diagnostic = check(rc, handle_type, handle)) throw Error(std::string(what), std::move(*diagnostic));
+}
+
+Environment::Environment() {
+    SQLHANDLE raw = SQL_NULL_HANDLE;
+    require(SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &raw), SQL_HANDLE_ENV, SQL_NULL_HANDLE,
+            "cannot allocate the ODBC environment");
+    handle_ = Handle<SQL_HANDLE_ENV>(raw);
+    // Must precede any connection allocation (ODBC 3 behaviour, SQLSTATEs).
+    require(SQLSetEnvAttr(get(), SQL_ATTR_ODBC_VERSION, reinterpret_cast<SQLPOINTER>(SQL_OV_ODBC3), 0),
+            SQL_HANDLE_ENV, get(), "cannot select ODBC 3");
+}
+
+Connection::Connection(const Environment& environment, const std::string& connection_string,
+                       std::uint32_t login_timeout_seconds) {
+    SQLHANDLE raw = SQL_NULL_HANDLE;
+    require(SQLAllocHandle(SQL_HANDLE_DBC, environment.get(), &raw), SQL_HANDLE_ENV, environment.get(),
+            "cannot allocate an ODBC connection");
+    handle_ = Handle<SQL_HANDLE_DBC>(raw);
+    require(SQLSetConnectAttr(get(), SQL_ATTR_LOGIN_TIMEOUT,
+                              reinterpret_cast<SQLPOINTER>(static_cast<SQLULEN>(login_timeout_seconds)), 0),
+            SQL_HANDLE_DBC, get(), "cannot set the login timeout");
+    std::array<SQLCHAR, 1024> completed{};
+    SQLSMALLINT completed_length = 0;
+    require(SQLDriverConnect(get(), nullptr, sql_text(connection_string),
+                             static_cast<SQLSMALLINT>(connection_string.size()), completed.data(),
+                             static_cast<SQLSMALLINT>(completed.size()), &completed_length, SQL_DRIVER_NOPROMPT),
+            SQL_HANDLE_DBC, get(), "cannot connect to " + redact_secrets(connection_string));
+    connected_ = true;
+}
+
+Connection::~Connection() {
+    if (connected_) {
+        SQLEndTran(SQL_HANDLE_DBC, get(), SQL_ROLLBACK);
+        SQLDisconnect(get());
+    }
+}
+
+std::string Connection::info_string(SQLUSMALLINT info_type) const {
+    std::array<char, 512> buffer{};
+    SQLSMALLINT length = 0;
+    require(SQLGetInfo(get(), info_type, buffer.data(), static_cast<SQLSMALLINT>(buffer.size()), &length),
+            SQL_HANDLE_DBC, get(), "cannot read connection information");
+    return std::string(buffer.data(), std::min(static_cast<std::size_t>(length), buffer.size() - 1));
+}
+
+std::variant<std::int64_t, Diagnostic> Connection::try_execute(std::string_view sql,
+                                                                const std::vector<Parameter>& parameters) const {
+    Statement statement(get());
+    if (statement.allocation_error()) return *statement.allocation_error();
+    if (auto error = statement.execute(sql, parameters)) return *error;
+    SQLLEN row_count = -1;
+    if (auto error = statement.check_call(SQLRowCount(statement.get(), &row_count))) return *error;
+    if (auto error = statement.read_rows(nullptr)) return *error;
+    return static_cast<std::int64_t>(row_count);
+}
+
+std::optional<Diagnostic> Connection::try_query(std::string_view sql, const std::vector<Parameter>& parameters,
+                                                const RowCallback& on_row) const {
+    Statement statement(get());
+    if (statement.allocation_error()) return statement.allocation_error();
+    if (auto error = statement.execute(sql, parameters)) return error;
+    return statement.read_rows(on_row);
+}
+
+std::int64_t Connection::execute(std::string_view sql, const std::vector<Parameter>& parameters) const {
+    auto result = try_execute(sql, parameters);
+    if (auto* diagnostic = std::get_if<Diagnostic>(&result)) {
+        throw Error(fmt::format("statement failed: {}", sql), std::move(*diagnostic));
+    }
+    return std::get<std::int64_t>(result);
+}
+
+std::vector<Row> Connection::query(std::string_view sql, const std::vector<Parameter>& parameters) const {
+    std::vector<Row> rows;
+    auto error = try_query(sql, parameters, [&rows](const Row& row) {
+        rows.push_back(row);
+        return true;
+    });
+    if (error) throw Error(fmt::format("query failed: {}", sql), std::move(*error));
+    return rows;
+}
+
+void Connection::set_autocommit(bool on) {
+    const auto value = static_cast<SQLULEN>(on ? SQL_AUTOCOMMIT_ON : SQL_AUTOCOMMIT_OFF);
+    require(SQLSetConnectAttr(get(), SQL_ATTR_AUTOCOMMIT, reinterpret_cast<SQLPOINTER>(value), 0), SQL_HANDLE_DBC,
+            get(), "cannot change autocommit");
+}
+
+void Connection::commit() {
+    require(SQLEndTran(SQL_HANDLE_DBC, get(), SQL_COMMIT), SQL_HANDLE_DBC, get(), "cannot commit");
+}
+
+void Connection::rollback() noexcept {
+    // Called on failure paths; a failed rollback is reported by the next use.
+    SQLEndTran(SQL_HANDLE_DBC, get(), SQL_ROLLBACK);
+}
+
+Transaction::Transaction(Connection& connection) : connection_(connection) {
+    connection_.set_autocommit(false);
+}
+
+Transaction::~Transaction() {
+    if (!open_) return;
+    connection_.rollback();
+    // Restoring autocommit can only fail on a broken connection, which the
+    // next use reports; a destructor must not throw.
+    SQLSetConnectAttr(connection_.get(), SQL_ATTR_AUTOCOMMIT, reinterpret_cast<SQLPOINTER>(SQL_AUTOCOMMIT_ON), 0);
+}
+
+void Transaction::commit() {
+    connection_.commit();
+    open_ = false;
+    connection_.set_autocommit(true);
+}
+
+}  // namespace migration_host::odbc

@@ -1,0 +1,150 @@
+// RAII over unixODBC handles; every ODBC call is checked by one helper that keeps SQLSTATE, native code and message.
+#pragma once
+
+#include <sql.h>
+#include <sqlext.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace migration_host::odbc {
+
+// What the driver said about a failed call: the first diagnostic record.
+struct Diagnostic {
+    std::string sqlstate;        // e.g. "42S01"; "HY000" when the driver gave none
+    std::int32_t native_error = 0;
+    std::string message;         // the driver's text, secrets redacted
+
+    // "[SQLSTATE] message (native N)", one line.
+    std::string to_string() const;
+};
+
+// A failed ODBC call: what the host was doing, and the driver's diagnostic.
+class Error : public std::runtime_error {
+public:
+    Error(const std::string& context, Diagnostic diagnostic);
+    const Diagnostic& diagnostic() const noexcept { return diagnostic_; }
+
+private:
+    Diagnostic diagnostic_;
+};
+
+// The one checking helper. Returns nothing when `rc` is a success
+// (SQL_SUCCESS, SQL_SUCCESS_WITH_INFO, SQL_NO_DATA), otherwise the diagnostic
+// read from the handle.
+std::optional<Diagnostic> check(SQLRETURN rc, SQLSMALLINT handle_type, SQLHANDLE handle);
+
+// check(), throwing Error("<what>: ...") on failure.
+void require(SQLRETURN rc, SQLSMALLINT handle_type, SQLHANDLE handle, std::string_view what);
+
+// One owned ODBC handle of a given type, freed on destruction.
+template <SQLSMALLINT HandleType>
+class Handle {
+public:
+    Handle() = default;
+    explicit Handle(SQLHANDLE raw) : raw_(raw) {}
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    Handle(Handle&& other) noexcept : raw_(std::exchange(other.raw_, SQLHANDLE{})) {}
+    Handle& operator=(Handle&& other) noexcept {
+        if (this != &other) {
+            reset();
+            raw_ = std::exchange(other.raw_, SQLHANDLE{});
+        }
+        return *this;
+    }
+    ~Handle() { reset(); }
+
+    SQLHANDLE get() const noexcept { return raw_; }
+    explicit operator bool() const noexcept { return raw_ != SQL_NULL_HANDLE; }
+    void reset() noexcept {
+        if (raw_ != SQL_NULL_HANDLE) SQLFreeHandle(HandleType, raw_);
+        raw_ = SQL_NULL_HANDLE;
+    }
+
+private:
+    SQLHANDLE raw_ = SQL_NULL_HANDLE;
+};
+
+// The ODBC environment (ODBC 3 behaviour). One per process is enough.
+class Environment {
+public:
+    Environment();
+    SQLHENV get() const noexcept { return handle_.get(); }
+
+private:
+    Handle<SQL_HANDLE_ENV> handle_;
+};
+
+// A value bound to a '?' parameter.
+using Parameter = std::variant<std::monostate, std::int64_t, std::string>;
+
+// One result row: each column as text, or nullopt for SQL NULL.
+using Row = std::vector<std::optional<std::string>>;
+
+// Receives rows in order; return false to stop reading.
+using RowCallback = std::function<bool(const Row&)>;
+
+// A connected ODBC connection. Disconnects on destruction.
+class Connection {
+public:
+    // Connects with SQLDriverConnect. `connection_string` is a full ODBC
+    // connection string ("DSN=name" for a DSN). Throws Error on failure; the
+    // error text never contains the password.
+    Connection(const Environment& environment, const std::string& connection_string,
+               std::uint32_t login_timeout_seconds);
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+    ~Connection();
+
+    SQLHDBC get() const noexcept { return handle_.get(); }
+
+    std::string info_string(SQLUSMALLINT info_type) const;
+
+    // Runs one statement; returns the affected row count (-1 when the driver
+    // does not know). Never throws on SQL errors: returns the diagnostic.
+    std::variant<std::int64_t, Diagnostic> try_execute(std::string_view sql,
+                                                        const std::vector<Parameter>& parameters = {}) const;
+    // Runs one query and passes every row to `on_row`. Returns the diagnostic
+    // of a failed call; a stop requested by on_row is not a failure.
+    std::optional<Diagnostic> try_query(std::string_view sql, const std::vector<Parameter>& parameters,
+                                        const RowCallback& on_row) const;
+
+    // Throwing forms: Error("<context>: ...").
+    std::int64_t execute(std::string_view sql, const std::vector<Parameter>& parameters = {}) const;
+    std::vector<Row> query(std::string_view sql, const std::vector<Parameter>& parameters = {}) const;
+
+    // Transactions. With autocommit off, the driver opens a transaction at
+    // the first statement; commit/rollback end it.
+    void set_autocommit(bool on);
+    void commit();
+    void rollback() noexcept;
+
+private:
+    Handle<SQL_HANDLE_DBC> handle_;
+    bool connected_ = false;
+};
+
+// A transaction on a connection for the lifetime of this object: rolled back
+// (and autocommit restored) unless commit() was called.
+class Transaction {
+public:
+    explicit Transaction(Connection& connection);
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    ~Transaction();
+    void commit();
+
+private:
+    Connection& connection_;
+    bool open_ = true;
+};
+
+}  // namespace migration_host::odbc

@@ -1,0 +1,63 @@
+// Builds the catalog of migrations from all plugins and plans ordered upgrade and downgrade steps.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "plugin_loader.hpp"
+#include "version_ref.hpp"
+
+namespace migration_host {
+
+// Every track's migrations, checked for consistency: versions contiguous from
+// 1, no version offered twice, every requirement provided, no cycle.
+class Catalog {
+public:
+    // Throws HostError(plugin_error) naming the plugins and libraries involved.
+    static Catalog build(const std::vector<std::unique_ptr<LoadedPlugin>>& plugins);
+
+    // track -> its migrations, element i being version i + 1.
+    const std::map<std::string, std::vector<const Migration*>>& tracks() const noexcept { return tracks_; }
+    const Migration* find(const VersionRef& ref) const;
+    std::int64_t latest(const std::string& track) const;  // 0 for an unknown track
+
+private:
+    std::map<std::string, std::vector<const Migration*>> tracks_;
+};
+
+enum class Direction { upgrade, downgrade };
+
+struct Step {
+    const Migration* migration = nullptr;
+    Direction direction = Direction::upgrade;
+
+    std::int64_t from_version() const {
+        return direction == Direction::upgrade ? migration->ref.version - 1 : migration->ref.version;
+    }
+    std::int64_t to_version() const {
+        return direction == Direction::upgrade ? migration->ref.version : migration->ref.version - 1;
+    }
+};
+
+// The version each track is at in the database; an absent track is at 0.
+using VersionMap = std::map<std::string, std::int64_t>;
+
+// The steps that bring the targets (every track to its latest when empty) up,
+// requirements included, in a deterministic topological order: a track's
+// versions in order, a requirement before what requires it, ties by track
+// name. Throws HostError: plugin_error for an unknown track or version,
+// refused when a target lies below the database's version.
+std::vector<Step> plan_upgrade(const Catalog& catalog, const VersionMap& current,
+                               const std::vector<UpgradeTarget>& targets);
+
+// The steps that bring `target.track` down to `target.version`, newest first.
+// Throws HostError(refused) when a step is irreversible or an applied step of
+// another track requires one it would undo, naming the blocking step.
+std::vector<Step> plan_downgrade(const Catalog& catalog, const VersionMap& current, const VersionRef& target);
+
+std::int64_t version_of(const VersionMap& versions, const std::string& track);
+
+}  // namespace migration_host

@@ -1,0 +1,76 @@
+// Removes secrets (ODBC passwords) from any text before it is printed or logged.
+#include "redact.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace migration_host {
+namespace {
+
+bool equals_ignore_case(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+bool is_key_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
+// The attribute names ODBC drivers accept for a password.
+constexpr std::array<std::string_view, 3> secret_keys{"pwd", "password", "passwd"};
+
+}  // namespace
+
+std::string redact_secrets(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        // A key starts at the beginning of the text or after a non-key character.
+        const bool at_key_start = is_key_char(text[i]) && (i == 0 || !is_key_char(text[i - 1]));
+        if (!at_key_start) {
+            out += text[i++];
+            continue;
+        }
+        std::size_t key_end = i;
+        while (key_end < text.size() && is_key_char(text[key_end])) ++key_end;
+        std::size_t eq = key_end;
+        while (eq < text.size() && text[eq] == ' ') ++eq;
+        const std::string_view key = text.substr(i, key_end - i);
+        const bool is_secret = eq < text.size() && text[eq] == '=' &&
+                               std::any_of(secret_keys.begin(), secret_keys.end(),
+                                           [&](std::string_view k) { return equals_ignore_case(key, k); });
+        if (!is_secret) {
+            out.append(text.substr(i, key_end - i));
+            i = key_end;
+            continue;
+        }
+        out.append(text.substr(i, eq + 1 - i));
+        std::size_t value = eq + 1;
+        if (value < text.size() && text[value] == '{') {
+            // ODBC braces: '}}' inside stands for one '}'.
+            std::size_t j = value + 1;
+            while (j < text.size()) {
+                if (text[j] == '}') {
+                    if (j + 1 < text.size() && text[j + 1] == '}') {
+                        j += 2;
+                        continue;
+                    }
+                    ++j;
+                    break;
+                }
+                ++j;
+            }
+            value = j;
+        } else {
+            while (value < text.size() && text[value] != ';') ++value;
+        }
+        out += "***";
+        i = value;
+    }
+    return out;
+}
+
+}  // namespace migration_host

@@ -1,0 +1,242 @@
+/* The stable C ABI between migration-host and its migration plugins. */
+#ifndef MIGRATION_HOST_PLUGIN_H
+#define MIGRATION_HOST_PLUGIN_H
+
+/*
+ * This header is the only contract between the host and a plugin. It is plain
+ * C99 so that a plugin built by any compiler, from any project, works with any
+ * host of the same ABI major version.
+ *
+ * Conventions (after CLAP and libgit2):
+ * - Names are `mh_<module>_<verb>`; constants are `MH_...`.
+ * - Every struct starts with `struct_size`, the size in bytes of the struct as
+ *   its producer compiled it. Structs only ever grow at the end; a reader uses
+ *   a member only when `MH_STRUCT_HAS(ptr, type, member)` says the producer's
+ *   struct covers it. There are no enums and no bitfields in structs, only
+ *   fixed-width integers, so the layout does not depend on the compiler.
+ * - Functions that can fail return an `int32_t` status (`MH_OK` or one of the
+ *   `MH_E_*` codes). A failing call leaves a human-readable message: the host's
+ *   functions in `mh_host_api.error_last`, a plugin's step in
+ *   `mh_host_api.error_set`. The side that receives a message copies it; no
+ *   side ever frees memory that the other side allocated.
+ * - No C++ exception, longjmp or signal may cross this boundary.
+ * - Out-parameters come first, callbacks take `void *user` last.
+ *
+ * Threading: the host calls a plugin from one thread at a time. Every host API
+ * function must be called on the thread that the host used to call the step,
+ * during that call, and with the context that the host passed to it.
+ *
+ * Versioning: MH_ABI_VERSION_MAJOR changes only when an existing member
+ * changes meaning or layout (never planned). MH_ABI_VERSION_MINOR grows when a
+ * member is appended to a struct.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MH_ABI_VERSION_MAJOR 1u
+#define MH_ABI_VERSION_MINOR 0u
+
+/* "MHPL" in ASCII: the first check that a descriptor really is one. */
+#define MH_PLUGIN_MAGIC 0x4D48504Cu
+
+/* The one symbol a plugin library exports (see mh_plugin_entry_fn). */
+#define MH_PLUGIN_ENTRY_SYMBOL "migration_host_plugin_entry"
+
+#if defined(_WIN32)
+#define MH_EXPORT __declspec(dllexport)
+#elif defined(__GNUC__)
+#define MH_EXPORT __attribute__((visibility("default")))
+#else
+#define MH_EXPORT
+#endif
+
+/* True when the struct that `ptr` points to, as its producer sized it in
+ * `struct_size`, contains `member` entirely. */
+#define MH_STRUCT_HAS(ptr, type, member)                                       \
+    ((ptr) != NULL &&                                                          \
+     (size_t)(ptr)->struct_size >= offsetof(type, member) + sizeof(((type *)0)->member))
+
+/* Status codes. Anything other than MH_OK is a failure; unknown non-zero
+ * values are treated as MH_E_FAILED. */
+#define MH_OK 0
+#define MH_E_FAILED 1      /* generic failure; the message says why */
+#define MH_E_SQL 2         /* the database rejected a statement */
+#define MH_E_INVALID 3     /* an argument was NULL or malformed */
+#define MH_E_UNSUPPORTED 4 /* not available here (e.g. no connection offline) */
+#define MH_E_ABORTED 5     /* a row callback asked to stop */
+
+/* Log levels for mh_host_api.log_write. */
+#define MH_LOG_TRACE 0
+#define MH_LOG_DEBUG 1
+#define MH_LOG_INFO 2
+#define MH_LOG_WARN 3
+#define MH_LOG_ERROR 4
+
+/* mh_migration.flags */
+#define MH_MIGRATION_IRREVERSIBLE 0x1u /* downgrade is refused even if set */
+
+/* Opaque per-call host context. Owned by the host; valid only during the call
+ * of the step that received it. NULL is never passed to a step. */
+typedef struct mh_host_context mh_host_context;
+
+/*
+ * Receives one row of a query result.
+ *   values[i]  the i-th column as UTF-8 text, NUL-terminated, or NULL for SQL
+ *              NULL. Owned by the host, valid only during this call: copy what
+ *              you keep.
+ *   lengths[i] the byte length of values[i] (0 for NULL).
+ *   column_count the number of entries in values and lengths.
+ *   user       the pointer passed to mh_host_api.query_run, untouched.
+ * Return MH_OK to receive the next row; anything else stops the query, which
+ * then returns MH_E_ABORTED.
+ */
+typedef int32_t (*mh_row_fn)(const char *const *values, const uint32_t *lengths,
+                             uint32_t column_count, void *user);
+
+/*
+ * The services the host offers to a running step. The table is owned by the
+ * host, constant, and valid during the step call that received it. Every
+ * function takes the context the step received; none may be NULL unless its
+ * documentation says so (check with MH_STRUCT_HAS for members added after 1.0).
+ */
+typedef struct mh_host_api {
+    uint32_t struct_size; /* sizeof(mh_host_api) as the host compiled it */
+    uint32_t abi_major;   /* the host's MH_ABI_VERSION_MAJOR */
+    uint32_t abi_minor;   /* the host's MH_ABI_VERSION_MINOR */
+
+    /* Executes one SQL statement (no trailing separator needed, never several
+     * statements in one call: some drivers reject that). `sql` is UTF-8,
+     * NUL-terminated, borrowed for the call. Result rows, if any, are
+     * discarded. Offline (see odbc_connection) the statement is recorded
+     * instead of executed and MH_OK is returned.
+     * Returns MH_OK, MH_E_SQL (message in error_last) or MH_E_INVALID. */
+    int32_t (*sql_exec)(mh_host_context *ctx, const char *sql);
+
+    /* Runs one SQL query and calls `on_row` for each row, in order, on this
+     * thread, before returning. `user` is passed to on_row untouched and may
+     * be NULL. Offline it returns MH_E_UNSUPPORTED without calling on_row.
+     * Returns MH_OK, MH_E_SQL, MH_E_INVALID, MH_E_UNSUPPORTED or MH_E_ABORTED
+     * (on_row returned non-MH_OK). */
+    int32_t (*query_run)(mh_host_context *ctx, const char *sql, mh_row_fn on_row,
+                         void *user);
+
+    /* The SQL dialect: "sqlite", "mysql" (MySQL and MariaDB), "postgresql", or
+     * for any other database the DBMS name as the driver reports it, in lower
+     * case. Never NULL; owned by the host, valid during the step call. */
+    const char *(*dialect_name)(mh_host_context *ctx);
+
+    /* The DBMS version as the driver reports it (e.g. "10.11.6-MariaDB").
+     * Never NULL (empty when unknown, e.g. offline); valid during the call. */
+    const char *(*dbms_version)(mh_host_context *ctx);
+
+    /* The current database (catalog) name, e.g. the MySQL schema the
+     * connection uses. Never NULL (empty when the database has none, as for
+     * SQLite, or when unknown); valid during the step call. */
+    const char *(*database_name)(mh_host_context *ctx);
+
+    /* Writes `message` (UTF-8, borrowed) to the host's log at `level`
+     * (MH_LOG_*), attributed to the running step. Never fails. */
+    void (*log_write)(mh_host_context *ctx, int32_t level, const char *message);
+
+    /* Records why the step is about to fail; the host copies `message`. The
+     * last message set before the step returns a failure is the one reported.
+     * NULL clears it. Never fails. */
+    void (*error_set)(mh_host_context *ctx, const char *message);
+
+    /* The message of the last failed host call in this step, or "" when none
+     * failed. Owned by the host, valid until the next host call. Never NULL. */
+    const char *(*error_last)(mh_host_context *ctx);
+
+    /* The raw ODBC connection handle (an SQLHDBC) the step's statements run
+     * on, as an escape hatch for what the API above does not cover. NULL when
+     * the host runs offline (rendering SQL without a database): a plugin that
+     * only uses sql_exec works offline too. Owned by the host: do not free or
+     * disconnect it, and do not end or start transactions on it. */
+    void *(*odbc_connection)(mh_host_context *ctx);
+} mh_host_api;
+
+/*
+ * One step of a migration, upgrade or downgrade. Runs all its SQL through
+ * `host` with `ctx`; returns MH_OK when done, or a failure status after
+ * calling host->error_set (or after a host call failed, whose message the host
+ * keeps). Both pointers are valid only during the call.
+ */
+typedef int32_t (*mh_step_fn)(const mh_host_api *host, mh_host_context *ctx);
+
+/*
+ * One versioned migration. All pointers are owned by the plugin and must stay
+ * valid and unchanged while the library is loaded (static storage is usual).
+ */
+typedef struct mh_migration {
+    uint32_t struct_size; /* sizeof(mh_migration) as the plugin compiled it */
+    uint32_t flags;       /* MH_MIGRATION_* bits; unknown bits are ignored */
+
+    /* The version line this migration belongs to, e.g. "cinder". Lower-case
+     * letters, digits, '_', '-' and '.'; not NULL, not empty. Several plugins
+     * may contribute versions to one track. */
+    const char *track;
+    /* The version this migration brings its track to: 1, 2, ... (> 0). */
+    int64_t version;
+    /* A short name such as "001_cinder_init". Not NULL. */
+    const char *name;
+
+    /* Requirements on other tracks, each "track@version": this migration's
+     * upgrade runs only once those versions are applied. `requirements` may be
+     * NULL when requirement_count is 0. */
+    const char *const *requirements;
+    uint32_t requirement_count;
+    uint32_t reserved0; /* 0; keeps the following pointers aligned */
+
+    /* Brings the track from version-1 to version. Not NULL. */
+    mh_step_fn upgrade;
+    /* Brings the track from version back to version-1, or NULL when the
+     * migration cannot be undone. */
+    mh_step_fn downgrade;
+    /* A note shown when a downgrade is refused (e.g. "Downgrade from initial
+     * Cinder install is unsupported."), or NULL. */
+    const char *downgrade_refusal;
+} mh_migration;
+
+/*
+ * What a plugin library offers. Owned by the plugin, constant, valid while
+ * the library is loaded.
+ */
+typedef struct mh_plugin_descriptor {
+    uint32_t struct_size; /* sizeof(mh_plugin_descriptor) as compiled */
+    uint32_t magic;       /* MH_PLUGIN_MAGIC */
+    uint32_t abi_major;   /* MH_ABI_VERSION_MAJOR the plugin was built with */
+    uint32_t abi_minor;   /* MH_ABI_VERSION_MINOR the plugin was built with */
+
+    const char *id;          /* unique, e.g. "cinder_initial"; not NULL */
+    const char *name;        /* human name; not NULL */
+    const char *version;     /* the plugin's product version; not NULL */
+    const char *description; /* one line, or NULL */
+
+    /* The migrations, in any order; `migrations` may be NULL when
+     * migration_count is 0. Each entry is non-NULL. An array of pointers (not
+     * of structs) so that mh_migration can grow without changing the stride. */
+    const mh_migration *const *migrations;
+    uint32_t migration_count;
+    uint32_t reserved0; /* 0 */
+} mh_plugin_descriptor;
+
+/*
+ * The exported entry function, named MH_PLUGIN_ENTRY_SYMBOL. The host passes
+ * its ABI version; the plugin returns its descriptor, or NULL when it cannot
+ * serve that host (a different major version, or a minor version older than
+ * one it needs). Called once per load, from one thread, before anything else;
+ * must not call back into the host and must not throw.
+ */
+typedef const mh_plugin_descriptor *(*mh_plugin_entry_fn)(uint32_t host_abi_major,
+                                                         uint32_t host_abi_minor);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MIGRATION_HOST_PLUGIN_H */

@@ -1,0 +1,199 @@
+// Header-only C++17 helpers for plugin authors: declare a plugin and its steps in a few lines, with exceptions kept off the C ABI.
+#pragma once
+
+#include <migration_host/plugin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace migration_host::sdk {
+
+// A host call that failed; what() is the host's message (SQLSTATE, native
+// code, driver text for SQL errors).
+class HostCallError : public std::runtime_error {
+public:
+    HostCallError(int32_t status, const std::string& message) : std::runtime_error(message), status_(status) {}
+    int32_t status() const noexcept { return status_; }
+
+private:
+    int32_t status_;
+};
+
+// One result row: nullopt for SQL NULL. The views are valid only during the
+// row callback.
+using RowView = std::vector<std::optional<std::string_view>>;
+
+// The host API for one step call, with C++ types and exceptions.
+class Host {
+public:
+    Host(const mh_host_api* api, mh_host_context* context) : api_(api), context_(context) {}
+
+    // Executes one statement; throws HostCallError when the database rejects it.
+    void exec(std::string_view sql) const {
+        const std::string statement(sql);  // the C API wants NUL-terminated text
+        const int32_t status = api_->sql_exec(context_, statement.c_str());
+        if (status != MH_OK) throw HostCallError(status, api_->error_last(context_));
+    }
+
+    // Runs a query, calling on_row(const RowView&) for each row in order.
+    template <typename OnRow>
+    void query(std::string_view sql, OnRow&& on_row) const {
+        struct Relay {
+            OnRow* on_row;
+            std::exception_ptr failure;
+        } relay{&on_row, nullptr};
+        const auto callback = [](const char* const* values, const uint32_t* lengths, uint32_t count,
+                                 void* user) -> int32_t {
+            auto* relay_ = static_cast<Relay*>(user);
+            try {
+                RowView row(count);
+                for (uint32_t i = 0; i < count; ++i) {
+                    if (values[i] != nullptr) row[i] = std::string_view(values[i], lengths[i]);
+                }
+                (*relay_->on_row)(row);
+                return MH_OK;
+            } catch (...) {
+                // Carried across the C call and rethrown below, not swallowed.
+                relay_->failure = std::current_exception();
+                return MH_E_ABORTED;
+            }
+        };
+        const std::string statement(sql);
+        const int32_t status = api_->query_run(context_, statement.c_str(), callback, &relay);
+        if (relay.failure) std::rethrow_exception(relay.failure);
+        if (status != MH_OK) throw HostCallError(status, api_->error_last(context_));
+    }
+
+    // "sqlite", "mysql", "postgresql" or another DBMS's lower-case name.
+    std::string_view dialect() const { return api_->dialect_name(context_); }
+    std::string_view dbms_version() const { return api_->dbms_version(context_); }
+    std::string_view database_name() const { return api_->database_name(context_); }
+    // NULL offline; see mh_host_api.odbc_connection for the rules.
+    void* odbc_connection() const { return api_->odbc_connection(context_); }
+
+    void log(int32_t level, std::string_view message) const {
+        const std::string text(message);
+        api_->log_write(context_, level, text.c_str());
+    }
+    void info(std::string_view message) const { log(MH_LOG_INFO, message); }
+    void warn(std::string_view message) const { log(MH_LOG_WARN, message); }
+    void error(std::string_view message) const { log(MH_LOG_ERROR, message); }
+
+    const mh_host_api* api() const noexcept { return api_; }
+    mh_host_context* context() const noexcept { return context_; }
+
+private:
+    const mh_host_api* api_;
+    mh_host_context* context_;
+};
+
+// The SDK guard: runs body(Host&) and turns any exception into a status code
+// and a message the host copies. One of the two places where exceptions
+// become status codes (the other is the host's top level).
+template <typename Body>
+int32_t guard(const mh_host_api* api, mh_host_context* context, Body&& body) noexcept {
+    if (api == nullptr || context == nullptr) return MH_E_INVALID;
+    try {
+        Host host(api, context);
+        std::invoke(std::forward<Body>(body), host);
+        return MH_OK;
+    } catch (const HostCallError& error) {
+        api->error_set(context, error.what());
+        return error.status();
+    } catch (const std::exception& error) {
+        api->error_set(context, error.what());
+        return MH_E_FAILED;
+    } catch (...) {
+        api->error_set(context, "unknown C++ exception in plugin step");
+        return MH_E_FAILED;
+    }
+}
+
+// Adapts `void fn(Host&)` to the C step signature, through the guard:
+// sdk::step<&my_upgrade>.
+template <void (*Function)(Host&)>
+int32_t step(const mh_host_api* api, mh_host_context* context) noexcept {
+    return guard(api, context, Function);
+}
+
+// Builds an mh_migration in readable steps, at compile time:
+//   constexpr mh_migration m = sdk::Migration("cinder", 1, "001_cinder_init").upgrade(sdk::step<&up>);
+class Migration {
+public:
+    constexpr Migration(const char* track, int64_t version, const char* name)
+        : value_{sizeof(mh_migration), 0, track, version, name, nullptr, 0, 0, nullptr, nullptr, nullptr} {}
+
+    constexpr Migration upgrade(mh_step_fn function) const {
+        Migration copy = *this;
+        copy.value_.upgrade = function;
+        return copy;
+    }
+    constexpr Migration downgrade(mh_step_fn function) const {
+        Migration copy = *this;
+        copy.value_.downgrade = function;
+        return copy;
+    }
+    // No downgrade; `why` is shown when one is asked for.
+    constexpr Migration irreversible(const char* why) const {
+        Migration copy = *this;
+        copy.value_.flags |= MH_MIGRATION_IRREVERSIBLE;
+        copy.value_.downgrade = nullptr;
+        copy.value_.downgrade_refusal = why;
+        return copy;
+    }
+    // `requirements` is a static array of "track@version" strings.
+    template <std::size_t N>
+    constexpr Migration requires_versions(const char* const (&requirements)[N]) const {
+        Migration copy = *this;
+        copy.value_.requirements = requirements;
+        copy.value_.requirement_count = static_cast<uint32_t>(N);
+        return copy;
+    }
+    constexpr mh_migration build() const { return value_; }
+
+private:
+    mh_migration value_;
+};
+
+// True when a plugin built against this header can serve the host.
+constexpr bool host_is_compatible(uint32_t host_abi_major, uint32_t /*host_abi_minor*/) {
+    // Minor versions only append members that this plugin checks for with
+    // MH_STRUCT_HAS, so any minor version of the same major will do.
+    return host_abi_major == MH_ABI_VERSION_MAJOR;
+}
+
+template <std::size_t N>
+constexpr mh_plugin_descriptor make_descriptor(const char* id, const char* name, const char* version,
+                                               const char* description,
+                                               const mh_migration* const (&migrations)[N]) {
+    return mh_plugin_descriptor{sizeof(mh_plugin_descriptor),
+                                MH_PLUGIN_MAGIC,
+                                MH_ABI_VERSION_MAJOR,
+                                MH_ABI_VERSION_MINOR,
+                                id,
+                                name,
+                                version,
+                                description,
+                                migrations,
+                                static_cast<uint32_t>(N),
+                                0};
+}
+
+}  // namespace migration_host::sdk
+
+// Defines the plugin's exported entry function, returning `descriptor` (an
+// object with static storage) to any compatible host. Use once per library,
+// at namespace scope.
+#define MIGRATION_HOST_PLUGIN(descriptor)                                                                     \
+    extern "C" MH_EXPORT const mh_plugin_descriptor* migration_host_plugin_entry(uint32_t host_abi_major,     \
+                                                                                 uint32_t host_abi_minor) {   \
+        return ::migration_host::sdk::host_is_compatible(host_abi_major, host_abi_minor) ? &(descriptor)      \
+                                                                                         : nullptr;           \
+    }

@@ -1,0 +1,586 @@
+// Header-only schema DSL after SQLAlchemy's Table/Column: renders CREATE TABLE, DROP TABLE and CREATE INDEX as SQLAlchemy 1.4 does for SQLite, MySQL and PostgreSQL.
+#pragma once
+
+// Plain C++17, standard library only, so that any plugin can use it.
+//
+// Example (SQLAlchemy's `Table('t', meta, Column('id', Integer, primary_key=True), ...)`):
+//
+//     using namespace migration_host::schema;
+//     Table volumes("volumes", {
+//         Column("id", String(36)).primary_key(),
+//         Column("size", Integer()),
+//         Column("volume_type_id", Integer(), ForeignKey("volume_types.id")).nullable(false),
+//     }, TableOptions{"InnoDB"});
+//     std::string ddl = volumes.create_sql(Dialect::mysql);
+//
+// What is rendered is what SQLAlchemy 1.4 renders for the same definition (checked
+// against SQLAlchemy 1.4.46), with two deliberate differences, both only ever adding
+// quotes or words that the database reads the same way:
+// - identifiers are quoted a little more often (see quote_identifier), and
+// - TableOptions::mysql_charset renders as `DEFAULT CHARSET=x` (SQLAlchemy's
+//   mysql_charset renders `CHARSET=x`; MySQL reads both as the table's default).
+//
+// Not supported: defaults, server defaults, CHECK/UNIQUE constraints, named or
+// composite foreign keys, ON DELETE/UPDATE, schemas, types other than the five below.
+// Every constructor checks its input and throws std::invalid_argument when it is wrong.
+
+#include <algorithm>
+#include <cstddef>
+#include <iterator>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace migration_host::schema {
+
+enum class Dialect { sqlite, mysql, postgresql };
+
+// "sqlite", "mysql" or "postgresql" (SQLAlchemy's dialect names); nullopt otherwise.
+inline std::optional<Dialect> dialect_from_name(std::string_view name) {
+    if (name == "sqlite") return Dialect::sqlite;
+    if (name == "mysql") return Dialect::mysql;
+    if (name == "postgresql") return Dialect::postgresql;
+    return std::nullopt;
+}
+
+// The inverse of dialect_from_name.
+inline std::string_view dialect_name(Dialect dialect) {
+    switch (dialect) {
+        case Dialect::sqlite: return "sqlite";
+        case Dialect::mysql: return "mysql";
+        case Dialect::postgresql: return "postgresql";
+    }
+    return "unknown";
+}
+
+namespace detail {
+
+// Reserved words, lower case. Quoted in every dialect: the SQL-92 reserved words
+// (END-EXEC, with its hyphen, is quoted anyway) and k_reserved_always.
+inline constexpr std::string_view k_reserved_sql92[] = {
+    "absolute", "action", "add", "all", "allocate", "alter", "and", "any", "are", "as", "asc",
+    "assertion", "at", "authorization", "avg", "begin", "between", "bit", "bit_length", "both",
+    "by", "cascade", "cascaded", "case", "cast", "catalog", "char", "char_length", "character",
+    "character_length", "check", "close", "coalesce", "collate", "collation", "column",
+    "commit", "connect", "connection", "constraint", "constraints", "continue", "convert",
+    "corresponding", "count", "create", "cross", "current", "current_date", "current_time",
+    "current_timestamp", "current_user", "cursor", "date", "day", "deallocate", "dec",
+    "decimal", "declare", "default", "deferrable", "deferred", "delete", "desc", "describe",
+    "descriptor", "diagnostics", "disconnect", "distinct", "domain", "double", "drop", "else",
+    "end", "escape", "except", "exception", "exec", "execute", "exists", "external", "extract",
+    "false", "fetch", "first", "float", "for", "foreign", "found", "from", "full", "get",
+    "global", "go", "goto", "grant", "group", "having", "hour", "identity", "immediate", "in",
+    "indicator", "initially", "inner", "input", "insensitive", "insert", "int", "integer",
+    "intersect", "interval", "into", "is", "isolation", "join", "key", "language", "last",
+    "leading", "left", "level", "like", "local", "lower", "match", "max", "min", "minute",
+    "module", "month", "names", "national", "natural", "nchar", "next", "no", "not", "null",
+    "nullif", "numeric", "octet_length", "of", "on", "only", "open", "option", "or", "order",
+    "outer", "output", "overlaps", "pad", "partial", "position", "precision", "prepare",
+    "preserve", "primary", "prior", "privileges", "procedure", "public", "read", "real",
+    "references", "relative", "restrict", "revoke", "right", "rollback", "rows", "schema",
+    "scroll", "second", "section", "select", "session", "session_user", "set", "size",
+    "smallint", "some", "space", "sql", "sqlcode", "sqlerror", "sqlstate", "substring", "sum",
+    "system_user", "table", "temporary", "then", "time", "timestamp", "timezone_hour",
+    "timezone_minute", "to", "trailing", "transaction", "translate", "trim", "true", "union",
+    "unique", "unknown", "update", "upper", "usage", "user", "using", "value", "values",
+    "varchar", "varying", "view", "when", "whenever", "where", "with", "work", "write", "year",
+    "zone"};
+// Quoted in one dialect: SQLAlchemy 1.4's IdentifierPreparer.reserved_words for it.
+inline constexpr std::string_view k_reserved_sqlite[] = {
+    "add", "after", "all", "alter", "analyze", "and", "as", "asc", "attach", "autoincrement",
+    "before", "begin", "between", "by", "cascade", "case", "cast", "check", "collate", "column",
+    "commit", "conflict", "constraint", "create", "cross", "current_date", "current_time",
+    "current_timestamp", "database", "default", "deferrable", "deferred", "delete", "desc",
+    "detach", "distinct", "drop", "each", "else", "end", "escape", "except", "exclusive",
+    "exists", "explain", "fail", "false", "for", "foreign", "from", "full", "glob", "group",
+    "having", "if", "ignore", "immediate", "in", "index", "indexed", "initially", "inner",
+    "insert", "instead", "intersect", "into", "is", "isnull", "join", "key", "left", "like",
+    "limit", "match", "natural", "not", "notnull", "null", "of", "offset", "on", "or", "order",
+    "outer", "plan", "pragma", "primary", "query", "raise", "references", "reindex", "rename",
+    "replace", "restrict", "right", "rollback", "row", "select", "set", "table", "temp",
+    "temporary", "then", "to", "transaction", "trigger", "true", "union", "unique", "update",
+    "using", "vacuum", "values", "view", "virtual", "when", "where"};
+inline constexpr std::string_view k_reserved_mysql[] = {
+    "accessible", "add", "admin", "all", "alter", "analyze", "and", "array", "as", "asc",
+    "asensitive", "before", "between", "bigint", "binary", "blob", "both", "by", "call",
+    "cascade", "case", "change", "char", "character", "check", "collate", "column", "condition",
+    "constraint", "continue", "convert", "create", "cross", "cube", "cume_dist", "current_date",
+    "current_time", "current_timestamp", "current_user", "cursor", "database", "databases",
+    "day_hour", "day_microsecond", "day_minute", "day_second", "dec", "decimal", "declare",
+    "default", "delayed", "delete", "dense_rank", "desc", "describe", "deterministic",
+    "distinct", "distinctrow", "div", "double", "drop", "dual", "each", "else", "elseif",
+    "empty", "enclosed", "escaped", "except", "exists", "exit", "explain", "false", "fetch",
+    "first_value", "float", "float4", "float8", "for", "force", "foreign", "from", "fulltext",
+    "function", "general", "generated", "get", "get_master_public_key", "grant", "group",
+    "grouping", "groups", "having", "high_priority", "hour_microsecond", "hour_minute",
+    "hour_second", "if", "ignore", "ignore_server_ids", "in", "index", "infile", "inner",
+    "inout", "insensitive", "insert", "int", "int1", "int2", "int3", "int4", "int8", "integer",
+    "interval", "into", "io_after_gtids", "io_before_gtids", "is", "iterate", "join",
+    "json_table", "key", "keys", "kill", "lag", "last_value", "lateral", "lead", "leading",
+    "leave", "left", "like", "limit", "linear", "lines", "load", "localtime", "localtimestamp",
+    "lock", "long", "longblob", "longtext", "loop", "low_priority", "master_bind",
+    "master_heartbeat_period", "master_ssl_verify_server_cert", "match", "maxvalue",
+    "mediumblob", "mediumint", "mediumtext", "member", "middleint", "minute_microsecond",
+    "minute_second", "mod", "modifies", "natural", "no_write_to_binlog", "not", "nth_value",
+    "ntile", "null", "numeric", "of", "on", "optimize", "optimizer_costs", "option",
+    "optionally", "or", "order", "out", "outer", "outfile", "over", "parse_gcol_expr",
+    "partition", "percent_rank", "persist", "persist_only", "precision", "primary", "procedure",
+    "purge", "range", "rank", "read", "read_write", "reads", "real", "recursive", "references",
+    "regexp", "release", "rename", "repeat", "replace", "require", "resignal", "restrict",
+    "return", "revoke", "right", "rlike", "role", "row", "row_number", "rows", "schema",
+    "schemas", "second_microsecond", "select", "sensitive", "separator", "set", "show",
+    "signal", "slow", "smallint", "spatial", "specific", "sql", "sql_after_gtids",
+    "sql_before_gtids", "sql_big_result", "sql_calc_found_rows", "sql_small_result",
+    "sqlexception", "sqlstate", "sqlwarning", "ssl", "starting", "stored", "straight_join",
+    "system", "table", "terminated", "then", "tinyblob", "tinyint", "tinytext", "to",
+    "trailing", "trigger", "true", "undo", "union", "unique", "unlock", "unsigned", "update",
+    "usage", "use", "using", "utc_date", "utc_time", "utc_timestamp", "values", "varbinary",
+    "varchar", "varcharacter", "varying", "virtual", "when", "where", "while", "window", "with",
+    "write", "xor", "year_month", "zerofill"};
+inline constexpr std::string_view k_reserved_postgresql[] = {
+    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
+    "authorization", "between", "binary", "both", "case", "cast", "check", "collate", "column",
+    "constraint", "create", "cross", "current_catalog", "current_date", "current_role",
+    "current_schema", "current_time", "current_timestamp", "current_user", "default",
+    "deferrable", "desc", "distinct", "do", "else", "end", "except", "false", "fetch", "for",
+    "foreign", "freeze", "from", "full", "grant", "group", "having", "ilike", "in", "initially",
+    "inner", "intersect", "into", "is", "isnull", "join", "leading", "left", "like", "limit",
+    "localtime", "localtimestamp", "natural", "new", "not", "notnull", "null", "of", "off",
+    "offset", "old", "on", "only", "or", "order", "outer", "over", "overlaps", "placing",
+    "primary", "references", "returning", "right", "select", "session_user", "similar", "some",
+    "symmetric", "table", "then", "to", "trailing", "true", "union", "unique", "user", "using",
+    "variadic", "verbose", "when", "where", "window", "with"};
+// Not SQL-92 words, nor reserved in every dialect's list above, but quoted everywhere.
+inline constexpr std::string_view k_reserved_always[] = {"binary", "index"};
+
+template <std::size_t N>
+bool contains(const std::string_view (&words)[N], std::string_view word) {
+    return std::find(std::begin(words), std::end(words), word) != std::end(words);
+}
+
+inline bool is_reserved(std::string_view lower_word, Dialect dialect) {
+    if (contains(k_reserved_sql92, lower_word) || contains(k_reserved_always, lower_word)) return true;
+    switch (dialect) {
+        case Dialect::sqlite: return contains(k_reserved_sqlite, lower_word);
+        case Dialect::mysql: return contains(k_reserved_mysql, lower_word);
+        case Dialect::postgresql: return contains(k_reserved_postgresql, lower_word);
+    }
+    return true;
+}
+
+inline void check_name(std::string_view name, const char* what) {
+    if (name.empty()) throw std::invalid_argument(std::string(what) + " must not be empty");
+    if (name.find('\0') != std::string_view::npos) {
+        throw std::invalid_argument(std::string(what) + " must not contain a NUL character");
+    }
+}
+
+// Python's repr() of a str, near enough for log lines: 'abc', "it's", '\n'.
+inline std::string py_repr(std::string_view text) {
+    const bool double_quoted = text.find('\'') != std::string_view::npos &&
+                               text.find('"') == std::string_view::npos;
+    const char quote = double_quoted ? '"' : '\'';
+    std::string out(1, quote);
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '\\') {
+            out += "\\\\";
+        } else if (c == quote) {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (byte < 0x20 || byte == 0x7f) {
+            static constexpr char hex[] = "0123456789abcdef";
+            out += "\\x";
+            out += hex[byte >> 4];
+            out += hex[byte & 0x0f];
+        } else {
+            out += c;
+        }
+    }
+    out += quote;
+    return out;
+}
+
+template <typename Range, typename Fn>
+std::string join(const Range& items, std::string_view separator, Fn&& render) {
+    std::string out;
+    bool first = true;
+    for (const auto& item : items) {
+        if (!first) out += separator;
+        first = false;
+        out += render(item);
+    }
+    return out;
+}
+
+}  // namespace detail
+
+// `name` as the dialect needs it written in SQL: unchanged when it is a plain
+// lower-case identifier, otherwise in the dialect's quotes (`x` for MySQL, "x" for
+// SQLite and PostgreSQL) with every quote character inside doubled.
+// Quoted when: it is a reserved word of the dialect (SQLAlchemy 1.4's list for it,
+// plus every SQL-92 reserved word, "binary" and "index"); it has a character other
+// than [a-z0-9_] (upper case, '$', space, quotes, non-ASCII...); or it starts with
+// a digit. Like SQLAlchemy's quoting, except that SQLAlchemy leaves '$' after the
+// first character, and the SQL-92 words that its list for the dialect lacks, unquoted.
+// Throws std::invalid_argument for an empty name or one with a NUL character.
+inline std::string quote_identifier(std::string_view name, Dialect dialect) {
+    detail::check_name(name, "identifier");
+    const auto plain = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; };
+    const bool needs_quotes = !std::all_of(name.begin(), name.end(), plain) ||
+                              (name.front() >= '0' && name.front() <= '9') ||
+                              detail::is_reserved(name, dialect);
+    if (!needs_quotes) return std::string(name);
+    const char quote = dialect == Dialect::mysql ? '`' : '"';
+    std::string out(1, quote);
+    for (const char c : name) {
+        out += c;
+        if (c == quote) out += c;
+    }
+    out += quote;
+    return out;
+}
+
+// A column type. Make one with the factories below: Integer(), String(n),
+// DateTime(), Boolean(), Text().
+enum class TypeKind { integer, string, datetime, boolean, text };
+
+class Type {
+public:
+    // `length` is for strings only (and must then be > 0); 0 for every other kind.
+    explicit Type(TypeKind kind, std::size_t length = 0) : kind_(kind), length_(length) {
+        if (kind == TypeKind::string && length == 0) {
+            throw std::invalid_argument("String length must be greater than 0");
+        }
+        if (kind != TypeKind::string && length != 0) {
+            throw std::invalid_argument("only String has a length");
+        }
+    }
+
+    TypeKind kind() const noexcept { return kind_; }
+    std::size_t length() const noexcept { return length_; }
+
+    // The type as the dialect's DDL writes it: INTEGER, VARCHAR(255), DATETIME (MySQL,
+    // SQLite) or TIMESTAMP WITHOUT TIME ZONE (PostgreSQL), BOOLEAN or BOOL (MySQL), TEXT.
+    std::string sql(Dialect dialect) const {
+        switch (kind_) {
+            case TypeKind::integer: return "INTEGER";
+            case TypeKind::string: return "VARCHAR(" + std::to_string(length_) + ")";
+            case TypeKind::datetime:
+                return dialect == Dialect::postgresql ? "TIMESTAMP WITHOUT TIME ZONE" : "DATETIME";
+            case TypeKind::boolean: return dialect == Dialect::mysql ? "BOOL" : "BOOLEAN";
+            case TypeKind::text: return "TEXT";
+        }
+        return "";
+    }
+
+    // As SQLAlchemy's repr(): Integer(), String(length=255), DateTime(), Boolean(), Text().
+    std::string repr() const {
+        switch (kind_) {
+            case TypeKind::integer: return "Integer()";
+            case TypeKind::string: return "String(length=" + std::to_string(length_) + ")";
+            case TypeKind::datetime: return "DateTime()";
+            case TypeKind::boolean: return "Boolean()";
+            case TypeKind::text: return "Text()";
+        }
+        return "";
+    }
+
+    friend bool operator==(const Type& a, const Type& b) noexcept {
+        return a.kind_ == b.kind_ && a.length_ == b.length_;
+    }
+    friend bool operator!=(const Type& a, const Type& b) noexcept { return !(a == b); }
+
+private:
+    TypeKind kind_;
+    std::size_t length_;
+};
+
+inline Type Integer() { return Type(TypeKind::integer); }
+inline Type String(std::size_t length) { return Type(TypeKind::string, length); }
+inline Type DateTime() { return Type(TypeKind::datetime); }
+inline Type Boolean() { return Type(TypeKind::boolean); }  // never renders a CHECK constraint
+inline Type Text() { return Type(TypeKind::text); }
+
+// A reference to another table's column, "table.column" (no schema). Rendered as
+// an unnamed table constraint `FOREIGN KEY(col) REFERENCES table (column)`.
+class ForeignKey {
+public:
+    explicit ForeignKey(std::string target) : target_(std::move(target)) {
+        const auto dot = target_.find('.');
+        if (dot == std::string::npos || target_.find('.', dot + 1) != std::string::npos) {
+            throw std::invalid_argument("ForeignKey target '" + target_ +
+                                        "' is not of the form 'table.column'");
+        }
+        table_ = target_.substr(0, dot);
+        column_ = target_.substr(dot + 1);
+        detail::check_name(table_, "ForeignKey target table");
+        detail::check_name(column_, "ForeignKey target column");
+    }
+
+    const std::string& target() const noexcept { return target_; }
+    const std::string& table() const noexcept { return table_; }
+    const std::string& column() const noexcept { return column_; }
+
+private:
+    std::string target_;
+    std::string table_;
+    std::string column_;
+};
+
+// A column: name, type, optional foreign key, and the two flags set by chaining:
+//     Column("id", Integer()).primary_key()
+//     Column("flavor_id", Integer(), ForeignKey("sm_flavors.id")).nullable(false)
+// As in SQLAlchemy, a primary-key column is NOT NULL unless told otherwise, and every
+// other column is nullable unless told otherwise. A primary-key column that is
+// explicitly nullable(true) is refused by Table.
+class Column {
+public:
+    Column(std::string name, Type type) : name_(std::move(name)), type_(type) {
+        detail::check_name(name_, "column name");
+    }
+    Column(std::string name, Type type, ForeignKey foreign_key)
+        : name_(std::move(name)), type_(type), foreign_key_(std::move(foreign_key)) {
+        detail::check_name(name_, "column name");
+    }
+
+    Column& primary_key(bool on = true) & {
+        primary_key_ = on;
+        return *this;
+    }
+    Column primary_key(bool on = true) && {
+        primary_key_ = on;
+        return std::move(*this);
+    }
+    Column& nullable(bool on) & {
+        nullable_ = on;
+        return *this;
+    }
+    Column nullable(bool on) && {
+        nullable_ = on;
+        return std::move(*this);
+    }
+
+    const std::string& name() const noexcept { return name_; }
+    const Type& type() const noexcept { return type_; }
+    const std::optional<ForeignKey>& foreign_key() const noexcept { return foreign_key_; }
+    bool is_primary_key() const noexcept { return primary_key_; }
+    // What nullable(...) said, or else: not nullable for a primary-key column.
+    bool is_nullable() const noexcept { return nullable_.value_or(!primary_key_); }
+    // Whether nullable(...) was called at all.
+    bool nullable_is_explicit() const noexcept { return nullable_.has_value(); }
+
+private:
+    std::string name_;
+    Type type_;
+    std::optional<ForeignKey> foreign_key_;
+    bool primary_key_ = false;
+    std::optional<bool> nullable_;
+};
+
+// A CREATE [UNIQUE] INDEX name ON table (columns...) to run after CREATE TABLE.
+struct Index {
+    std::string name;
+    std::vector<std::string> columns;  // names of the table's columns, in index order
+    bool unique = false;
+};
+
+struct TableOptions {
+    std::string mysql_engine;   // e.g. "InnoDB" -> `)ENGINE=InnoDB`; MySQL only
+    std::string mysql_charset;  // e.g. "utf8" -> `DEFAULT CHARSET=utf8`; MySQL only
+    std::vector<Index> indexes;
+};
+
+class Table {
+public:
+    // Throws std::invalid_argument for: an empty table name; no columns; two columns
+    // of the same name; a primary-key column set nullable(true); an index with an
+    // empty or repeated name, no columns, or a column the table lacks; a mysql_engine
+    // or mysql_charset with characters other than [A-Za-z0-9_].
+    Table(std::string name, std::vector<Column> columns, TableOptions options = {})
+        : name_(std::move(name)), columns_(std::move(columns)), options_(std::move(options)) {
+        detail::check_name(name_, "table name");
+        if (columns_.empty()) throw std::invalid_argument("table '" + name_ + "' has no columns");
+        for (std::size_t i = 0; i < columns_.size(); ++i) {
+            const Column& column = columns_[i];
+            if (find_column(column.name()) != &column) {
+                throw std::invalid_argument("table '" + name_ + "' has two columns named '" +
+                                            column.name() + "'");
+            }
+            if (column.is_primary_key() && column.is_nullable()) {
+                throw std::invalid_argument("primary-key column '" + name_ + "." + column.name() +
+                                            "' cannot be nullable");
+            }
+        }
+        for (std::size_t i = 0; i < options_.indexes.size(); ++i) {
+            const Index& index = options_.indexes[i];
+            detail::check_name(index.name, "index name");
+            for (std::size_t j = 0; j < i; ++j) {
+                if (options_.indexes[j].name == index.name) {
+                    throw std::invalid_argument("table '" + name_ + "' has two indexes named '" +
+                                                index.name + "'");
+                }
+            }
+            if (index.columns.empty()) {
+                throw std::invalid_argument("index '" + index.name + "' has no columns");
+            }
+            for (const std::string& column : index.columns) {
+                if (find_column(column) == nullptr) {
+                    throw std::invalid_argument("index '" + index.name + "' names column '" + column +
+                                                "', which table '" + name_ + "' does not have");
+                }
+            }
+        }
+        check_option(options_.mysql_engine, "mysql_engine");
+        check_option(options_.mysql_charset, "mysql_charset");
+    }
+
+    const std::string& name() const noexcept { return name_; }
+    const std::vector<Column>& columns() const noexcept { return columns_; }
+    const TableOptions& options() const noexcept { return options_; }
+
+    // The column that the database numbers by itself (SQLAlchemy's autoincrement="auto"):
+    // the table's only primary-key column, when it is an Integer without a foreign key.
+    // nullptr when there is none.
+    const Column* autoincrement_column() const noexcept {
+        const Column* found = nullptr;
+        for (const Column& column : columns_) {
+            if (!column.is_primary_key()) continue;
+            if (found != nullptr) return nullptr;  // composite primary key
+            found = &column;
+        }
+        if (found == nullptr || found->type().kind() != TypeKind::integer || found->foreign_key()) {
+            return nullptr;
+        }
+        return found;
+    }
+
+    // One CREATE TABLE statement, laid out as SQLAlchemy lays it out (leading and
+    // trailing newlines, a tab before each element), without a semicolon.
+    std::string create_sql(Dialect dialect) const {
+        const Column* autoincrement = autoincrement_column();
+        std::string out = "\nCREATE TABLE " + quote_identifier(name_, dialect) + " (";
+        std::string_view separator = "\n";
+        for (const Column& column : columns_) {
+            out += separator;
+            out += '\t';
+            out += column_sql(column, dialect, &column == autoincrement);
+            separator = ", \n";
+        }
+        std::vector<std::string> constraints;
+        std::vector<const Column*> primary_key;
+        for (const Column& column : columns_) {
+            if (column.is_primary_key()) primary_key.push_back(&column);
+        }
+        if (!primary_key.empty()) {
+            constraints.push_back("PRIMARY KEY (" +
+                                  detail::join(primary_key, ", ",
+                                               [&](const Column* column) {
+                                                   return quote_identifier(column->name(), dialect);
+                                               }) +
+                                  ")");
+        }
+        for (const Column& column : columns_) {
+            if (!column.foreign_key()) continue;
+            const ForeignKey& fk = *column.foreign_key();
+            constraints.push_back("FOREIGN KEY(" + quote_identifier(column.name(), dialect) +
+                                  ") REFERENCES " + quote_identifier(fk.table(), dialect) + " (" +
+                                  quote_identifier(fk.column(), dialect) + ")");
+        }
+        if (!constraints.empty()) {
+            out += separator;
+            out += '\t';
+            out += detail::join(constraints, ", \n\t", [](const std::string& c) { return c; });
+        }
+        out += "\n)";
+        if (dialect == Dialect::mysql) {
+            std::vector<std::string> table_options;
+            if (!options_.mysql_engine.empty()) table_options.push_back("ENGINE=" + options_.mysql_engine);
+            if (!options_.mysql_charset.empty()) {
+                table_options.push_back("DEFAULT CHARSET=" + options_.mysql_charset);
+            }
+            out += detail::join(table_options, " ", [](const std::string& o) { return o; });
+        }
+        out += "\n\n";
+        return out;
+    }
+
+    // "\nDROP TABLE name", as SQLAlchemy renders it.
+    std::string drop_sql(Dialect dialect) const {
+        return "\nDROP TABLE " + quote_identifier(name_, dialect);
+    }
+
+    // One `CREATE [UNIQUE] INDEX name ON table (a, b)` per TableOptions::indexes entry, in order.
+    std::vector<std::string> create_index_sql(Dialect dialect) const {
+        std::vector<std::string> out;
+        for (const Index& index : options_.indexes) {
+            out.push_back(std::string("CREATE ") + (index.unique ? "UNIQUE " : "") + "INDEX " +
+                          quote_identifier(index.name, dialect) + " ON " +
+                          quote_identifier(name_, dialect) + " (" +
+                          detail::join(index.columns, ", ",
+                                       [&](const std::string& c) { return quote_identifier(c, dialect); }) +
+                          ")");
+        }
+        return out;
+    }
+
+    // As SQLAlchemy's repr(table), for a log line when creating the table fails:
+    // Table('t', MetaData(), Column('id', Integer(), table=<t>, primary_key=True,
+    // nullable=False), ..., schema=None)
+    std::string repr() const {
+        std::string out = "Table(" + detail::py_repr(name_) + ", MetaData()";
+        for (const Column& column : columns_) {
+            out += ", Column(" + detail::py_repr(column.name()) + ", " + column.type().repr();
+            if (column.foreign_key()) {
+                out += ", ForeignKey(" + detail::py_repr(column.foreign_key()->target()) + ")";
+            }
+            out += ", table=<" + name_ + ">";
+            if (column.is_primary_key()) out += ", primary_key=True";
+            if (!column.is_nullable()) out += ", nullable=False";
+            out += ")";
+        }
+        out += ", schema=None)";
+        return out;
+    }
+
+private:
+    const Column* find_column(std::string_view column_name) const noexcept {
+        for (const Column& column : columns_) {
+            if (column.name() == column_name) return &column;
+        }
+        return nullptr;
+    }
+
+    static void check_option(const std::string& value, const char* what) {
+        const auto ok = [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+        };
+        if (!std::all_of(value.begin(), value.end(), ok)) {
+            throw std::invalid_argument(std::string(what) + " '" + value +
+                                        "' may only contain letters, digits and '_'");
+        }
+    }
+
+    static std::string column_sql(const Column& column, Dialect dialect, bool autoincrement) {
+        std::string out = quote_identifier(column.name(), dialect) + " ";
+        out += (autoincrement && dialect == Dialect::postgresql) ? "SERIAL" : column.type().sql(dialect);
+        if (!column.is_nullable()) out += " NOT NULL";
+        if (autoincrement && dialect == Dialect::mysql) out += " AUTO_INCREMENT";
+        return out;
+    }
+
+    std::string name_;
+    std::vector<Column> columns_;
+    TableOptions options_;
+};
+
+}  // namespace migration_host::schema

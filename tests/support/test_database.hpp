@@ -1,0 +1,66 @@
+// Shared fixture: a fresh database per test on SQLite, or on the private MariaDB/PostgreSQL servers the suite starts.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "odbc.hpp"
+
+namespace test_support {
+
+enum class Backend { sqlite, mysql, postgresql };
+
+// "mariadb" / "postgresql": the kind test-servers knows.
+const char* server_kind(Backend backend);
+
+class TestDatabase {
+public:
+    // A new, empty database, dropped by the destructor. For MySQL,
+    // `charset` is the database's default character set.
+    // When the server cannot be had: FAIL under CI=true (a test that needs a
+    // server never passes without one there), otherwise WARN and return null.
+    static std::unique_ptr<TestDatabase> create(Backend backend, const std::string& charset = "utf8mb4");
+    ~TestDatabase();
+
+    Backend backend() const noexcept { return backend_; }
+    // What `--dsn` gets: a full ODBC connection string for this database.
+    const std::string& connection_string() const noexcept { return connection_string_; }
+    const std::string& name() const noexcept { return name_; }
+    // The server's admin connection string without a database (servers only).
+    const std::string& server_connection_string() const noexcept { return server_connection_string_; }
+
+    // Runs a query on a new connection to this database.
+    std::vector<migration_host::odbc::Row> query(const std::string& sql,
+                                                 const std::vector<migration_host::odbc::Parameter>& parameters = {}) const;
+    void execute(const std::string& sql) const;
+    // The first column of the first row; nullopt for no row or NULL.
+    std::optional<std::string> scalar(const std::string& sql,
+                                      const std::vector<migration_host::odbc::Parameter>& parameters = {}) const;
+
+    // migrate_version.version for `track`, or nullopt when there is no row or no table.
+    std::optional<long long> version_of(const std::string& track) const;
+
+private:
+    TestDatabase() = default;
+    Backend backend_ = Backend::sqlite;
+    std::string name_;
+    std::string connection_string_;
+    std::string server_connection_string_;
+    std::string directory_;  // SQLite only
+};
+
+// The admin connection string of a running test server (starting it if
+// needed), or nullopt after WARN/FAIL as TestDatabase::create does.
+std::optional<std::string> test_server(Backend backend);
+
+// A fresh temporary directory, removed at process exit is not promised: callers remove it.
+std::string make_temp_dir(const std::string& prefix);
+
+bool running_in_ci();
+
+// One environment per test process is enough.
+const migration_host::odbc::Environment& odbc_environment();
+
+}  // namespace test_support

@@ -10,6 +10,13 @@ function(migration_host_add_plugin name)
         C_VISIBILITY_PRESET hidden
         CXX_VISIBILITY_PRESET hidden
         VISIBILITY_INLINES_HIDDEN ON)
+    # Hidden visibility does not cover the std:: template instances the
+    # library uses (libstdc++ marks namespace std visible); a version script
+    # keeps the exported surface to the one entry function.
+    set(export_map "${CMAKE_CURRENT_BINARY_DIR}/${name}.exports.map")
+    file(WRITE "${export_map}" "{ global: migration_host_plugin_entry; local: *; };\n")
+    target_link_options(${name} PRIVATE "LINKER:--version-script=${export_map}")
+    set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS "${export_map}")
     if(arg_OUTPUT_DIRECTORY)
         set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${arg_OUTPUT_DIRECTORY}")
     elseif(DEFINED MIGRATION_HOST_PLUGIN_OUTPUT_DIR)

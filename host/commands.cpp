@@ -5,9 +5,13 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "config.hpp"
 #include "database.hpp"
@@ -66,10 +70,44 @@ struct Session {
     DatabaseInfo database;
 };
 
+// Some drivers (MariaDB's) apply the login timeout to the TCP connect only,
+// and wait forever for a server that accepts but never answers. Nothing has
+// been written when connecting, so the host can end the run itself.
+class ConnectWatchdog {
+public:
+    ConnectWatchdog(std::uint32_t timeout_seconds, std::string target)
+        : thread_([this, timeout_seconds, target = std::move(target)] {
+              std::unique_lock lock(mutex_);
+              // A second of grace lets drivers that honour the timeout report their own reason.
+              if (connected_.wait_for(lock, std::chrono::seconds(timeout_seconds + 1), [this] { return done_; })) return;
+              std::fprintf(stderr, "migration-host: error: cannot connect to %s: no answer from the server within %u s\n",
+                           target.c_str(), timeout_seconds);
+              std::fflush(stderr);
+              std::_Exit(static_cast<int>(ExitCode::cannot_connect));
+          }) {}
+    ConnectWatchdog(const ConnectWatchdog&) = delete;
+    ConnectWatchdog& operator=(const ConnectWatchdog&) = delete;
+    ~ConnectWatchdog() {
+        {
+            std::lock_guard lock(mutex_);
+            done_ = true;
+        }
+        connected_.notify_one();
+        thread_.join();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable connected_;
+    bool done_ = false;
+    std::thread thread_;  // last: starts after the members it uses exist
+};
+
 std::unique_ptr<Session> connect(const GlobalOptions& options) {
     auto session = std::make_unique<Session>();
     const std::string connection_string = resolve_connection_string(options.dsn);
     spdlog::debug("connecting to {}", redact_secrets(connection_string));
+    const ConnectWatchdog watchdog(options.connect_timeout_seconds, redact_secrets(connection_string));
     try {
         session->connection = std::make_unique<odbc::Connection>(session->environment, connection_string,
                                                                  options.connect_timeout_seconds);
@@ -77,7 +115,7 @@ std::unique_ptr<Session> connect(const GlobalOptions& options) {
     } catch (const odbc::Error& error) {
         throw HostError(ExitCode::cannot_connect, error.what());
     }
-    spdlog::info("connected to {} {} (dialect {}{}{})", session->database.dbms_name, session->database.dbms_version,
+    spdlog::debug("connected to {} {} (dialect {}{}{})", session->database.dbms_name, session->database.dbms_version,
                  session->database.dialect, session->database.database_name.empty() ? "" : ", database ",
                  session->database.database_name);
     return session;

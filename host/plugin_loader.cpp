@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <boost/system/system_error.hpp>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -66,7 +65,7 @@ PluginOrReason load_plugin(const std::filesystem::path& path) {
     try {
         // RTLD_LOCAL keeps one plugin's symbols from satisfying another's.
         library.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
-    } catch (const boost::system::system_error& error) {
+    } catch (const boost::dll::fs::system_error& error) {
         return fmt::format("cannot load: {}", error.what());
     }
     if (!library.has(MH_PLUGIN_ENTRY_SYMBOL)) {

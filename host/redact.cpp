@@ -49,6 +49,13 @@ std::string redact_secrets(std::string_view text) {
         }
         out.append(text.substr(i, eq + 1 - i));
         std::size_t value = eq + 1;
+        if (text.substr(value, 3) == "***") {
+            // Already redacted (messages are redacted again before printing):
+            // what follows is not part of the secret.
+            out += "***";
+            i = value + 3;
+            continue;
+        }
         if (value < text.size() && text[value] == '{') {
             // ODBC braces: '}}' inside stands for one '}'.
             std::size_t j = value + 1;

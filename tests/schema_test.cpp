@@ -326,14 +326,8 @@ TEST_CASE("invalid definitions throw std::invalid_argument", "[schema]") {
     CHECK_THROWS_AS(with_options(TableOptions{"", "utf8 COLLATE x", {}}), std::invalid_argument);
     CHECK_NOTHROW(with_options(TableOptions{"InnoDB", "utf8mb4", {Index{"ix", {"a"}, true}}}));
 
-    SECTION("the message names the problem") {
-        try {
-            Table("t", {Column("a", Integer()), Column("a", Text())});
-            FAIL("no exception");
-        } catch (const std::invalid_argument& e) {
-            CHECK(std::string(e.what()).find("'a'") != std::string::npos);
-        }
-    }
+    // The message names the offending column.
+    CHECK_THROWS_WITH(Table("t", {Column("a", Integer()), Column("a", Text())}), Catch::Contains("'a'"));
 }
 
 TEST_CASE("cinder_initial_tables() gives the 12 tables of 001_cinder_init.py in creation order", "[schema]") {

@@ -230,8 +230,10 @@ std::string join(const Range& items, std::string_view separator, Fn&& render) {
 // Quoted when: it is a reserved word of the dialect (SQLAlchemy 1.4's list for it,
 // plus every SQL-92 reserved word, "binary" and "index"); it has a character other
 // than [a-z0-9_] (upper case, '$', space, quotes, non-ASCII...); or it starts with
-// a digit. Like SQLAlchemy's quoting, except that SQLAlchemy leaves '$' after the
-// first character, and the SQL-92 words that its list for the dialect lacks, unquoted.
+// a digit. SQLAlchemy 1.4 quotes the same way, only less often: it leaves unquoted a
+// '$' that is not the first character, and the words of SQL-92, "binary" and "index"
+// that its list for the dialect lacks (such as size and value everywhere, key on
+// PostgreSQL, binary on SQLite). A quoted lower-case name means the same as unquoted.
 // Throws std::invalid_argument for an empty name or one with a NUL character.
 inline std::string quote_identifier(std::string_view name, Dialect dialect) {
     detail::check_name(name, "identifier");
@@ -389,15 +391,16 @@ private:
 
 // A CREATE [UNIQUE] INDEX name ON table (columns...) to run after CREATE TABLE.
 struct Index {
-    std::string name;
-    std::vector<std::string> columns;  // names of the table's columns, in index order
+    std::string name{};
+    std::vector<std::string> columns{};  // names of the table's columns, in index order
     bool unique = false;
 };
 
+// Members have default initializers, so TableOptions{"InnoDB"} compiles cleanly with -Wextra.
 struct TableOptions {
-    std::string mysql_engine;   // e.g. "InnoDB" -> `)ENGINE=InnoDB`; MySQL only
-    std::string mysql_charset;  // e.g. "utf8" -> `DEFAULT CHARSET=utf8`; MySQL only
-    std::vector<Index> indexes;
+    std::string mysql_engine{};   // e.g. "InnoDB" -> `)ENGINE=InnoDB`; MySQL only
+    std::string mysql_charset{};  // e.g. "utf8" -> `DEFAULT CHARSET=utf8`; MySQL only
+    std::vector<Index> indexes{};  // created by create_index_sql(), not by create_sql()
 };
 
 class Table {
@@ -410,8 +413,7 @@ public:
         : name_(std::move(name)), columns_(std::move(columns)), options_(std::move(options)) {
         detail::check_name(name_, "table name");
         if (columns_.empty()) throw std::invalid_argument("table '" + name_ + "' has no columns");
-        for (std::size_t i = 0; i < columns_.size(); ++i) {
-            const Column& column = columns_[i];
+        for (const Column& column : columns_) {
             if (find_column(column.name()) != &column) {
                 throw std::invalid_argument("table '" + name_ + "' has two columns named '" +
                                             column.name() + "'");

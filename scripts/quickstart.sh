@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The main job on the embedded default: install, build, then upgrade and show the status of ./migration-host.sqlite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DMIGRATION_HOST_BUILD_TESTS=OFF -DMIGRATION_HOST_BUILD_BENCH=OFF >/dev/null
+cmake --build build --target migration-host cinder_initial
+build/bin/migration-host upgrade
+build/bin/migration-host status

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything, builds with warnings as errors, and runs the whole suite (SQLite, MariaDB, PostgreSQL),
+# then again under AddressSanitizer and UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh --with-servers
+jobs=$(nproc)
+
+run_suite() {
+    local dir=$1
+    shift
+    cmake -S . -B "$dir" -G Ninja -DMIGRATION_HOST_WERROR=ON "$@" >/dev/null
+    cmake --build "$dir" -j "$jobs"
+    (cd "$dir" && ctest -j "$jobs" --output-on-failure --timeout 600)
+}
+
+echo "== build and test (RelWithDebInfo, -Werror)"
+run_suite build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+if [[ "${MIGRATION_HOST_SKIP_SANITIZERS:-}" != "1" ]]; then
+    echo "== build and test (ASan + UBSan)"
+    export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:suppressions=$PWD/tests/support/lsan.supp"
+    export LSAN_OPTIONS="suppressions=$PWD/tests/support/lsan.supp:print_suppressions=0"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+    run_suite build-sanitize -DCMAKE_BUILD_TYPE=Debug -DMIGRATION_HOST_SANITIZE=ON -DMIGRATION_HOST_WERROR=OFF
+fi

@@ -1,0 +1,31 @@
+// cinder_initial through the real host on postgresql: schema from the catalog, version row, no-op, refusal, failure.
+#include <catch2/catch.hpp>
+
+#include "cinder_scenarios.hpp"
+#include "test_database.hpp"
+
+using namespace test_support;
+
+TEST_CASE("postgresql: upgrade creates the seed's schema and records cinder@1", "[postgresql][cinder]") {
+    const auto database = TestDatabase::create(Backend::postgresql);
+    if (!database) return;
+    check_upgrade_creates_schema(*database);
+}
+
+TEST_CASE("postgresql: a second upgrade is a no-op", "[postgresql][cinder]") {
+    const auto database = TestDatabase::create(Backend::postgresql);
+    if (!database) return;
+    check_reupgrade_is_noop(*database);
+}
+
+TEST_CASE("postgresql: downgrade cinder@0 is refused and changes nothing", "[postgresql][cinder]") {
+    const auto database = TestDatabase::create(Backend::postgresql);
+    if (!database) return;
+    check_downgrade_refused(*database);
+}
+
+TEST_CASE("postgresql: a table that already exists fails the step with exit 1 and version 0", "[postgresql][cinder]") {
+    const auto database = TestDatabase::create(Backend::postgresql);
+    if (!database) return;
+    check_table_creation_failure(*database);
+}

@@ -56,6 +56,7 @@ Migration read_migration(const mh_migration* raw, std::uint32_t index, const Loa
     migration.downgrade = raw->downgrade;
     migration.irreversible = raw->downgrade == nullptr || (raw->flags & MH_MIGRATION_IRREVERSIBLE) != 0;
     if (raw->downgrade_refusal != nullptr) migration.downgrade_refusal = raw->downgrade_refusal;
+    if (MH_STRUCT_HAS(raw, mh_migration, checksum) && raw->checksum != nullptr) migration.checksum = raw->checksum;
     migration.plugin = plugin;
     return migration;
 }

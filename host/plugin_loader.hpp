@@ -24,6 +24,7 @@ struct Migration {
     std::vector<VersionRef> requirements;
     bool irreversible = false;  // no downgrade function, or flagged so
     std::string downgrade_refusal;
+    std::string checksum;  // the plugin's own (ABI >= 1.1), or empty
     mh_step_fn upgrade = nullptr;
     mh_step_fn downgrade = nullptr;
     const LoadedPlugin* plugin = nullptr;

@@ -8,7 +8,7 @@ static int32_t noop_step(const mh_host_api *host, mh_host_context *ctx) {
 }
 
 static const mh_migration first = {
-    sizeof(mh_migration), 0, "future", 1, "001_future", NULL, 0, 0, noop_step, noop_step, NULL,
+    sizeof(mh_migration), 0, "future", 1, "001_future", NULL, 0, 0, noop_step, noop_step, NULL, NULL,
 };
 
 static const mh_migration *const migrations[] = {&first};

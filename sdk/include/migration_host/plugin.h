@@ -28,7 +28,8 @@
  *
  * Versioning: MH_ABI_VERSION_MAJOR changes only when an existing member
  * changes meaning or layout (never planned). MH_ABI_VERSION_MINOR grows when a
- * member is appended to a struct.
+ * member is appended to a struct; members are grouped by the minor version
+ * that added them. History: 1.0 first release; 1.1 mh_migration.checksum.
  */
 
 #include <stddef.h>
@@ -39,7 +40,7 @@ extern "C" {
 #endif
 
 #define MH_ABI_VERSION_MAJOR 1u
-#define MH_ABI_VERSION_MINOR 0u
+#define MH_ABI_VERSION_MINOR 1u
 
 /* "MHPL" in ASCII: the first check that a descriptor really is one. */
 #define MH_PLUGIN_MAGIC 0x4D48504Cu
@@ -200,6 +201,15 @@ typedef struct mh_migration {
     /* A note shown when a downgrade is refused (e.g. "Downgrade from initial
      * Cinder install is unsupported."), or NULL. */
     const char *downgrade_refusal;
+
+    /* --- ABI 1.1 --- */
+
+    /* A stable checksum of what the upgrade does (any printable text, e.g. a
+     * hash of its SQL), or NULL to let the host derive one by running the
+     * upgrade offline and hashing the statements it renders. Give one when
+     * the upgrade queries the database (offline it cannot) or renders SQL
+     * that varies between runs. */
+    const char *checksum;
 } mh_migration;
 
 /*

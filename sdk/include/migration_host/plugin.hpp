@@ -128,7 +128,7 @@ int32_t step(const mh_host_api* api, mh_host_context* context) noexcept {
 class Migration {
 public:
     constexpr Migration(const char* track, int64_t version, const char* name)
-        : value_{sizeof(mh_migration), 0, track, version, name, nullptr, 0, 0, nullptr, nullptr, nullptr} {}
+        : value_{sizeof(mh_migration), 0, track, version, name, nullptr, 0, 0, nullptr, nullptr, nullptr, nullptr} {}
 
     constexpr Migration upgrade(mh_step_fn function) const {
         Migration copy = *this;
@@ -154,6 +154,12 @@ public:
         Migration copy = *this;
         copy.value_.requirements = requirements;
         copy.value_.requirement_count = static_cast<uint32_t>(N);
+        return copy;
+    }
+    // A checksum the plugin vouches for (see mh_migration.checksum).
+    constexpr Migration checksum(const char* value) const {
+        Migration copy = *this;
+        copy.value_.checksum = value;
         return copy;
     }
     constexpr mh_migration build() const { return value_; }

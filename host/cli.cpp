@@ -45,6 +45,19 @@ const CommandSpec commands[] = {
     {"downgrade", "TRACK@VERSION", 1, 1, "Undo migrations of one track down to VERSION",
      "Runs the downgrade steps from the current version down to VERSION, newest first. Refused (exit 5,\n"
      "nothing changed) when a step is irreversible or an applied step of another track requires it."},
+    {"plan", "[TRACK[@VERSION]...]", 0, unlimited, "Print the steps an upgrade to the targets would run, in order",
+     "Reads the database's versions and prints the ordered steps without running anything."},
+    {"stamp", "TRACK@VERSION", 1, 1, "Record a track's version without running any step",
+     "Baselines an existing schema: sets the track's version (which must exist in the loaded plugins,\n"
+     "or be 0) and records the stamp in the history. Nothing else is changed."},
+    {"history", "[TRACK]", 0, 1, "List every recorded step attempt, oldest first",
+     "Shows migration_host_history: step, direction, outcome, duration, plugin and who ran it."},
+    {"validate", "", 0, 0, "Check that applied steps still match the loaded plugins (checksums)",
+     "Compares each applied step's recorded checksum with the loaded plugin's. Exit 5 when one changed."},
+    {"repair", "TRACK@VERSION", 1, 1, "Mark a dirty track's unfinished step as done or not done",
+     "After a step failed or was interrupted where DDL is not transactional (MySQL/MariaDB), fix the\n"
+     "schema by hand, then give the step's target version (its changes are in place) or its starting\n"
+     "version (they are not). Recorded in the history."},
 };
 
 const CommandSpec* find_command(const std::string& name) {
@@ -68,6 +81,8 @@ po::options_description global_options_description(GlobalOptions& global) {
          "trace, debug, info, warn, error or off (logs go to stderr)")
         ("connect-timeout", po::value<std::uint32_t>(&global.connect_timeout_seconds)->value_name("SECONDS")
              ->default_value(15), "login timeout for the database connection")
+        ("lock-timeout", po::value<std::uint32_t>(&global.lock_timeout_seconds)->value_name("SECONDS")
+             ->default_value(60), "how long to wait for another migration-host run against the same database")
         ("skip-broken-plugins", po::bool_switch(&global.skip_broken_plugins),
          "warn about libraries in the plugin path that cannot be used, instead of failing (exit 4)");
     return options;
@@ -155,7 +170,7 @@ Invocation parse_command_line(int argc, const char* const argv[]) {
                               ? fmt::format("{} needs {}", spec->name, spec->arguments)
                               : fmt::format("{} takes {}", spec->name,
                                             spec->max_arguments == 0 ? std::string("no arguments")
-                                                                     : std::string(spec->arguments)));
+                                                                     : "at most " + std::string(spec->arguments)));
     }
     return invocation;
 }

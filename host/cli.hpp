@@ -13,6 +13,7 @@ struct GlobalOptions {
     std::vector<std::string> plugin_paths;
     std::string log_level = "info";
     std::uint32_t connect_timeout_seconds = 15;
+    std::uint32_t lock_timeout_seconds = 60;
     bool skip_broken_plugins = false;
 };
 

@@ -1,13 +1,31 @@
-// Carries out the CLI commands: plugins, status, upgrade, downgrade.
+// Carries out the CLI commands; results go to stdout, logs to stderr.
 #pragma once
+
+#include <string>
 
 #include "cli.hpp"
 #include "exit_codes.hpp"
 
 namespace migration_host {
 
-// Runs a parsed invocation; results go to stdout, logs to stderr. Throws
-// HostError (or odbc::Error) for failures, which the top level reports.
+// Runs a parsed invocation. Throws HostError (or odbc::Error) for failures,
+// which the top level reports.
 ExitCode run_command(const Invocation& invocation);
+
+// Read-only commands (commands.cpp).
+ExitCode list_plugins(const Invocation& invocation);
+ExitCode show_status(const Invocation& invocation);
+ExitCode show_plan(const Invocation& invocation);
+ExitCode show_history(const Invocation& invocation);
+ExitCode validate(const Invocation& invocation);
+
+// Commands that change the database, under the run lock (migrate.cpp).
+ExitCode upgrade(const Invocation& invocation);
+ExitCode downgrade(const Invocation& invocation);
+ExitCode stamp(const Invocation& invocation);
+ExitCode repair(const Invocation& invocation);
+
+// Writes to stdout and flushes, so results interleave sanely with stderr logs.
+void print(const std::string& text);
 
 }  // namespace migration_host

@@ -35,4 +35,25 @@ DatabaseInfo describe_database(const odbc::Connection& connection) {
     return info;
 }
 
+bool has_transactional_ddl(const DatabaseInfo& database) {
+    return database.dialect == "sqlite" || database.dialect == "postgresql";
+}
+
+bool table_exists(const odbc::Connection& connection, const DatabaseInfo& database, const std::string& table) {
+    std::string sql;
+    if (database.dialect == "sqlite") {
+        sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?";
+    } else if (database.dialect == "mysql") {
+        sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?";
+    } else if (database.dialect == "postgresql") {
+        sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+              "AND table_name = ?";
+    } else {
+        // Unknown DBMS: probing is the portable test. Only called outside a
+        // step's transaction, so a failed probe aborts nothing.
+        return !std::holds_alternative<odbc::Diagnostic>(connection.try_execute("SELECT 1 FROM " + table + " WHERE 1 = 0"));
+    }
+    return !connection.query(sql, {table}).empty();
+}
+
 }  // namespace migration_host

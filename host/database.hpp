@@ -21,4 +21,11 @@ std::string dialect_for_dbms(std::string_view dbms_name);
 
 DatabaseInfo describe_database(const odbc::Connection& connection);
 
+// Where DDL is transactional (SQLite, PostgreSQL), a step and its version
+// update commit together; elsewhere DDL commits implicitly.
+bool has_transactional_ddl(const DatabaseInfo& database);
+
+// Whether a table of that name exists in the connection's current database/schema.
+bool table_exists(const odbc::Connection& connection, const DatabaseInfo& database, const std::string& table);
+
 }  // namespace migration_host

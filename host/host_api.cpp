@@ -115,6 +115,9 @@ static void host_log_write(mh_host_context* ctx, int32_t level, const char* mess
         case MH_LOG_WARN: spd_level = spdlog::level::warn; break;
         default: spd_level = spdlog::level::err; break;
     }
+    // Offline renders (checksums, stamp hints) run steps a second time: their
+    // messages would repeat what the real run says, so they stay at trace.
+    if (ctx->connection == nullptr) spd_level = spdlog::level::trace;
     spdlog::log(spd_level, "[{}] {}", ctx->label, message);
 }
 

@@ -20,6 +20,8 @@ HostError plugin_error(const std::string& message) {
     return HostError(ExitCode::plugin_error, message);
 }
 
+void require_known_track(const Catalog& catalog, const std::string& track);
+
 // Kahn's algorithm over `nodes`, always taking the smallest ready step by
 // (track, version); `edges_into(node)` lists the nodes that must come first.
 // Returns the order; nodes left out of it sit on a cycle.
@@ -121,6 +123,14 @@ const Migration* Catalog::find(const VersionRef& ref) const {
     return it->second[static_cast<std::size_t>(ref.version - 1)];
 }
 
+void Catalog::require_known(const VersionRef& ref) const {
+    require_known_track(*this, ref.track);
+    if (ref.version > latest(ref.track)) {
+        throw plugin_error(fmt::format("{} does not exist: the latest version of {} is {}", ref.to_string(),
+                                       ref.track, latest(ref.track)));
+    }
+}
+
 std::int64_t Catalog::latest(const std::string& track) const {
     const auto it = tracks_.find(track);
     return it == tracks_.end() ? 0 : static_cast<std::int64_t>(it->second.size());
@@ -137,11 +147,7 @@ void require_known_track(const Catalog& catalog, const std::string& track) {
 }
 
 void require_known_version(const Catalog& catalog, const VersionRef& ref) {
-    require_known_track(catalog, ref.track);
-    if (ref.version > catalog.latest(ref.track)) {
-        throw plugin_error(fmt::format("{} does not exist: the latest version of {} is {}", ref.to_string(),
-                                       ref.track, catalog.latest(ref.track)));
-    }
+    catalog.require_known(ref);
 }
 
 // The database must not be ahead of what the plugins know, or steps would be

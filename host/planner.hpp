@@ -23,6 +23,8 @@ public:
     const std::map<std::string, std::vector<const Migration*>>& tracks() const noexcept { return tracks_; }
     const Migration* find(const VersionRef& ref) const;
     std::int64_t latest(const std::string& track) const;  // 0 for an unknown track
+    // Throws HostError(plugin_error) unless the track is known and 0 <= version <= latest.
+    void require_known(const VersionRef& ref) const;
 
 private:
     std::map<std::string, std::vector<const Migration*>> tracks_;

@@ -1,7 +1,11 @@
 // Parses and validates track names and TRACK@VERSION references.
 #include "version_ref.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
+
+#include "exit_codes.hpp"
 
 namespace migration_host {
 namespace {
@@ -44,6 +48,19 @@ std::optional<UpgradeTarget> parse_upgrade_target(std::string_view text) {
     const auto ref = parse_version_ref(text, 0);
     if (!ref) return std::nullopt;
     return UpgradeTarget{ref->track, ref->version};
+}
+
+std::vector<UpgradeTarget> parse_upgrade_targets(const std::vector<std::string>& arguments) {
+    std::vector<UpgradeTarget> targets;
+    for (const auto& argument : arguments) {
+        auto target = parse_upgrade_target(argument);
+        if (!target) {
+            throw HostError(ExitCode::usage,
+                            fmt::format("invalid upgrade target '{}': expected TRACK or TRACK@VERSION", argument));
+        }
+        targets.push_back(std::move(*target));
+    }
+    return targets;
 }
 
 }  // namespace migration_host

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace migration_host {
 
@@ -30,5 +31,8 @@ struct UpgradeTarget {
     std::optional<std::int64_t> version;
 };
 std::optional<UpgradeTarget> parse_upgrade_target(std::string_view text);
+
+// Every argument as an upgrade target; throws HostError(usage) naming the first malformed one.
+std::vector<UpgradeTarget> parse_upgrade_targets(const std::vector<std::string>& arguments);
 
 }  // namespace migration_host

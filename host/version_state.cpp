@@ -3,26 +3,11 @@
 
 #include <fmt/format.h>
 
-#include "exit_codes.hpp"
 
 namespace migration_host {
 
 bool VersionStore::table_exists() const {
-    std::string sql;
-    if (database_.dialect == "sqlite") {
-        sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?";
-    } else if (database_.dialect == "mysql") {
-        sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?";
-    } else if (database_.dialect == "postgresql") {
-        sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-              "AND table_name = ?";
-    } else {
-        // Unknown DBMS: probing is the portable test (autocommit is on here,
-        // so a failed probe aborts no transaction).
-        return !std::holds_alternative<odbc::Diagnostic>(
-            connection_.try_execute(fmt::format("SELECT version FROM {} WHERE 1 = 0", table_name)));
-    }
-    return !connection_.query(sql, {std::string(table_name)}).empty();
+    return migration_host::table_exists(connection_, database_, table_name);
 }
 
 bool VersionStore::create_table_if_missing() const {
@@ -61,16 +46,11 @@ void VersionStore::add_track(const std::string& track, const std::string& reposi
         {track, repository_path});
 }
 
-void VersionStore::compare_and_set(const std::string& track, std::int64_t from, std::int64_t to) const {
+bool VersionStore::compare_and_set(const std::string& track, std::int64_t from, std::int64_t to) const {
     const auto changed =
         connection_.execute(fmt::format("UPDATE {} SET version = ? WHERE repository_id = ? AND version = ?", table_name),
                             {to, track, from});
-    if (changed != 1) {
-        throw HostError(ExitCode::step_failed,
-                        fmt::format("version update of {} from {} to {} changed {} rows instead of 1: "
-                                    "another process moved the track",
-                                    track, from, to, changed));
-    }
+    return changed == 1;
 }
 
 }  // namespace migration_host

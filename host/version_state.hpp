@@ -37,10 +37,9 @@ public:
     // Registers a track at version 0 (sqlalchemy-migrate's version_control).
     void add_track(const std::string& track, const std::string& repository_path) const;
 
-    // Moves a track from `from` to `to`, checking that exactly one row changed
-    // (someone else moving the track in between makes this fail).
-    // Throws HostError(step_failed).
-    void compare_and_set(const std::string& track, std::int64_t from, std::int64_t to) const;
+    // Moves a track from `from` to `to`; true when exactly one row changed.
+    // False means someone else moved the track in between.
+    [[nodiscard]] bool compare_and_set(const std::string& track, std::int64_t from, std::int64_t to) const;
 
 private:
     const odbc::Connection& connection_;

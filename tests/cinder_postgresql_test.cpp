@@ -29,3 +29,9 @@ TEST_CASE("postgresql: a table that already exists fails the step with exit 1 an
     if (!database) return;
     check_table_creation_failure(*database);
 }
+
+TEST_CASE("postgresql: existing tables without a version row are refused with a hint to stamp", "[postgresql][cinder]") {
+    const auto database = TestDatabase::create(Backend::postgresql);
+    if (!database) return;
+    check_unversioned_tables_refused(*database);
+}

@@ -29,3 +29,9 @@ TEST_CASE("sqlite: a table that already exists fails the step with exit 1 and ve
     if (!database) return;
     check_table_creation_failure(*database);
 }
+
+TEST_CASE("sqlite: existing tables without a version row are refused with a hint to stamp", "[sqlite][cinder]") {
+    const auto database = TestDatabase::create(Backend::sqlite);
+    if (!database) return;
+    check_unversioned_tables_refused(*database);
+}

@@ -75,7 +75,7 @@ TEST_CASE("--help and --version print to stdout and exit 0", "[cli]") {
     }
     const auto version = run_host({"--version"});
     CHECK(version.exit_code == 0);
-    CHECK(std::regex_search(version.out, std::regex(R"(^migration-host \d+\.\d+\.\d+ \(plugin ABI 1\.0\))")));
+    CHECK(std::regex_search(version.out, std::regex(R"(^migration-host \d+\.\d+\.\d+ \(plugin ABI 1\.1\))")));
 }
 
 TEST_CASE("usage errors exit 2 with a one-line cause", "[cli]") {

@@ -78,6 +78,9 @@ void check_downgrade_refused(const TestDatabase& database) {
 void check_table_creation_failure(const TestDatabase& database) {
     // `volumes` is the fifth table the seed creates; four come before it.
     database.execute("CREATE TABLE volumes (id INTEGER NOT NULL, PRIMARY KEY (id))");
+    // Without a version row the host refuses to run a first step over existing tables (exit 5, see
+    // check_unversioned_tables_refused); with cinder registered at 0 it runs the step, which fails.
+    REQUIRE(run_cinder(database, {"stamp", "cinder@0"}).exit_code == 0);
     const auto upgrade = run_cinder(database, {"upgrade"});
     INFO(upgrade.all());
     CHECK(upgrade.exit_code == 1);
@@ -86,6 +89,8 @@ void check_table_creation_failure(const TestDatabase& database) {
     CHECK(upgrade.err.find("Table('volumes'") != std::string::npos);
     CHECK(upgrade.err.find("Exception while creating table") != std::string::npos);
     CHECK(database.version_of("cinder") == 0);
+    const auto history = run_cinder(database, {"history", "cinder"});
+    CHECK(history.out.find("failed") != std::string::npos);
     auto names = table_names(database);
     std::sort(names.begin(), names.end());
     if (database.backend() == Backend::mysql) {
@@ -95,6 +100,21 @@ void check_table_creation_failure(const TestDatabase& database) {
     } else {
         CHECK(names == std::vector<std::string>{"volumes"});
     }
+}
+
+}  // namespace test_support
+
+namespace test_support {
+
+void check_unversioned_tables_refused(const TestDatabase& database) {
+    database.execute("CREATE TABLE volumes (id INTEGER NOT NULL, PRIMARY KEY (id))");
+    const auto upgrade = run_cinder(database, {"upgrade"});
+    INFO(upgrade.all());
+    CHECK(upgrade.exit_code == 5);
+    CHECK(upgrade.err.find("already has tables that cinder@1 (001_cinder_init) creates (volumes)") != std::string::npos);
+    CHECK(upgrade.err.find("migration-host stamp cinder@N") != std::string::npos);
+    CHECK_FALSE(database.version_of("cinder").has_value());
+    CHECK(table_names(database) == std::vector<std::string>{"volumes"});
 }
 
 }  // namespace test_support

@@ -20,5 +20,7 @@ void check_reupgrade_is_noop(const TestDatabase& database);
 void check_downgrade_refused(const TestDatabase& database);
 // A table already there: exit 1, version 0, the table logged, the rest rolled back where DDL is transactional.
 void check_table_creation_failure(const TestDatabase& database);
+// Tables the first step creates already there, but no version row: exit 5 with a hint to stamp; nothing changed.
+void check_unversioned_tables_refused(const TestDatabase& database);
 
 }  // namespace test_support

@@ -38,7 +38,7 @@ struct TableInfo {
 // in the seed's creation order.
 std::vector<TableInfo> expected_cinder_tables();
 
-// Every table but migrate_version, from the database's catalog, in creation
+// Every table but the host's own (migrate_version, migration_host_history), from the database's catalog, in creation
 // order where the catalog keeps it (SQLite, PostgreSQL), else by name.
 std::vector<TableInfo> read_tables(const TestDatabase& database);
 
@@ -47,7 +47,7 @@ std::vector<TableInfo> read_tables(const TestDatabase& database);
 // order on SQLite and PostgreSQL.
 void check_cinder_schema(const TestDatabase& database);
 
-// Table names in the database other than migrate_version (any order).
+// Table names in the database other than the host's own (any order).
 std::vector<std::string> table_names(const TestDatabase& database);
 
 }  // namespace test_support

@@ -1,0 +1,28 @@
+// The run lock that makes concurrent hosts safe: GET_LOCK on MySQL, an advisory lock on PostgreSQL, a file lock for SQLite.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "database.hpp"
+#include "odbc.hpp"
+
+namespace migration_host {
+
+// Held for a whole run by the connection that runs the steps (for SQLite:
+// by this process, on a file beside the database). Every kind is released
+// by the database or the kernel when its holder dies, so a crashed host
+// leaves no stuck lock. Released on destruction.
+class RunLock {
+public:
+    // Waits up to `timeout` for the lock; throws HostError(refused) naming
+    // the lock when it expires.
+    static std::unique_ptr<RunLock> acquire(const odbc::Connection& connection, const DatabaseInfo& database,
+                                            std::chrono::seconds timeout);
+    virtual ~RunLock() = default;
+    // e.g. "MySQL GET_LOCK('migration_host:cinder')"
+    virtual std::string name() const = 0;
+};
+
+}  // namespace migration_host

@@ -1,0 +1,29 @@
+// Runs a step offline (statements recorded, not executed): step checksums, and the tables a first step would create.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "database.hpp"
+#include "plugin_loader.hpp"
+
+namespace migration_host {
+
+struct OfflineRender {
+    bool succeeded = false;
+    std::vector<std::string> statements;
+    std::string error;  // why the step could not run offline (e.g. it queries)
+};
+
+// The statements `migration`'s upgrade issues for this database, without a connection.
+OfflineRender render_upgrade_offline(const Migration& migration, const DatabaseInfo& database);
+
+// The plugin's own checksum when it gives one; otherwise "crc32:<hex>" of the
+// statements the upgrade renders offline for this database; "" when it
+// cannot run offline.
+std::string step_checksum(const Migration& migration, const DatabaseInfo& database);
+
+// Table names from the CREATE TABLE statements among `statements`, unquoted.
+std::vector<std::string> tables_created_by(const std::vector<std::string>& statements);
+
+}  // namespace migration_host

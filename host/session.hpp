@@ -1,0 +1,53 @@
+// What every command starts from: the loaded plugins and their catalog, one pinned connection, and the database's state.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+#include "database.hpp"
+#include "history.hpp"
+#include "odbc.hpp"
+#include "planner.hpp"
+#include "plugin_loader.hpp"
+#include "version_state.hpp"
+
+namespace migration_host {
+
+struct LoadedCatalog {
+    Discovery discovery;
+    Catalog catalog;
+};
+
+// Loads the plugins and checks their catalog. Unusable libraries fail the run
+// (exit 4) unless --skip-broken-plugins: a plugin that silently did not load
+// would look like a migration that does not exist.
+LoadedCatalog load_catalog(const GlobalOptions& options);
+
+// One connection for the whole run: the lock, every step, its version update
+// and history row, and (for MySQL's session settings) every statement of a
+// step share it.
+struct Session {
+    odbc::Environment environment;
+    std::unique_ptr<odbc::Connection> connection;
+    DatabaseInfo database;
+
+    VersionStore versions() const { return VersionStore(*connection, database); }
+    HistoryStore history() const { return HistoryStore(*connection, database); }
+};
+
+// Connects (exit 3 on failure, including a server that never answers).
+std::unique_ptr<Session> open_session(const GlobalOptions& options);
+
+struct DatabaseState {
+    VersionMap versions;
+    std::vector<HistoryEntry> history;
+    std::map<std::string, DirtyTrack> dirty;  // by track
+};
+
+// Reads versions and history; creates nothing.
+DatabaseState read_state(const Session& session);
+
+}  // namespace migration_host

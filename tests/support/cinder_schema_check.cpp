@@ -254,8 +254,22 @@ std::vector<TableInfo> read_tables(const TestDatabase& database) {
 }
 
 std::vector<std::string> table_names(const TestDatabase& database) {
+    std::string sql;
+    switch (database.backend()) {
+        case Backend::sqlite: sql = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid"; break;
+        case Backend::mysql:
+            sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name";
+            break;
+        case Backend::postgresql:
+            sql = "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
+                  "current_schema() AND c.relkind = 'r' ORDER BY c.oid";
+            break;
+    }
     std::vector<std::string> names;
-    for (const auto& table : read_tables(database)) names.push_back(table.name);
+    for (const auto& row : database.query(sql)) {
+        const std::string name = text(row[0]);
+        if (name != "migrate_version" && name != "migration_host_history") names.push_back(name);
+    }
     return names;
 }
 

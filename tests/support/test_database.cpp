@@ -115,6 +115,7 @@ std::unique_ptr<TestDatabase> TestDatabase::create(Backend backend, const std::s
 }
 
 TestDatabase::~TestDatabase() {
+    connection_.reset();
     // Cleanup must not throw from a destructor; a leftover test database in a
     // throwaway server is harmless, so failures here are only reported.
     if (backend_ == Backend::sqlite) {
@@ -136,13 +137,18 @@ TestDatabase::~TestDatabase() {
     }
 }
 
+const migration_host::odbc::Connection& TestDatabase::connection() const {
+    if (!connection_) connection_ = connect(connection_string_);
+    return *connection_;
+}
+
 std::vector<migration_host::odbc::Row> TestDatabase::query(
     const std::string& sql, const std::vector<migration_host::odbc::Parameter>& parameters) const {
-    return connect(connection_string_)->query(sql, parameters);
+    return connection().query(sql, parameters);
 }
 
 void TestDatabase::execute(const std::string& sql) const {
-    connect(connection_string_)->execute(sql);
+    connection().execute(sql);
 }
 
 std::optional<std::string> TestDatabase::scalar(const std::string& sql,
@@ -153,10 +159,12 @@ std::optional<std::string> TestDatabase::scalar(const std::string& sql,
 }
 
 std::optional<long long> TestDatabase::version_of(const std::string& track) const {
-    auto connection = connect(connection_string_);
-    auto result = connection->try_execute("SELECT version FROM migrate_version WHERE 1 = 0");
+    // A probe on its own connection: on PostgreSQL a failed statement would
+    // otherwise be the fixture connection's last error.
+    auto probe = connect(connection_string_);
+    auto result = probe->try_execute("SELECT version FROM migrate_version WHERE 1 = 0");
     if (std::holds_alternative<migration_host::odbc::Diagnostic>(result)) return std::nullopt;
-    const auto rows = connection->query("SELECT version FROM migrate_version WHERE repository_id = ?", {track});
+    const auto rows = query("SELECT version FROM migrate_version WHERE repository_id = ?", {track});
     if (rows.empty() || !rows.front().front()) return std::nullopt;
     return std::stoll(*rows.front().front());
 }

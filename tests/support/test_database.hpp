@@ -31,7 +31,7 @@ public:
     // The server's admin connection string without a database (servers only).
     const std::string& server_connection_string() const noexcept { return server_connection_string_; }
 
-    // Runs a query on a new connection to this database.
+    // Runs a query on this fixture's connection to the database.
     std::vector<migration_host::odbc::Row> query(const std::string& sql,
                                                  const std::vector<migration_host::odbc::Parameter>& parameters = {}) const;
     void execute(const std::string& sql) const;
@@ -49,6 +49,9 @@ private:
     std::string connection_string_;
     std::string server_connection_string_;
     std::string directory_;  // SQLite only
+    // One connection for the test's own queries (autocommit), opened on first use.
+    mutable std::unique_ptr<migration_host::odbc::Connection> connection_;
+    const migration_host::odbc::Connection& connection() const;
 };
 
 // The admin connection string of a running test server (starting it if

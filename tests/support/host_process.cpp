@@ -8,8 +8,11 @@
 
 #include <array>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
+#include <utility>
 
 #ifndef MIGRATION_HOST_EXECUTABLE
 #error "MIGRATION_HOST_EXECUTABLE must be defined by the build"
@@ -43,7 +46,166 @@ void drain(int out_fd, int err_fd, std::string& out, std::string& err) {
     }
 }
 
+int exit_code_of(int status) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// An already unlinked file: nothing to clean up however the test ends.
+int anonymous_file() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "mh-host-output-XXXXXX").string();
+    const int fd = mkostemp(pattern.data(), O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error("mkostemp failed for " + pattern + ": " + std::strerror(errno));
+    unlink(pattern.c_str());
+    return fd;
+}
+
+std::string read_all_from_start(int fd) {
+    std::string text;
+    if (lseek(fd, 0, SEEK_SET) < 0) throw std::runtime_error(std::string("lseek: ") + std::strerror(errno));
+    std::array<char, 4096> buffer{};
+    for (;;) {
+        const ssize_t n = read(fd, buffer.data(), buffer.size());
+        if (n > 0) {
+            text.append(buffer.data(), static_cast<std::size_t>(n));
+        } else if (n == 0) {
+            return text;
+        } else if (errno != EINTR) {
+            throw std::runtime_error(std::string("read: ") + std::strerror(errno));
+        }
+    }
+}
+
+// The child's environment as run_host gives it: this process's, with the
+// host's own variables removed unless `run` sets them.
+std::vector<std::string> host_environment(const HostRun& run) {
+    std::map<std::string, std::string> variables;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        const std::string text(*entry);
+        const auto equals = text.find('=');
+        if (equals != std::string::npos) variables[text.substr(0, equals)] = text.substr(equals + 1);
+    }
+    std::map<std::string, std::string> changes{{"MIGRATION_HOST_DSN", ""}, {"MIGRATION_HOST_PLUGIN_PATH", ""}};
+    for (const auto& [name, value] : run.environment) changes[name] = value;
+    for (const auto& [name, value] : changes) {
+        if (value.empty()) {
+            variables.erase(name);
+        } else {
+            variables[name] = value;
+        }
+    }
+    std::vector<std::string> result;
+    for (const auto& [name, value] : variables) result.push_back(name + "=" + value);
+    return result;
+}
+
 }  // namespace
+
+BackgroundHost::BackgroundHost(BackgroundHost&& other) noexcept
+    : pid_(std::exchange(other.pid_, -1)),
+      out_fd_(std::exchange(other.out_fd_, -1)),
+      err_fd_(std::exchange(other.err_fd_, -1)),
+      reaped_(std::exchange(other.reaped_, false)),
+      status_(std::exchange(other.status_, 0)) {}
+
+BackgroundHost& BackgroundHost::operator=(BackgroundHost&& other) noexcept {
+    if (this != &other) {
+        reset();
+        pid_ = std::exchange(other.pid_, -1);
+        out_fd_ = std::exchange(other.out_fd_, -1);
+        err_fd_ = std::exchange(other.err_fd_, -1);
+        reaped_ = std::exchange(other.reaped_, false);
+        status_ = std::exchange(other.status_, 0);
+    }
+    return *this;
+}
+
+BackgroundHost::~BackgroundHost() {
+    reset();
+}
+
+void BackgroundHost::reset() noexcept {
+    if (pid_ > 0 && !reaped_) {
+        ::kill(pid_, SIGKILL);
+        while (waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
+        }
+    }
+    if (out_fd_ >= 0) close(out_fd_);
+    if (err_fd_ >= 0) close(err_fd_);
+    pid_ = -1;
+    out_fd_ = -1;
+    err_fd_ = -1;
+    reaped_ = false;
+    status_ = 0;
+}
+
+void BackgroundHost::start(const HostRun& run) {
+    if (pid_ > 0) throw std::logic_error("BackgroundHost::start: already started");
+    reset();
+    // Everything the child needs is built here: between fork and exec only
+    // async-signal-safe calls are allowed, and the test process may have threads.
+    const std::string executable = host_executable();
+    std::vector<std::string> arguments{executable};
+    arguments.insert(arguments.end(), run.arguments.begin(), run.arguments.end());
+    const std::vector<std::string> environment = host_environment(run);
+    std::vector<char*> argv;
+    for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (const auto& variable : environment) envp.push_back(const_cast<char*>(variable.c_str()));
+    envp.push_back(nullptr);
+    const char* const directory = run.working_directory ? run.working_directory->c_str() : nullptr;
+
+    out_fd_ = anonymous_file();
+    err_fd_ = anonymous_file();
+    const pid_t pid = fork();
+    if (pid < 0) {
+        const int error = errno;
+        reset();
+        throw std::runtime_error(std::string("fork failed: ") + std::strerror(error));
+    }
+    if (pid == 0) {
+        dup2(out_fd_, STDOUT_FILENO);
+        dup2(err_fd_, STDERR_FILENO);
+        const int null_fd = open("/dev/null", O_RDONLY);
+        if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
+        if (directory != nullptr && chdir(directory) != 0) _exit(126);
+        execve(executable.c_str(), argv.data(), envp.data());
+        _exit(127);
+    }
+    pid_ = pid;
+}
+
+bool BackgroundHost::running() {
+    if (pid_ <= 0 || reaped_) return false;
+    int status = 0;
+    pid_t ended = 0;
+    while ((ended = waitpid(pid_, &status, WNOHANG)) < 0 && errno == EINTR) {
+    }
+    if (ended == pid_) {
+        reaped_ = true;
+        status_ = status;
+    }
+    return !reaped_;
+}
+
+void BackgroundHost::kill(int signal) {
+    if (pid_ > 0 && !reaped_) ::kill(pid_, signal);
+}
+
+ProcessResult BackgroundHost::wait() {
+    if (pid_ <= 0) throw std::logic_error("BackgroundHost::wait: not started");
+    if (!reaped_) {
+        while (waitpid(pid_, &status_, 0) < 0) {
+            if (errno != EINTR) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+        }
+        reaped_ = true;
+    }
+    ProcessResult result;
+    result.exit_code = exit_code_of(status_);
+    result.out = read_all_from_start(out_fd_);
+    result.err = read_all_from_start(err_fd_);
+    return result;
+}
 
 std::string host_executable() {
     return MIGRATION_HOST_EXECUTABLE;

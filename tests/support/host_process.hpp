@@ -1,6 +1,8 @@
 // Runs the real migration-host executable as a child process and captures its exit code, stdout and stderr.
 #pragma once
 
+#include <sys/types.h>
+
 #include <map>
 #include <optional>
 #include <string>
@@ -34,6 +36,41 @@ ProcessResult run_host(const std::vector<std::string>& arguments);
 // Runs any program (argv[0] looked up in PATH) and waits for it.
 ProcessResult run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& environment = {},
                           const std::optional<std::string>& working_directory = std::nullopt);
+
+// A migration-host started without waiting for it, so that several can run at
+// once. Its stdout and stderr go to unlinked temporary files, not pipes: a pipe
+// nobody reads until wait() would stall a chatty child while it holds the run
+// lock, and with it every host queued behind it. A child still running when
+// the object is destroyed is killed and reaped, so a failing test leaves no
+// process behind.
+class BackgroundHost {
+public:
+    BackgroundHost() = default;
+    explicit BackgroundHost(const HostRun& run) { start(run); }
+    BackgroundHost(BackgroundHost&& other) noexcept;
+    BackgroundHost& operator=(BackgroundHost&& other) noexcept;
+    BackgroundHost(const BackgroundHost&) = delete;
+    BackgroundHost& operator=(const BackgroundHost&) = delete;
+    ~BackgroundHost();
+
+    // Starts migration-host as run_host would (same environment rules) and returns at once.
+    void start(const HostRun& run);
+    pid_t pid() const noexcept { return pid_; }
+    // False once the child has ended (then reaped; wait() still gives its result).
+    bool running();
+    // Sends `signal` to a child that has not been reaped yet.
+    void kill(int signal);
+    // Waits for the child to end; its exit code and everything it wrote.
+    ProcessResult wait();
+
+private:
+    void reset() noexcept;
+    pid_t pid_ = -1;
+    int out_fd_ = -1;
+    int err_fd_ = -1;
+    bool reaped_ = false;
+    int status_ = 0;
+};
 
 // The number of non-empty lines in `text`.
 std::size_t line_count(const std::string& text);

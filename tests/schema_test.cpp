@@ -38,6 +38,9 @@ TEST_CASE("dialect names round-trip", "[schema]") {
     CHECK_FALSE(dialect_from_name("postgres").has_value());
     CHECK_FALSE(dialect_from_name("MySQL").has_value());
     CHECK_FALSE(dialect_from_name("").has_value());
+    CHECK(require_dialect("mysql") == Dialect::mysql);
+    CHECK_THROWS_WITH(require_dialect("oracle"),
+                      "this step supports sqlite, mysql and postgresql, not 'oracle'");
 }
 
 TEST_CASE("types render per dialect", "[schema]") {

@@ -78,14 +78,10 @@ void convert_to_utf8(const Host& host) {
 }
 
 void upgrade_001(Host& host) {
-    const auto dialect = schema::dialect_from_name(host.dialect());
-    if (!dialect) {
-        throw std::runtime_error("001_cinder_init supports sqlite, mysql and postgresql, not " +
-                                 std::string(host.dialect()));
-    }
-    for (const auto& table : tables_for(*dialect)) {
+    const schema::Dialect dialect = schema::require_dialect(host.dialect());
+    for (const auto& table : tables_for(dialect)) {
         try {
-            host.exec(table.create_sql(*dialect));
+            host.exec(table.create_sql(dialect));
         } catch (const HostCallError& error) {
             // As the seed: log the table and the exception, then fail the step.
             host.info(table.repr());
@@ -93,7 +89,7 @@ void upgrade_001(Host& host) {
             throw;
         }
     }
-    if (*dialect == schema::Dialect::mysql) convert_to_utf8(host);
+    if (dialect == schema::Dialect::mysql) convert_to_utf8(host);
 }
 
 constexpr mh_migration cinder_init =

@@ -10,15 +10,6 @@ namespace {
 using migration_host::sdk::Host;
 namespace schema = migration_host::schema;
 
-schema::Dialect dialect_of(const Host& host) {
-    const auto dialect = schema::dialect_from_name(host.dialect());
-    if (!dialect) {
-        throw std::runtime_error("cinder_more supports sqlite, mysql and postgresql, not " +
-                                 std::string(host.dialect()));
-    }
-    return *dialect;
-}
-
 // utf8 because cinder_initial creates `volumes` utf8 on MySQL, and a foreign key
 // between tables of different charsets is refused. Both options render on MySQL only.
 schema::TableOptions cinder_options() { return schema::TableOptions{"InnoDB", "utf8"}; }
@@ -56,7 +47,7 @@ schema::Table volume_glance_metadata() {
 }
 
 void upgrade_002(Host& host) {
-    const schema::Dialect dialect = dialect_of(host);
+    const schema::Dialect dialect = schema::require_dialect(host.dialect());
     const schema::Table table = quota_classes();
     host.exec(table.create_sql(dialect));
     // The index needs the table, so it comes after it, one statement per call.
@@ -64,14 +55,14 @@ void upgrade_002(Host& host) {
 }
 
 // Dropping the table drops its index with it, in every dialect.
-void downgrade_002(Host& host) { host.exec(quota_classes().drop_sql(dialect_of(host))); }
+void downgrade_002(Host& host) { host.exec(quota_classes().drop_sql(schema::require_dialect(host.dialect()))); }
 
 void upgrade_003(Host& host) {
-    const schema::Dialect dialect = dialect_of(host);
+    const schema::Dialect dialect = schema::require_dialect(host.dialect());
     host.exec(volume_glance_metadata().create_sql(dialect));
 }
 
-void downgrade_003(Host& host) { host.exec(volume_glance_metadata().drop_sql(dialect_of(host))); }
+void downgrade_003(Host& host) { host.exec(volume_glance_metadata().drop_sql(schema::require_dialect(host.dialect()))); }
 
 constexpr mh_migration quota_classes_migration = migration_host::sdk::Migration("cinder", 2, "002_quota_classes")
                                                      .upgrade(migration_host::sdk::step<&upgrade_002>)

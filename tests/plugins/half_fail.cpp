@@ -10,22 +10,13 @@ namespace {
 using migration_host::sdk::Host;
 namespace schema = migration_host::schema;
 
-schema::Dialect dialect_of(const Host& host) {
-    const auto dialect = schema::dialect_from_name(host.dialect());
-    if (!dialect) {
-        throw std::runtime_error("half_fail supports sqlite, mysql and postgresql, not " +
-                                 std::string(host.dialect()));
-    }
-    return *dialect;
-}
-
 schema::Table half_table(const char* name) {
     return schema::Table(name, {schema::Column("id", schema::Integer()).primary_key()},
                          schema::TableOptions{"InnoDB", "utf8"});
 }
 
 void upgrade_001(Host& host) {
-    const schema::Dialect dialect = dialect_of(host);
+    const schema::Dialect dialect = schema::require_dialect(host.dialect());
     host.exec(half_table("half_one").create_sql(dialect));
     host.exec(half_table("half_two").create_sql(dialect));
     // Every database rejects this, so the step fails with two tables created.
@@ -36,7 +27,7 @@ void upgrade_001(Host& host) {
 // never recorded); it exists so that the plugin is reversible like the others,
 // undoing exactly what the upgrade creates.
 void downgrade_001(Host& host) {
-    const schema::Dialect dialect = dialect_of(host);
+    const schema::Dialect dialect = schema::require_dialect(host.dialect());
     host.exec(half_table("half_two").drop_sql(dialect));
     host.exec(half_table("half_one").drop_sql(dialect));
 }

@@ -10,14 +10,6 @@ namespace {
 using migration_host::sdk::Host;
 namespace schema = migration_host::schema;
 
-schema::Dialect dialect_of(const Host& host) {
-    const auto dialect = schema::dialect_from_name(host.dialect());
-    if (!dialect) {
-        throw std::runtime_error("manila supports sqlite, mysql and postgresql, not " + std::string(host.dialect()));
-    }
-    return *dialect;
-}
-
 // utf8 on MySQL because `shares` has a foreign key to cinder's utf8 `volumes`;
 // both options render on MySQL only.
 schema::TableOptions manila_options() { return schema::TableOptions{"InnoDB", "utf8"}; }
@@ -43,10 +35,10 @@ schema::Table share_quota_classes() {
                          manila_options());
 }
 
-void upgrade_001(Host& host) { host.exec(shares().create_sql(dialect_of(host))); }
-void downgrade_001(Host& host) { host.exec(shares().drop_sql(dialect_of(host))); }
-void upgrade_002(Host& host) { host.exec(share_quota_classes().create_sql(dialect_of(host))); }
-void downgrade_002(Host& host) { host.exec(share_quota_classes().drop_sql(dialect_of(host))); }
+void upgrade_001(Host& host) { host.exec(shares().create_sql(schema::require_dialect(host.dialect()))); }
+void downgrade_001(Host& host) { host.exec(shares().drop_sql(schema::require_dialect(host.dialect()))); }
+void upgrade_002(Host& host) { host.exec(share_quota_classes().create_sql(schema::require_dialect(host.dialect()))); }
+void downgrade_002(Host& host) { host.exec(share_quota_classes().drop_sql(schema::require_dialect(host.dialect()))); }
 
 // cinder@1 creates `volumes`, which shares.volume_id references.
 const char* const init_requires[] = {"cinder@1"};

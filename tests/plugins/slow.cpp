@@ -18,14 +18,6 @@ namespace {
 using migration_host::sdk::Host;
 namespace schema = migration_host::schema;
 
-schema::Dialect dialect_of(const Host& host) {
-    const auto dialect = schema::dialect_from_name(host.dialect());
-    if (!dialect) {
-        throw std::runtime_error("slow supports sqlite, mysql and postgresql, not " + std::string(host.dialect()));
-    }
-    return *dialect;
-}
-
 schema::Table slow_marker() {
     return schema::Table("slow_marker",
                          {
@@ -58,7 +50,7 @@ void signal_ready() {
 }
 
 void upgrade_001(Host& host) {
-    host.exec(slow_marker().create_sql(dialect_of(host)));
+    host.exec(slow_marker().create_sql(schema::require_dialect(host.dialect())));
     // Offline (the host rendering SQL, e.g. to derive a checksum) nothing is in
     // progress to interrupt: a ready file then would send the test's kill too early.
     if (host.odbc_connection() != nullptr) {
@@ -72,7 +64,7 @@ void upgrade_001(Host& host) {
     host.exec("INSERT INTO slow_marker (id, note) VALUES (1, 'done')");
 }
 
-void downgrade_001(Host& host) { host.exec(slow_marker().drop_sql(dialect_of(host))); }
+void downgrade_001(Host& host) { host.exec(slow_marker().drop_sql(schema::require_dialect(host.dialect()))); }
 
 constexpr mh_migration slow_migration = migration_host::sdk::Migration("slow", 1, "001_slow")
                                             .upgrade(migration_host::sdk::step<&upgrade_001>)

@@ -13,14 +13,6 @@ namespace {
 using migration_host::sdk::Host;
 namespace schema = migration_host::schema;
 
-schema::Dialect dialect_of(const Host& host) {
-    const auto dialect = schema::dialect_from_name(host.dialect());
-    if (!dialect) {
-        throw std::runtime_error("variant supports sqlite, mysql and postgresql, not " + std::string(host.dialect()));
-    }
-    return *dialect;
-}
-
 constexpr const char* default_variant = "a";
 
 // Only lower-case letters, so the variant always makes a plain identifier and
@@ -51,12 +43,12 @@ schema::Table variant_two() {
                          schema::TableOptions{"InnoDB", "utf8"});
 }
 
-void upgrade_001(Host& host) { host.exec(variant_table(variant_name()).create_sql(dialect_of(host))); }
+void upgrade_001(Host& host) { host.exec(variant_table(variant_name()).create_sql(schema::require_dialect(host.dialect()))); }
 // DROP TABLE names no column, so the downgrade neither depends on nor checks the
 // variant in the environment now, which may differ from the one applied.
-void downgrade_001(Host& host) { host.exec(variant_table(default_variant).drop_sql(dialect_of(host))); }
-void upgrade_002(Host& host) { host.exec(variant_two().create_sql(dialect_of(host))); }
-void downgrade_002(Host& host) { host.exec(variant_two().drop_sql(dialect_of(host))); }
+void downgrade_001(Host& host) { host.exec(variant_table(default_variant).drop_sql(schema::require_dialect(host.dialect()))); }
+void upgrade_002(Host& host) { host.exec(variant_two().create_sql(schema::require_dialect(host.dialect()))); }
+void downgrade_002(Host& host) { host.exec(variant_two().drop_sql(schema::require_dialect(host.dialect()))); }
 
 // No declared checksum: the host derives one from the SQL the step renders,
 // which follows MIGRATION_HOST_TEST_VARIANT.

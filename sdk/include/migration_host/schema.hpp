@@ -46,6 +46,14 @@ inline std::optional<Dialect> dialect_from_name(std::string_view name) {
     return std::nullopt;
 }
 
+// dialect_from_name for steps that only know these three: throws
+// std::invalid_argument naming the dialect otherwise (the SDK guard turns that
+// into the step's error message).
+inline Dialect require_dialect(std::string_view name) {
+    if (const auto dialect = dialect_from_name(name)) return *dialect;
+    throw std::invalid_argument("this step supports sqlite, mysql and postgresql, not '" + std::string(name) + "'");
+}
+
 // The inverse of dialect_from_name.
 inline std::string_view dialect_name(Dialect dialect) {
     switch (dialect) {

@@ -54,7 +54,7 @@ ExitCode list_plugins(const Invocation& invocation) {
 ExitCode show_status(const Invocation& invocation) {
     const LoadedCatalog loaded = load_catalog(invocation.global);
     const auto session = open_session(invocation.global);
-    const DatabaseState state = read_state(*session);
+    const DatabaseState state = read_state_unlocked(*session);
 
     std::set<std::string> tracks;
     for (const auto& [track, migrations] : loaded.catalog.tracks()) tracks.insert(track);
@@ -83,7 +83,10 @@ ExitCode show_status(const Invocation& invocation) {
         }
         print(fmt::format("{:<24} {:>8} {:>8}  {}\n", track, at,
                           loaded.catalog.tracks().count(track) ? std::to_string(latest) : std::string("?"), pending));
-        if (const auto dirty = state.dirty.find(track); dirty != state.dirty.end()) {
+        if (const auto dirty = state.dirty.find(track); dirty != state.dirty.end() && state.run_in_progress) {
+            print(fmt::format("  IN PROGRESS (another migration-host holds the run lock): {}\n",
+                              dirty->second.describe()));
+        } else if (dirty != state.dirty.end()) {
             print(fmt::format("  DIRTY: {}\n  fix the schema by hand, then 'migration-host repair {}@{}' (step applied) "
                               "or 'repair {}@{}' (not applied)\n",
                               dirty->second.describe(), track, dirty->second.attempt.to_version, track,
@@ -97,8 +100,11 @@ ExitCode show_plan(const Invocation& invocation) {
     const auto targets = parse_upgrade_targets(invocation.arguments);
     const LoadedCatalog loaded = load_catalog(invocation.global);
     const auto session = open_session(invocation.global);
-    const DatabaseState state = read_state(*session);
+    const DatabaseState state = read_state_unlocked(*session);
     const std::vector<Step> steps = plan_upgrade(loaded.catalog, state.versions, targets);
+    if (state.run_in_progress) {
+        print("note: another migration-host is running against this database; this plan may be out of date\n");
+    }
     if (steps.empty()) {
         print("Nothing to do: already up to date.\n");
         return ExitCode::success;
@@ -115,6 +121,7 @@ ExitCode show_plan(const Invocation& invocation) {
                           requirements));
     }
     for (const auto& [track, dirty] : state.dirty) {
+        if (state.run_in_progress) continue;
         print(fmt::format("note: track {} is dirty, upgrade will refuse until repair: {}\n", track, dirty.describe()));
     }
     return ExitCode::success;

@@ -35,9 +35,10 @@ public:
         : connection_(connection), key_(("migration_host:" + database.database_name).substr(0, 64)) {
         const auto rows = connection_.query("SELECT GET_LOCK(?, ?)", {key_, static_cast<std::int64_t>(timeout.count())});
         const auto result = rows.at(0).at(0);
-        if (!result || *result != "1") throw lock_timeout(name(), timeout);
+        held_ = result && *result == "1";
     }
     ~MysqlLock() override {
+        if (!held_) return;
         const auto released = connection_.try_execute("SELECT RELEASE_LOCK(?)", {key_});
         if (std::holds_alternative<odbc::Diagnostic>(released)) {
             spdlog::warn("could not release {} (the server frees it when the session ends)", name());
@@ -62,12 +63,13 @@ public:
         for (;;) {
             const auto rows = connection_.query("SELECT pg_try_advisory_lock(?)", {key});
             const auto result = rows.at(0).at(0).value_or("");
-            if (result == "1" || result == "t" || result == "true") return;
-            if (Clock::now() >= deadline) throw lock_timeout(name(), timeout);
+            held_ = result == "1" || result == "t" || result == "true";
+            if (held_ || Clock::now() >= deadline) return;
             std::this_thread::sleep_for(poll_interval);
         }
     }
     ~PostgresqlLock() override {
+        if (!held_) return;
         const auto released = connection_.try_execute("SELECT pg_advisory_unlock(?)", {key});
         if (std::holds_alternative<odbc::Diagnostic>(released)) {
             spdlog::warn("could not release {} (the server frees it when the session ends)", name());
@@ -97,16 +99,14 @@ public:
                 close(fd_);
                 throw HostError(ExitCode::refused, fmt::format("cannot lock {}: {}", path_, std::strerror(errno)));
             }
-            if (Clock::now() >= deadline) {
-                close(fd_);
-                throw lock_timeout(name(), timeout);
-            }
+            if (Clock::now() >= deadline) return;
             std::this_thread::sleep_for(poll_interval);
         }
+        held_ = true;
     }
     ~SqliteFileLock() override {
         // The file stays: removing a lock file races with the next waiter.
-        flock(fd_, LOCK_UN);
+        if (held_) flock(fd_, LOCK_UN);
         close(fd_);
     }
     std::string name() const override { return fmt::format("file lock {}", path_); }
@@ -118,6 +118,7 @@ private:
 
 class NoLock final : public RunLock {
 public:
+    NoLock() { held_ = true; }
     std::string name() const override { return "none"; }
 };
 
@@ -131,6 +132,20 @@ std::string sqlite_main_file(const odbc::Connection& connection) {
 }  // namespace
 
 std::unique_ptr<RunLock> RunLock::acquire(const odbc::Connection& connection, const DatabaseInfo& database,
+                                          std::chrono::seconds timeout) {
+    auto lock = attempt(connection, database, timeout);
+    if (!lock->held_) throw lock_timeout(lock->name(), timeout);
+    spdlog::debug("holding the run lock: {}", lock->name());
+    return lock;
+}
+
+std::unique_ptr<RunLock> RunLock::try_acquire(const odbc::Connection& connection, const DatabaseInfo& database) {
+    auto lock = attempt(connection, database, std::chrono::seconds(0));
+    if (!lock->held_) return nullptr;
+    return lock;
+}
+
+std::unique_ptr<RunLock> RunLock::attempt(const odbc::Connection& connection, const DatabaseInfo& database,
                                           std::chrono::seconds timeout) {
     std::unique_ptr<RunLock> lock;
     if (database.dialect == "mysql") {
@@ -150,7 +165,6 @@ std::unique_ptr<RunLock> RunLock::acquire(const odbc::Connection& connection, co
                      database.dialect);
         lock = std::make_unique<NoLock>();
     }
-    spdlog::debug("holding the run lock: {}", lock->name());
     return lock;
 }
 

@@ -20,9 +20,18 @@ public:
     // the lock when it expires.
     static std::unique_ptr<RunLock> acquire(const odbc::Connection& connection, const DatabaseInfo& database,
                                             std::chrono::seconds timeout);
+    // Takes the lock only if it is free now; nullptr when another run holds it.
+    static std::unique_ptr<RunLock> try_acquire(const odbc::Connection& connection, const DatabaseInfo& database);
     virtual ~RunLock() = default;
     // e.g. "MySQL GET_LOCK('migration_host:cinder')"
     virtual std::string name() const = 0;
+
+protected:
+    bool held_ = false;  // false when the wait expired; the object then releases nothing
+
+private:
+    static std::unique_ptr<RunLock> attempt(const odbc::Connection& connection, const DatabaseInfo& database,
+                                            std::chrono::seconds timeout);
 };
 
 }  // namespace migration_host

@@ -13,6 +13,7 @@
 
 #include "config.hpp"
 #include "exit_codes.hpp"
+#include "locking.hpp"
 #include "redact.hpp"
 
 namespace migration_host {
@@ -104,6 +105,14 @@ DatabaseState read_state(const Session& session) {
     for (const auto& entry : state.history) by_track[entry.track].push_back(entry);
     for (const auto& [track, entries] : by_track) {
         if (auto dirty = history.dirty(entries)) state.dirty.emplace(track, std::move(*dirty));
+    }
+    return state;
+}
+
+DatabaseState read_state_unlocked(const Session& session) {
+    DatabaseState state = read_state(session);
+    if (!state.dirty.empty()) {
+        state.run_in_progress = RunLock::try_acquire(*session.connection, session.database) == nullptr;
     }
     return state;
 }

@@ -45,9 +45,17 @@ struct DatabaseState {
     VersionMap versions;
     std::vector<HistoryEntry> history;
     std::map<std::string, DirtyTrack> dirty;  // by track
+    // Set by read_state_unlocked: another run holds the lock, so an unfinished
+    // step may simply be running rather than dirty.
+    bool run_in_progress = false;
 };
 
-// Reads versions and history; creates nothing.
+// Reads versions and history; creates nothing. Call it holding the run lock:
+// only then is an unfinished step known to be dead.
 DatabaseState read_state(const Session& session);
+
+// For read-only commands, which take no lock: read_state, and whether another
+// run holds the lock right now (tested without waiting).
+DatabaseState read_state_unlocked(const Session& session);
 
 }  // namespace migration_host

@@ -1,6 +1,6 @@
 // Concurrent hosts and crashed hosts against real databases: the run lock, dirty tracks, repair.
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -39,9 +39,12 @@ const std::vector<std::string> slow_plugin{TEST_PLUGIN_ROOT "/slow"};
 
 const char* backend_name(Backend backend) {
     switch (backend) {
-        case Backend::mysql: return "mysql";
-        case Backend::postgresql: return "postgresql";
-        case Backend::sqlite: break;
+        case Backend::mysql:
+            return "mysql";
+        case Backend::postgresql:
+            return "postgresql";
+        case Backend::sqlite:
+            break;
     }
     return "sqlite";
 }
@@ -175,7 +178,8 @@ void check_simultaneous_upgrades_once(Backend backend, int round) {
     std::size_t applied = 0, nothing_to_do = 0;
     for (std::size_t i = 0; i < results.size(); ++i) {
         const ProcessResult& result = results[i];
-        INFO("host " << i << " exit " << result.exit_code << "\nstdout:\n" << result.out << "stderr (last 4000):\n"
+        INFO("host " << i << " exit " << result.exit_code << "\nstdout:\n"
+                     << result.out << "stderr (last 4000):\n"
                      << result.err.substr(result.err.size() > 4000 ? result.err.size() - 4000 : 0));
         CHECK(result.exit_code == 0);
         CHECK_FALSE(has_complaint(result));
@@ -186,6 +190,8 @@ void check_simultaneous_upgrades_once(Backend backend, int round) {
         if (contains(result.out, "Nothing to do")) {
             ++nothing_to_do;
             CHECK_FALSE(contains(result.out, "Upgraded"));
+            // Read under the lock, after the winner: not the empty database it first saw.
+            CHECK(contains(result.out, "cinder at 3, manila at 2"));
         }
     }
     CHECK(applied == 1);
@@ -210,28 +216,32 @@ void check_simultaneous_upgrades_once(Backend backend, int round) {
     CHECK(database->scalar("SELECT COUNT(*) FROM migrate_version") == std::optional<std::string>("2"));
 
     if (!winner) return;
-    // A host waited when it had connected, and so was about to ask for the
-    // lock, before the winner's last logged step statement: it took the lock
-    // only after the winner released it.
-    const LogTimes winner_times = log_times(results[*winner].err);
+    // The lock passes from host to host (the others too hold it briefly, to
+    // find nothing to do). A host waited when the host that held the lock
+    // before it had not finished by the time it had connected, the last thing
+    // it logs before asking for the lock.
+    std::vector<std::pair<LogTimes, std::size_t>> by_lock_order;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const LogTimes times = log_times(results[i].err);
+        if (times.connected && times.locked && times.last) by_lock_order.emplace_back(times, i);
+    }
+    std::stable_sort(by_lock_order.begin(), by_lock_order.end(),
+                     [](const auto& a, const auto& b) { return *a.first.locked < *b.first.locked; });
     std::size_t waited = 0;
     std::string waits;
-    for (std::size_t i = 0; i < results.size(); ++i) {
-        if (i == *winner) continue;
-        const LogTimes times = log_times(results[i].err);
-        if (!times.connected || !times.locked || !winner_times.last) continue;
-        if (*times.connected <= *winner_times.last) ++waited;
-        waits += fmt::format("{}{}", waits.empty() ? "" : ", ", *times.locked - *times.connected);
+    for (std::size_t k = 0; k < by_lock_order.size(); ++k) {
+        const LogTimes& times = by_lock_order[k].first;
+        if (k > 0 && *by_lock_order[k - 1].first.last >= *times.connected) ++waited;
+        waits += fmt::format("{}{}{}", waits.empty() ? "" : ", ", *times.locked - *times.connected,
+                             by_lock_order[k].second == *winner ? " (winner)" : "");
     }
-    std::string winner_wait = "?";
-    if (winner_times.connected && winner_times.locked) {
-        winner_wait = std::to_string(*winner_times.locked - *winner_times.connected);
-    }
-    WARN(fmt::format("{} round {}: {} hosts in {:.2f} s; host {} applied the 5 steps (its lock wait {} ms), {} said "
-                     "'Nothing to do'; {} of {} had connected before the winner's last step and waited for the lock; "
-                     "lock waits of the others (ms from connecting to holding the lock): {}",
-                     backend_name(backend), round, host_count, wall, *winner, winner_wait, nothing_to_do, waited,
-                     host_count - 1, waits));
+    CHECK(by_lock_order.size() == host_count);
+    if (!by_lock_order.empty()) CHECK(by_lock_order.front().second == *winner);
+    WARN(
+        fmt::format("{} round {}: {} hosts in {:.2f} s; host {} applied the 5 steps, {} said 'Nothing to do'; {} "
+                    "asked for the lock while another host held it; ms from connecting to holding the lock, in lock "
+                    "order: {}",
+                    backend_name(backend), round, host_count, wall, *winner, nothing_to_do, waited, waits));
 }
 
 void check_simultaneous_upgrades(Backend backend) {
@@ -246,8 +256,8 @@ void check_killed_mid_step(Backend backend) {
     const std::string ready = temp.path + "/ready";
     const auto test_start = Clock::now();
 
-    BackgroundHost victim(host_run(*database, slow_plugin, {"upgrade"}, {},
-                                   {{sleep_variable, "60000"}, {ready_variable, ready}}));
+    BackgroundHost victim(
+        host_run(*database, slow_plugin, {"upgrade"}, {}, {{sleep_variable, "60000"}, {ready_variable, ready}}));
     if (!wait_for_ready_file(ready, victim, std::chrono::seconds(30))) {
         victim.kill(SIGKILL);
         const auto result = victim.wait();
@@ -292,6 +302,7 @@ void check_killed_mid_step(Backend backend) {
         const auto wrong = run_host(host_run(*database, slow_plugin, {"repair", "slow@5"}));
         INFO("repair slow@5:\n" << wrong.all());
         CHECK(wrong.exit_code == 5);
+        CHECK(contains(wrong.err, "repair to 1 (its changes are in place) or 0 (they are not), not 5"));
         CHECK(history_rows(*database) == std::vector<std::string>{"slow@1 upgrade started"});
 
         // What an operator would do: undo the half-applied step, then record that it is not applied.
@@ -305,8 +316,8 @@ void check_killed_mid_step(Backend backend) {
         INFO("upgrade after repair:\n" << fixed.all());
         CHECK(fixed.exit_code == 0);
         CHECK(contains(fixed.out, "Upgraded slow 0 -> 1"));
-        CHECK(history_rows(*database) ==
-              std::vector<std::string>{"slow@1 upgrade started", "slow@0 repair succeeded", "slow@1 upgrade succeeded"});
+        CHECK(history_rows(*database) == std::vector<std::string>{"slow@1 upgrade started", "slow@0 repair succeeded",
+                                                                  "slow@1 upgrade succeeded"});
     } else {
         // DDL is transactional: the killed step rolled back with its history
         // row, and the next run simply applies it.
@@ -331,9 +342,12 @@ void check_killed_mid_step(Backend backend) {
 
 std::string expected_lock_name(const TestDatabase& database) {
     switch (database.backend()) {
-        case Backend::mysql: return fmt::format("GET_LOCK('migration_host:{}')", database.name());
-        case Backend::postgresql: return "pg_advisory_lock(";
-        case Backend::sqlite: break;
+        case Backend::mysql:
+            return fmt::format("GET_LOCK('migration_host:{}')", database.name());
+        case Backend::postgresql:
+            return "pg_advisory_lock(";
+        case Backend::sqlite:
+            break;
     }
     return "file lock " + database.name() + ".lock";
 }
@@ -371,6 +385,16 @@ void check_lock_timeout(Backend backend) {
         CHECK(contender_seconds < 3.0);
     }
 
+    // While the step runs, a read-only status must not call it dirty (on MySQL
+    // its history row says "started"): the lock shows the run is alive.
+    const auto during = run_host(host_run(*database, slow_plugin, {"status"}));
+    {
+        INFO("status during the run:\n" << during.all());
+        CHECK(during.exit_code == 0);
+        CHECK_FALSE(contains(during.out, "DIRTY"));
+        if (backend == Backend::mysql) CHECK(contains(during.out, "IN PROGRESS"));
+    }
+
     const auto holder_start = Clock::now();
     const ProcessResult held = holder.wait();
     const double holder_rest = seconds_since(holder_start);
@@ -390,10 +414,11 @@ void check_lock_timeout(Backend backend) {
     CHECK(upgrade.exit_code == 0);
     CHECK(contains(upgrade.out, "Nothing to do"));
 
-    WARN(fmt::format("{}: contender gave up after {:.2f} s: {}; the holder finished {:.2f} s later; whole scenario "
-                     "{:.2f} s",
-                     backend_name(backend), contender_seconds, timed_out.err.substr(0, timed_out.err.find('\n')),
-                     holder_rest, seconds_since(test_start)));
+    WARN(
+        fmt::format("{}: contender gave up after {:.2f} s: {}; the holder finished {:.2f} s later; whole scenario "
+                    "{:.2f} s",
+                    backend_name(backend), contender_seconds, timed_out.err.substr(0, timed_out.err.find('\n')),
+                    holder_rest, seconds_since(test_start)));
 }
 
 }  // namespace
@@ -403,8 +428,7 @@ TEST_CASE("sqlite: 8 hosts started at once on an empty database apply each step 
     check_simultaneous_upgrades(Backend::sqlite);
 }
 
-TEST_CASE("mysql: 8 hosts started at once on an empty database apply each step exactly once",
-          "[mysql][concurrency]") {
+TEST_CASE("mysql: 8 hosts started at once on an empty database apply each step exactly once", "[mysql][concurrency]") {
     check_simultaneous_upgrades(Backend::mysql);
 }
 

@@ -151,7 +151,8 @@ ExitCode show_history(const Invocation& invocation) {
         print(fmt::format("{:>5}  {:<24}  {:<20} {:<9} {:<9} {:>9}  {:<28} {}\n", entry.id, entry.started_at, step,
                           entry.direction, entry.outcome,
                           entry.duration_ms ? std::to_string(*entry.duration_ms) : std::string("-"),
-                          entry.plugin_id.empty() ? "-" : entry.plugin_id + " " + entry.plugin_version, entry.run_by));
+                          entry.plugin_id.empty() ? "-" : entry.plugin_id + " " + entry.plugin_version,
+                          entry.os_user + "@" + entry.host_name));
         if (!entry.error.empty()) print(fmt::format("       error: {}\n", entry.error));
     }
     return ExitCode::success;

@@ -15,7 +15,7 @@ namespace {
 
 const char* const columns =
     "id, track, version, direction, from_version, to_version, plugin_id, plugin_version, library_path, checksum, "
-    "run_by, started_at, finished_at, duration_ms, outcome, error";
+    "os_user, host_name, started_at, finished_at, duration_ms, outcome, error";
 
 std::int64_t number(const std::optional<std::string>& value) {
     return value ? std::stoll(*value) : 0;
@@ -34,19 +34,19 @@ std::string utc_now_iso8601() {
     return fmt::format("{}.{:03}Z", buffer.data(), millis);
 }
 
-std::string current_user_and_host() {
-    std::string user;
-    if (const passwd* entry = getpwuid(geteuid())) user = entry->pw_name;
-    if (user.empty()) user = std::to_string(geteuid());
+RunBy current_run_by() {
+    RunBy run_by;
+    if (const passwd* entry = getpwuid(geteuid())) run_by.os_user = entry->pw_name;
+    if (run_by.os_user.empty()) run_by.os_user = std::to_string(geteuid());
     std::array<char, 256> host{};
-    if (gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
-    return user + "@" + host.data();
+    if (gethostname(host.data(), host.size() - 1) == 0) run_by.host_name = host.data();
+    return run_by;
 }
 
 std::string DirtyTrack::describe() const {
     return fmt::format("{}@{} {} {} at {} by {}{}", attempt.track, attempt.version, attempt.direction,
                        attempt.outcome == "started" ? "started and never finished" : "failed", attempt.started_at,
-                       attempt.run_by, attempt.error.empty() ? "" : ": " + attempt.error);
+                       attempt.os_user + "@" + attempt.host_name, attempt.error.empty() ? "" : ": " + attempt.error);
 }
 
 bool HistoryStore::create_table_if_missing() const {
@@ -57,7 +57,7 @@ bool HistoryStore::create_table_if_missing() const {
         "CREATE TABLE {} (id INTEGER NOT NULL, track VARCHAR(250) NOT NULL, version INTEGER NOT NULL, "
         "direction VARCHAR(16) NOT NULL, from_version INTEGER NOT NULL, to_version INTEGER NOT NULL, "
         "plugin_id VARCHAR(250), plugin_version VARCHAR(100), library_path TEXT, checksum VARCHAR(100), "
-        "run_by VARCHAR(250), started_at VARCHAR(32) NOT NULL, finished_at VARCHAR(32), duration_ms INTEGER, "
+        "os_user VARCHAR(250), host_name VARCHAR(250), started_at VARCHAR(32) NOT NULL, finished_at VARCHAR(32), duration_ms INTEGER, "
         "outcome VARCHAR(16) NOT NULL, error TEXT, PRIMARY KEY (id)){}",
         table_name,
         // Error texts may hold any character; a latin1 database default must not mangle them.
@@ -74,11 +74,11 @@ std::int64_t HistoryStore::append(HistoryEntry entry) const {
     };
     odbc::Parameter duration = std::monostate{};
     if (entry.duration_ms) duration = *entry.duration_ms;
-    connection_.execute(fmt::format("INSERT INTO {} ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    connection_.execute(fmt::format("INSERT INTO {} ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                     table_name, columns),
                         {entry.id, entry.track, entry.version, entry.direction, entry.from_version, entry.to_version,
                          optional_text(entry.plugin_id), optional_text(entry.plugin_version),
-                         optional_text(entry.library_path), optional_text(entry.checksum), optional_text(entry.run_by),
+                         optional_text(entry.library_path), optional_text(entry.checksum), optional_text(entry.os_user), optional_text(entry.host_name),
                          entry.started_at, optional_text(entry.finished_at), duration, entry.outcome,
                          optional_text(entry.error)});
     return entry.id;
@@ -115,12 +115,13 @@ std::vector<HistoryEntry> HistoryStore::entries(const std::optional<std::string>
         entry.plugin_version = row[7].value_or("");
         entry.library_path = row[8].value_or("");
         entry.checksum = row[9].value_or("");
-        entry.run_by = row[10].value_or("");
-        entry.started_at = row[11].value_or("");
-        entry.finished_at = row[12].value_or("");
-        if (row[13]) entry.duration_ms = std::stoll(*row[13]);
-        entry.outcome = row[14].value_or("");
-        entry.error = row[15].value_or("");
+        entry.os_user = row[10].value_or("");
+        entry.host_name = row[11].value_or("");
+        entry.started_at = row[12].value_or("");
+        entry.finished_at = row[13].value_or("");
+        if (row[14]) entry.duration_ms = std::stoll(*row[14]);
+        entry.outcome = row[15].value_or("");
+        entry.error = row[16].value_or("");
         result.push_back(std::move(entry));
     }
     return result;

@@ -19,7 +19,7 @@ struct HistoryEntry {
     std::int64_t from_version = 0;
     std::int64_t to_version = 0;
     std::string plugin_id, plugin_version, library_path, checksum;
-    std::string run_by;  // user@host
+    std::string os_user, host_name;  // who ran it
     std::string started_at, finished_at;  // ISO 8601, UTC
     std::optional<std::int64_t> duration_ms;
     std::string outcome;  // "started", "succeeded", "failed"
@@ -68,7 +68,10 @@ private:
 
 // "2026-11-25T12:00:00.123Z"
 std::string utc_now_iso8601();
-// "user@host" of this process.
-std::string current_user_and_host();
+// This process's OS user name and host name.
+struct RunBy {
+    std::string os_user, host_name;
+};
+RunBy current_run_by();
 
 }  // namespace migration_host

@@ -98,7 +98,9 @@ HistoryEntry history_entry(const Step& step, const std::string& direction) {
     entry.plugin_id = migration.plugin->id();
     entry.plugin_version = migration.plugin->version();
     entry.library_path = migration.plugin->path().string();
-    entry.run_by = current_user_and_host();
+    const RunBy run_by = current_run_by();
+    entry.os_user = run_by.os_user;
+    entry.host_name = run_by.host_name;
     entry.started_at = utc_now_iso8601();
     return entry;
 }
@@ -199,7 +201,9 @@ void record_version(const Session& session, const std::string& direction, const 
         entry.plugin_version = migration->plugin->version();
         entry.library_path = migration->plugin->path().string();
     }
-    entry.run_by = current_user_and_host();
+    const RunBy run_by = current_run_by();
+    entry.os_user = run_by.os_user;
+    entry.host_name = run_by.host_name;
     entry.started_at = utc_now_iso8601();
     entry.finished_at = entry.started_at;
     entry.duration_ms = 0;

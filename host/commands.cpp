@@ -8,11 +8,14 @@
 
 #include "config.hpp"
 #include "offline.hpp"
+#include "redact.hpp"
 #include "session.hpp"
 
 namespace migration_host {
 
-void print(const std::string& text) {
+void print(const std::string& raw) {
+    // Results can carry plugin and driver texts (history errors): no secret leaves through stdout either.
+    const std::string text = redact_secrets(raw);
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
 }

@@ -6,6 +6,8 @@
 
 #include <cstring>
 
+#include "redact.hpp"
+
 // The context a step receives; opaque to plugins.
 struct mh_host_context {
     const migration_host::odbc::Connection* connection = nullptr;
@@ -30,11 +32,13 @@ std::string one_line(std::string text) {
 
 }  // namespace
 
-// These functions are called from C: they must not throw. The ODBC calls they
-// make report failures as values, not exceptions.
+// These functions are called from C: nothing may unwind through the plugin's
+// frames. The ODBC calls they make report failures as values; the one thing
+// left that can throw is allocation, and noexcept turns that into a defined
+// std::terminate rather than undefined behaviour.
 extern "C" {
 
-static int32_t host_sql_exec(mh_host_context* ctx, const char* sql) {
+static int32_t host_sql_exec(mh_host_context* ctx, const char* sql) noexcept {
     if (ctx == nullptr) return MH_E_INVALID;
     ctx->last_error.clear();
     if (sql == nullptr || *sql == '\0') {
@@ -54,7 +58,7 @@ static int32_t host_sql_exec(mh_host_context* ctx, const char* sql) {
     return MH_OK;
 }
 
-static int32_t host_query_run(mh_host_context* ctx, const char* sql, mh_row_fn on_row, void* user) {
+static int32_t host_query_run(mh_host_context* ctx, const char* sql, mh_row_fn on_row, void* user) noexcept {
     if (ctx == nullptr) return MH_E_INVALID;
     ctx->last_error.clear();
     if (sql == nullptr || on_row == nullptr) {
@@ -93,19 +97,19 @@ static int32_t host_query_run(mh_host_context* ctx, const char* sql, mh_row_fn o
     return MH_OK;
 }
 
-static const char* host_dialect_name(mh_host_context* ctx) {
+static const char* host_dialect_name(mh_host_context* ctx) noexcept {
     return ctx ? ctx->database->dialect.c_str() : "";
 }
 
-static const char* host_dbms_version(mh_host_context* ctx) {
+static const char* host_dbms_version(mh_host_context* ctx) noexcept {
     return ctx ? ctx->database->dbms_version.c_str() : "";
 }
 
-static const char* host_database_name(mh_host_context* ctx) {
+static const char* host_database_name(mh_host_context* ctx) noexcept {
     return ctx ? ctx->database->database_name.c_str() : "";
 }
 
-static void host_log_write(mh_host_context* ctx, int32_t level, const char* message) {
+static void host_log_write(mh_host_context* ctx, int32_t level, const char* message) noexcept {
     if (ctx == nullptr || message == nullptr) return;
     spdlog::level::level_enum spd_level = spdlog::level::info;
     switch (level) {
@@ -121,16 +125,17 @@ static void host_log_write(mh_host_context* ctx, int32_t level, const char* mess
     spdlog::log(spd_level, "[{}] {}", ctx->label, message);
 }
 
-static void host_error_set(mh_host_context* ctx, const char* message) {
+static void host_error_set(mh_host_context* ctx, const char* message) noexcept {
     if (ctx == nullptr) return;
-    ctx->step_error = message ? one_line(message) : "";
+    // Stored in the history and printed: a plugin's text must not leak a password either.
+    ctx->step_error = message ? migration_host::redact_secrets(one_line(message)) : "";
 }
 
-static const char* host_error_last(mh_host_context* ctx) {
+static const char* host_error_last(mh_host_context* ctx) noexcept {
     return ctx ? ctx->last_error.c_str() : "";
 }
 
-static void* host_odbc_connection(mh_host_context* ctx) {
+static void* host_odbc_connection(mh_host_context* ctx) noexcept {
     return ctx && ctx->connection ? ctx->connection->get() : nullptr;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <set>
 
 #include "commands.hpp"
 #include "host_api.hpp"
@@ -29,6 +30,22 @@ std::unique_ptr<RunLock> lock_database(const Session& session, const GlobalOptio
 void prepare_tables(const Session& session) {
     if (session.versions().create_table_if_missing()) spdlog::info("created {}", VersionStore::table_name);
     if (session.history().create_table_if_missing()) spdlog::info("created {}", HistoryStore::table_name);
+}
+
+// Every track an upgrade touches or builds on: the targets (all tracks when
+// none), the planned steps' tracks and the tracks they require.
+std::set<std::string> tracks_involved(const Catalog& catalog, const std::vector<UpgradeTarget>& targets,
+                                      const std::vector<Step>& steps) {
+    std::set<std::string> tracks;
+    for (const auto& target : targets) tracks.insert(target.track);
+    if (targets.empty()) {
+        for (const auto& [track, migrations] : catalog.tracks()) tracks.insert(track);
+    }
+    for (const auto& step : steps) {
+        tracks.insert(step.migration->ref.track);
+        for (const auto& requirement : step.migration->requirements) tracks.insert(requirement.track);
+    }
+    return tracks;
 }
 
 void refuse_if_dirty(const DatabaseState& state, const std::string& track) {
@@ -123,19 +140,16 @@ void apply_step(const Session& session, const Step& step) {
     StepExecutor executor(session.connection.get(), session.database);
     const mh_step_fn function = upgrading ? migration.upgrade : migration.downgrade;
     const auto start = Clock::now();
-    const std::string moved_elsewhere = fmt::format(
-        "the version of {} was not {} any more (another process moved it)", migration.ref.track, step.from_version());
     std::optional<std::string> failure;
 
     if (has_transactional_ddl(session.database)) {
         {
             odbc::Transaction transaction(*session.connection);
             const StepResult result = executor.run(function, label);
-            if (!result.succeeded) {
-                failure = result.error;
-            } else if (!versions.compare_and_set(migration.ref.track, step.from_version(), step.to_version())) {
-                failure = moved_elsewhere;
-            } else {
+            failure = result.succeeded
+                          ? versions.compare_and_set(migration.ref.track, step.from_version(), step.to_version())
+                          : result.error;
+            if (!failure) {
                 entry.outcome = "succeeded";
                 entry.finished_at = utc_now_iso8601();
                 entry.duration_ms = milliseconds_since(start);
@@ -154,11 +168,9 @@ void apply_step(const Session& session, const Step& step) {
         entry.outcome = "started";
         const auto id = history.append(entry);
         const StepResult result = executor.run(function, label);
-        if (!result.succeeded) {
-            failure = result.error;
-        } else if (!versions.compare_and_set(migration.ref.track, step.from_version(), step.to_version())) {
-            failure = moved_elsewhere;
-        }
+        failure = result.succeeded
+                      ? versions.compare_and_set(migration.ref.track, step.from_version(), step.to_version())
+                      : result.error;
         history.finish(id, failure ? "failed" : "succeeded", utc_now_iso8601(), milliseconds_since(start),
                        failure.value_or(""));
     }
@@ -210,9 +222,8 @@ void record_version(const Session& session, const std::string& direction, const 
     entry.outcome = "succeeded";
     odbc::Transaction transaction(*session.connection);
     // MySQL counts changed rows only: setting the version it already has is no change.
-    if (from != to && !versions.compare_and_set(track, from, to)) {
-        throw HostError(ExitCode::refused,
-                        fmt::format("the version of {} was not {} any more (another process moved it)", track, from));
+    if (from != to) {
+        if (const auto failure = versions.compare_and_set(track, from, to)) throw HostError(ExitCode::refused, *failure);
     }
     session.history().append(entry);
     transaction.commit();
@@ -238,7 +249,9 @@ ExitCode upgrade(const Invocation& invocation) {
     const auto lock = lock_database(*session, invocation.global);
     DatabaseState state = read_state(*session);
     const std::vector<Step> steps = plan_upgrade(loaded.catalog, state.versions, targets);
-    for (const auto& step : steps) refuse_if_dirty(state, step.migration->ref.track);
+    // A half-applied step must be repaired before anything runs on or after it,
+    // and "nothing to do" would hide it.
+    for (const auto& track : tracks_involved(loaded.catalog, targets, steps)) refuse_if_dirty(state, track);
     warn_changed_steps(*session, state, loaded.catalog);
     if (steps.empty()) {
         std::string where;
@@ -268,11 +281,11 @@ ExitCode downgrade(const Invocation& invocation) {
     const auto lock = lock_database(*session, invocation.global);
     const DatabaseState state = read_state(*session);
     const std::vector<Step> steps = plan_downgrade(loaded.catalog, state.versions, target);
+    refuse_if_dirty(state, target.track);
     if (steps.empty()) {
         print(fmt::format("Nothing to do: {} is already at version {}.\n", target.track, target.version));
         return ExitCode::success;
     }
-    refuse_if_dirty(state, target.track);
     prepare_tables(*session);
     for (const auto& step : steps) apply_step(*session, step);
     return ExitCode::success;
@@ -300,6 +313,7 @@ ExitCode stamp(const Invocation& invocation) {
 ExitCode repair(const Invocation& invocation) {
     const VersionRef target = parse_single_ref(invocation);
     const LoadedCatalog loaded = load_catalog(invocation.global);
+    loaded.catalog.require_known({target.track, 0});
     const auto session = open_session(invocation.global);
     const auto lock = lock_database(*session, invocation.global);
     const DatabaseState state = read_state(*session);

@@ -34,6 +34,10 @@ Migration read_migration(const mh_migration* raw, std::uint32_t index, const Loa
     Migration migration;
     const std::string track = required_text(raw->track, fmt::format("migration #{} track", index));
     if (!is_valid_track_name(track)) throw InvalidDescriptor(fmt::format("invalid track name '{}'", track));
+    if (raw->reserved0 != 0) {
+        // Checked so that a later ABI version can give the field a meaning.
+        throw InvalidDescriptor(fmt::format("migration #{} of track {} has reserved0 != 0", index, track));
+    }
     if (raw->version <= 0) {
         throw InvalidDescriptor(fmt::format("migration of track {} has version {} (must be > 0)", track, raw->version));
     }
@@ -129,6 +133,7 @@ LoadedPlugin::LoadedPlugin(boost::dll::shared_library library, std::filesystem::
       abi_major_(descriptor->abi_major),
       abi_minor_(descriptor->abi_minor) {
     if (!is_valid_track_name(id_)) throw InvalidDescriptor(fmt::format("invalid plugin id '{}'", id_));
+    if (descriptor->reserved0 != 0) throw InvalidDescriptor("reserved0 != 0");
     if (descriptor->migration_count > 0 && descriptor->migrations == nullptr) {
         throw InvalidDescriptor("migration_count > 0 but no migrations");
     }

@@ -18,8 +18,21 @@ bool is_key_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
 }
 
-// The attribute names ODBC drivers accept for a password.
-constexpr std::array<std::string_view, 3> secret_keys{"pwd", "password", "passwd"};
+// A key is secret when it ends in one of these (PWD, Password, TLSKEYPASSWORD...).
+constexpr std::array<std::string_view, 3> secret_key_endings{"pwd", "password", "passwd"};
+
+bool is_secret_key(std::string_view key) {
+    return std::any_of(secret_key_endings.begin(), secret_key_endings.end(), [&](std::string_view ending) {
+        return key.size() >= ending.size() && equals_ignore_case(key.substr(key.size() - ending.size()), ending);
+    });
+}
+
+// "***" followed by the end of a value: text this function already redacted.
+bool already_redacted(std::string_view text, std::size_t value) {
+    if (text.substr(value, 3) != "***") return false;
+    const std::size_t after = value + 3;
+    return after == text.size() || std::string_view(";: )}'\"").find(text[after]) != std::string_view::npos;
+}
 
 }  // namespace
 
@@ -39,9 +52,7 @@ std::string redact_secrets(std::string_view text) {
         std::size_t eq = key_end;
         while (eq < text.size() && text[eq] == ' ') ++eq;
         const std::string_view key = text.substr(i, key_end - i);
-        const bool is_secret = eq < text.size() && text[eq] == '=' &&
-                               std::any_of(secret_keys.begin(), secret_keys.end(),
-                                           [&](std::string_view k) { return equals_ignore_case(key, k); });
+        const bool is_secret = eq < text.size() && text[eq] == '=' && is_secret_key(key);
         if (!is_secret) {
             out.append(text.substr(i, key_end - i));
             i = key_end;
@@ -49,7 +60,7 @@ std::string redact_secrets(std::string_view text) {
         }
         out.append(text.substr(i, eq + 1 - i));
         std::size_t value = eq + 1;
-        if (text.substr(value, 3) == "***") {
+        if (already_redacted(text, value)) {
             // Already redacted (messages are redacted again before printing):
             // what follows is not part of the secret.
             out += "***";

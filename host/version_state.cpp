@@ -46,11 +46,17 @@ void VersionStore::add_track(const std::string& track, const std::string& reposi
         {track, repository_path});
 }
 
-bool VersionStore::compare_and_set(const std::string& track, std::int64_t from, std::int64_t to) const {
-    const auto changed =
-        connection_.execute(fmt::format("UPDATE {} SET version = ? WHERE repository_id = ? AND version = ?", table_name),
-                            {to, track, from});
-    return changed == 1;
+std::optional<std::string> VersionStore::compare_and_set(const std::string& track, std::int64_t from,
+                                                         std::int64_t to) const {
+    const auto result = connection_.try_execute(
+        fmt::format("UPDATE {} SET version = ? WHERE repository_id = ? AND version = ?", table_name), {to, track, from});
+    if (const auto* error = std::get_if<odbc::Diagnostic>(&result)) {
+        return fmt::format("the version update of {} failed: {}", track, error->to_string());
+    }
+    if (std::get<std::int64_t>(result) != 1) {
+        return fmt::format("the version of {} was not {} any more (another process moved it)", track, from);
+    }
+    return std::nullopt;
 }
 
 }  // namespace migration_host

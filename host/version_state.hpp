@@ -37,9 +37,11 @@ public:
     // Registers a track at version 0 (sqlalchemy-migrate's version_control).
     void add_track(const std::string& track, const std::string& repository_path) const;
 
-    // Moves a track from `from` to `to`; true when exactly one row changed.
-    // False means someone else moved the track in between.
-    [[nodiscard]] bool compare_and_set(const std::string& track, std::int64_t from, std::int64_t to) const;
+    // Moves a track from `from` to `to`, checking that exactly one row changed.
+    // Returns why it did not: someone else moved the track in between, or the
+    // database refused the update (e.g. a transaction a step left aborted).
+    [[nodiscard]] std::optional<std::string> compare_and_set(const std::string& track, std::int64_t from,
+                                                             std::int64_t to) const;
 
 private:
     const odbc::Connection& connection_;

@@ -278,6 +278,9 @@ void check_half_failed_step(Backend backend) {
         const auto again = run_with(*db, dirs, {"upgrade"});
         CHECK(again.exit_code == 5);
         CHECK(again.err.find("track halffail is dirty") != std::string::npos);
+        // Even with nothing to run, a target on a dirty track is refused rather than "nothing to do".
+        CHECK(run_with(*db, dirs, {"upgrade", "halffail@0"}).exit_code == 5);
+        CHECK(run_with(*db, dirs, {"downgrade", "halffail@0"}).exit_code == 5);
     } else {
         CHECK(table_names(*db).empty());
         // Rolled back: nothing to repair, the same step simply fails again.

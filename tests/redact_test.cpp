@@ -17,7 +17,15 @@ TEST_CASE("passwords are replaced in connection strings, any case, braced or not
 TEST_CASE("text without secrets is left as it is", "[redact]") {
     CHECK(redact_secrets("UID=pwdholder;SERVER=password.example") == "UID=pwdholder;SERVER=password.example");
     CHECK(redact_secrets("") == "");
-    CHECK(redact_secrets("mypwd=1") == "mypwd=1");
+    CHECK(redact_secrets("pwdhint=1;passwordless=yes") == "pwdhint=1;passwordless=yes");
+}
+
+TEST_CASE("keys that end in a password word are secrets too", "[redact]") {
+    CHECK(redact_secrets("SSLMODE=require;TLSKEYPASSWORD=hunter2;X=1") == "SSLMODE=require;TLSKEYPASSWORD=***;X=1");
+}
+
+TEST_CASE("a password that starts with *** is still redacted", "[redact]") {
+    CHECK(redact_secrets("UID=u;PWD=***hunter2;X=1") == "UID=u;PWD=***;X=1");
 }
 
 TEST_CASE("redacting twice keeps what follows a redacted value", "[redact]") {

@@ -62,6 +62,16 @@ void upgrade_001(Host& host) {
         std::this_thread::sleep_for(duration);
     }
     host.exec("INSERT INTO slow_marker (id, note) VALUES (1, 'done')");
+    if (host.odbc_connection() != nullptr) {
+        // Reads back through query_run with a named callback (an lvalue), the
+        // form plugin authors write most; offline there is nothing to read.
+        std::string note;
+        const auto read_note = [&note](const migration_host::sdk::RowView& row) {
+            note = std::string(row.at(0).value_or("NULL"));
+        };
+        host.query("SELECT note FROM slow_marker WHERE id = 1", read_note);
+        if (note != "done") throw std::runtime_error("slow_marker reads back '" + note + "', expected 'done'");
+    }
 }
 
 void downgrade_001(Host& host) { host.exec(slow_marker().drop_sql(schema::require_dialect(host.dialect()))); }

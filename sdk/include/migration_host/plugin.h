@@ -24,7 +24,21 @@
  *
  * Threading: the host calls a plugin from one thread at a time. Every host API
  * function must be called on the thread that the host used to call the step,
- * during that call, and with the context that the host passed to it.
+ * during that call, and with the context that the host passed to it. Host API
+ * functions may be called from inside an mh_row_fn callback, except query_run
+ * itself (no nested queries).
+ *
+ * Transactions: the host owns them. Where DDL is transactional (SQLite,
+ * PostgreSQL) each step runs inside a transaction the host commits together
+ * with the version update; a step must never issue COMMIT, ROLLBACK, BEGIN or
+ * SAVEPOINT statements, nor change autocommit on the raw connection.
+ *
+ * Offline runs: the host also calls a step's upgrade without a database
+ * (odbc_connection returns NULL, sql_exec records instead of executing) to
+ * derive its checksum and the tables it creates, possibly several times in
+ * one run. An upgrade must therefore be deterministic for a given database
+ * and have no side effects other than through the host API; a step that
+ * must query declares its own checksum (mh_migration.checksum).
  *
  * Versioning: MH_ABI_VERSION_MAJOR changes only when an existing member
  * changes meaning or layout (never planned). MH_ABI_VERSION_MINOR grows when a
@@ -175,7 +189,10 @@ typedef int32_t (*mh_step_fn)(const mh_host_api *host, mh_host_context *ctx);
  */
 typedef struct mh_migration {
     uint32_t struct_size; /* sizeof(mh_migration) as the plugin compiled it */
-    uint32_t flags;       /* MH_MIGRATION_* bits; unknown bits are ignored */
+    uint32_t flags;       /* MH_MIGRATION_* bits. Older hosts ignore bits they do not
+                           * know, so a new bit may only add something safe to miss;
+                           * a feature an old host must honour needs a minor version
+                           * the plugin checks against the host's. */
 
     /* The version line this migration belongs to, e.g. "cinder". Lower-case
      * letters, digits, '_', '-' and '.'; not NULL, not empty. Several plugins
@@ -191,7 +208,8 @@ typedef struct mh_migration {
      * NULL when requirement_count is 0. */
     const char *const *requirements;
     uint32_t requirement_count;
-    uint32_t reserved0; /* 0; keeps the following pointers aligned */
+    uint32_t reserved0; /* must be 0 (the host refuses anything else, so a later
+                         * version can give it a meaning); keeps the pointers aligned */
 
     /* Brings the track from version-1 to version. Not NULL. */
     mh_step_fn upgrade;
@@ -232,7 +250,7 @@ typedef struct mh_plugin_descriptor {
      * of structs) so that mh_migration can grow without changing the stride. */
     const mh_migration *const *migrations;
     uint32_t migration_count;
-    uint32_t reserved0; /* 0 */
+    uint32_t reserved0; /* must be 0; the host refuses anything else */
 } mh_plugin_descriptor;
 
 /*

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace migration_host::sdk {
@@ -46,7 +47,7 @@ public:
     template <typename OnRow>
     void query(std::string_view sql, OnRow&& on_row) const {
         struct Relay {
-            OnRow* on_row;
+            std::remove_reference_t<OnRow>* on_row;
             std::exception_ptr failure;
         } relay{&on_row, nullptr};
         const auto callback = [](const char* const* values, const uint32_t* lengths, uint32_t count,

@@ -2,6 +2,7 @@
 #include "commands.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdio>
 #include <set>
@@ -79,10 +80,11 @@ ExitCode show_status(const Invocation& invocation) {
         } else if (at > latest) {
             pending = "(database is ahead of the loaded plugins)";
         } else {
+            std::vector<std::string> names;
             for (auto version = at + 1; version <= latest; ++version) {
-                pending += (pending.empty() ? "" : ", ") + loaded.catalog.find({track, version})->name;
+                names.push_back(loaded.catalog.find({track, version})->name);
             }
-            if (pending.empty()) pending = "-";
+            pending = names.empty() ? std::string("-") : fmt::format("{}", fmt::join(names, ", "));
         }
         print(fmt::format("{:<24} {:>8} {:>8}  {}\n", track, at,
                           loaded.catalog.tracks().count(track) ? std::to_string(latest) : std::string("?"), pending));

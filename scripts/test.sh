@@ -15,8 +15,8 @@ run_suite() {
     (cd "$dir" && ctest -j "$jobs" --output-on-failure --timeout 600)
 }
 
-echo "== build and test (RelWithDebInfo, -Werror)"
-run_suite build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== build and test (Release, as the quickstart builds, -Werror)"
+run_suite build-test -DCMAKE_BUILD_TYPE=Release
 
 if [[ "${MIGRATION_HOST_SKIP_SANITIZERS:-}" != "1" ]]; then
     echo "== build and test (ASan + UBSan)"

@@ -127,10 +127,6 @@ std::vector<HistoryEntry> HistoryStore::entries(const std::optional<std::string>
     return result;
 }
 
-std::optional<DirtyTrack> HistoryStore::dirty(const std::string& track) const {
-    return dirty(entries(track));
-}
-
 std::optional<DirtyTrack> HistoryStore::dirty(const std::vector<HistoryEntry>& track_entries) const {
     if (has_transactional_ddl(database_) || track_entries.empty()) return std::nullopt;
     // Only the last attempt counts: a later success (step, stamp or repair)

@@ -54,7 +54,6 @@ public:
 
     // The track's last attempt when it leaves the track dirty (see DirtyTrack);
     // never on databases with transactional DDL, where a failed step rolled back.
-    std::optional<DirtyTrack> dirty(const std::string& track) const;
     std::optional<DirtyTrack> dirty(const std::vector<HistoryEntry>& track_entries) const;
 
     // The checksum recorded by the latest successful upgrade of track@version, if any.

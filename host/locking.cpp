@@ -26,6 +26,16 @@ HostError lock_timeout(const std::string& name, std::chrono::seconds timeout) {
                                  timeout.count(), name));
 }
 
+// Session locks (MySQL, PostgreSQL) are released by one statement; a failure
+// there is harmless because the server frees the lock when the session ends.
+void release_session_lock(const odbc::Connection& connection, const char* sql, const odbc::Parameter& key,
+                          const std::string& name) {
+    const auto released = connection.try_execute(sql, {key});
+    if (std::holds_alternative<odbc::Diagnostic>(released)) {
+        spdlog::warn("could not release {} (the server frees it when the session ends)", name);
+    }
+}
+
 // GET_LOCK is server-wide, so the name carries the database: runs against
 // different databases on one server do not wait for each other. Freed by the
 // server when the session ends, however it ends.
@@ -38,11 +48,7 @@ public:
         held_ = result && *result == "1";
     }
     ~MysqlLock() override {
-        if (!held_) return;
-        const auto released = connection_.try_execute("SELECT RELEASE_LOCK(?)", {key_});
-        if (std::holds_alternative<odbc::Diagnostic>(released)) {
-            spdlog::warn("could not release {} (the server frees it when the session ends)", name());
-        }
+        if (held_) release_session_lock(connection_, "SELECT RELEASE_LOCK(?)", key_, name());
     }
     std::string name() const override { return fmt::format("MySQL GET_LOCK('{}')", key_); }
 
@@ -69,11 +75,7 @@ public:
         }
     }
     ~PostgresqlLock() override {
-        if (!held_) return;
-        const auto released = connection_.try_execute("SELECT pg_advisory_unlock(?)", {key});
-        if (std::holds_alternative<odbc::Diagnostic>(released)) {
-            spdlog::warn("could not release {} (the server frees it when the session ends)", name());
-        }
+        if (held_) release_session_lock(connection_, "SELECT pg_advisory_unlock(?)", key, name());
     }
     std::string name() const override { return fmt::format("PostgreSQL pg_advisory_lock({})", key); }
 

@@ -5,12 +5,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include "cli.hpp"
-#include "commands.hpp"
+#include "command_line/cli.hpp"
+#include "command_line/commands.hpp"
 #include "exit_codes.hpp"
-#include "logging.hpp"
-#include "odbc.hpp"
-#include "redact.hpp"
+#include "command_line/logging.hpp"
+#include "database/odbc.hpp"
+#include "database/redact.hpp"
 
 namespace {
 

@@ -1,8 +1,8 @@
 // The ODBC layer on a real SQLite database: statements, parameters, NULLs, diagnostics, transactions.
 #include <catch2/catch.hpp>
 
-#include "database.hpp"
-#include "odbc.hpp"
+#include "database/database.hpp"
+#include "database/odbc.hpp"
 #include "test_database.hpp"
 
 using namespace migration_host;

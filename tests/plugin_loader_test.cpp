@@ -5,8 +5,8 @@
 #include <fstream>
 
 #include "exit_codes.hpp"
-#include "planner.hpp"
-#include "plugin_loader.hpp"
+#include "engine/planner.hpp"
+#include "plugins/plugin_loader.hpp"
 #include "test_database.hpp"
 
 #ifndef TEST_PLUGIN_ROOT

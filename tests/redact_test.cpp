@@ -1,7 +1,7 @@
 // redact_secrets: no password survives in any text the host prints or logs.
 #include <catch2/catch.hpp>
 
-#include "redact.hpp"
+#include "database/redact.hpp"
 
 using migration_host::redact_secrets;
 

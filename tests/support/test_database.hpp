@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "odbc.hpp"
+#include "database/odbc.hpp"
 
 namespace test_support {
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "cli.hpp"
+#include "command_line/cli.hpp"
 #include "exit_codes.hpp"
 
 namespace migration_host {

@@ -1,5 +1,5 @@
 // Reads and writes each track's version in sqlalchemy-migrate's migrate_version table.
-#include "version_state.hpp"
+#include "engine/version_state.hpp"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,5 @@
 // What every command starts from: the loaded plugins and their catalog, one pinned connection, and the database's state.
-#include "session.hpp"
+#include "command_line/session.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -11,10 +11,10 @@
 #include <mutex>
 #include <thread>
 
-#include "config.hpp"
+#include "command_line/config.hpp"
 #include "exit_codes.hpp"
-#include "locking.hpp"
-#include "redact.hpp"
+#include "engine/locking.hpp"
+#include "database/redact.hpp"
 
 namespace migration_host {
 namespace {

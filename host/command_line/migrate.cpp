@@ -7,11 +7,11 @@
 #include <optional>
 #include <set>
 
-#include "commands.hpp"
-#include "host_api.hpp"
-#include "locking.hpp"
-#include "offline.hpp"
-#include "session.hpp"
+#include "command_line/commands.hpp"
+#include "plugins/host_api.hpp"
+#include "engine/locking.hpp"
+#include "engine/offline.hpp"
+#include "command_line/session.hpp"
 
 namespace migration_host {
 namespace {
@@ -96,7 +96,7 @@ void warn_changed_steps(const Session& session, const DatabaseState& state, cons
             if (!recorded) continue;
             const Migration& migration = *catalog.find({track, version});
             const std::string now = step_checksum(migration, session.database);
-            if (!now.empty() && now != *recorded) {
+            if (!now.empty() && !checksum_matches(*recorded, migration, session.database)) {
                 spdlog::warn("{} changed since it was applied (checksum {} then, {} now); see 'migration-host validate'",
                              migration.label(), *recorded, now);
             }

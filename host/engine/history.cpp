@@ -1,5 +1,5 @@
 // The append-only step history (migration_host_history): one row per step attempt, and what it says about dirty tracks.
-#include "history.hpp"
+#include "engine/history.hpp"
 
 #include <fmt/format.h>
 #include <pwd.h>

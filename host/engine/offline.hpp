@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "database.hpp"
-#include "plugin_loader.hpp"
+#include "database/database.hpp"
+#include "plugins/plugin_loader.hpp"
 
 namespace migration_host {
 
@@ -22,6 +22,11 @@ OfflineRender render_upgrade_offline(const Migration& migration, const DatabaseI
 // statements the upgrade renders offline for this database; "" when it
 // cannot run offline.
 std::string step_checksum(const Migration& migration, const DatabaseInfo& database);
+
+// Whether a checksum recorded when the step was applied still describes the
+// loaded step. Compare through this, not with ==: a recorded checksum may come
+// from an earlier way of computing it.
+bool checksum_matches(const std::string& recorded, const Migration& migration, const DatabaseInfo& database);
 
 // Table names from the CREATE TABLE statements among `statements`, unquoted.
 std::vector<std::string> tables_created_by(const std::vector<std::string>& statements);

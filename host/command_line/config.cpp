@@ -1,5 +1,5 @@
 // Resolves where to connect and where to find plugins from options, environment and defaults.
-#include "config.hpp"
+#include "command_line/config.hpp"
 
 #include <boost/dll/runtime_symbol_info.hpp>
 

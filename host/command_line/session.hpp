@@ -6,13 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "cli.hpp"
-#include "database.hpp"
-#include "history.hpp"
-#include "odbc.hpp"
-#include "planner.hpp"
-#include "plugin_loader.hpp"
-#include "version_state.hpp"
+#include "command_line/cli.hpp"
+#include "database/database.hpp"
+#include "engine/history.hpp"
+#include "database/odbc.hpp"
+#include "engine/planner.hpp"
+#include "plugins/plugin_loader.hpp"
+#include "engine/version_state.hpp"
 
 namespace migration_host {
 

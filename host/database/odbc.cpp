@@ -1,11 +1,11 @@
 // RAII over unixODBC handles; every ODBC call is checked by one helper that keeps SQLSTATE, native code and message.
-#include "odbc.hpp"
+#include "database/odbc.hpp"
 
 #include <fmt/format.h>
 
 #include <array>
 
-#include "redact.hpp"
+#include "database/redact.hpp"
 
 namespace migration_host::odbc {
 namespace {

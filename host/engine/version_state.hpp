@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "database.hpp"
-#include "odbc.hpp"
-#include "planner.hpp"
+#include "database/database.hpp"
+#include "database/odbc.hpp"
+#include "engine/planner.hpp"
 
 namespace migration_host {
 

@@ -1,5 +1,5 @@
 // Builds the catalog of migrations from all plugins and plans ordered upgrade and downgrade steps.
-#include "planner.hpp"
+#include "engine/planner.hpp"
 
 #include <fmt/format.h>
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "plugin_loader.hpp"
-#include "version_ref.hpp"
+#include "plugins/plugin_loader.hpp"
+#include "plugins/version_ref.hpp"
 
 namespace migration_host {
 

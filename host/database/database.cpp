@@ -1,5 +1,5 @@
 // Identifies the database behind a connection: dialect, DBMS version, current database name.
-#include "database.hpp"
+#include "database/database.hpp"
 
 #include <algorithm>
 #include <cctype>

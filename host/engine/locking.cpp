@@ -1,5 +1,5 @@
 // The run lock that makes concurrent hosts safe: GET_LOCK on MySQL, an advisory lock on PostgreSQL, a file lock for SQLite.
-#include "locking.hpp"
+#include "engine/locking.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>

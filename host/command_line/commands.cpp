@@ -1,5 +1,5 @@
 // Carries out the read-only CLI commands (plugins, status, plan, history, validate) and dispatches the rest.
-#include "commands.hpp"
+#include "command_line/commands.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -7,10 +7,10 @@
 #include <cstdio>
 #include <set>
 
-#include "config.hpp"
-#include "offline.hpp"
-#include "redact.hpp"
-#include "session.hpp"
+#include "command_line/config.hpp"
+#include "engine/offline.hpp"
+#include "database/redact.hpp"
+#include "command_line/session.hpp"
 
 namespace migration_host {
 
@@ -183,7 +183,7 @@ ExitCode validate(const Invocation& invocation) {
                 print(fmt::format("{}: cannot compute a checksum offline; plugin should declare one\n", migration.label()));
                 continue;
             }
-            if (now == *recorded) {
+            if (checksum_matches(*recorded, migration, session->database)) {
                 ++verified;
                 print(fmt::format("{}: ok ({})\n", migration.label(), now));
             } else {

@@ -1,5 +1,5 @@
 // Sets up the host's spdlog logger: stderr, chosen level, every line passed through secret redaction.
-#include "logging.hpp"
+#include "command_line/logging.hpp"
 
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <mutex>
 
-#include "redact.hpp"
+#include "database/redact.hpp"
 
 namespace migration_host {
 namespace {

@@ -1,5 +1,5 @@
 // Discovers plugin libraries with Boost.DLL and validates what they offer against the C ABI.
-#include "plugin_loader.hpp"
+#include "plugins/plugin_loader.hpp"
 
 #include <fmt/format.h>
 

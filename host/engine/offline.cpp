@@ -1,12 +1,12 @@
 // Runs a step offline (statements recorded, not executed): step checksums, and the tables a first step would create.
-#include "offline.hpp"
+#include "engine/offline.hpp"
 
 #include <boost/crc.hpp>
 #include <fmt/format.h>
 
 #include <regex>
 
-#include "host_api.hpp"
+#include "plugins/host_api.hpp"
 
 namespace migration_host {
 
@@ -27,6 +27,10 @@ std::string step_checksum(const Migration& migration, const DatabaseInfo& databa
         crc.process_byte('\n');
     }
     return fmt::format("crc32:{:08x}", crc.checksum());
+}
+
+bool checksum_matches(const std::string& recorded, const Migration& migration, const DatabaseInfo& database) {
+    return recorded == step_checksum(migration, database);
 }
 
 std::vector<std::string> tables_created_by(const std::vector<std::string>& statements) {

@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "database.hpp"
-#include "odbc.hpp"
+#include "database/database.hpp"
+#include "database/odbc.hpp"
 
 namespace migration_host {
 

@@ -1,5 +1,5 @@
 // Parses the command line (Boost.Program_options) into one invocation: global options, a command and its arguments.
-#include "cli.hpp"
+#include "command_line/cli.hpp"
 
 #include <migration_host/plugin.h>
 
@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "exit_codes.hpp"
-#include "logging.hpp"
+#include "command_line/logging.hpp"
 
 #ifndef MIGRATION_HOST_VERSION
 #error "MIGRATION_HOST_VERSION must be defined by the build"

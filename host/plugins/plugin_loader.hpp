@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "version_ref.hpp"
+#include "plugins/version_ref.hpp"
 
 namespace migration_host {
 

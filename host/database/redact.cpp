@@ -1,5 +1,5 @@
 // Removes secrets (ODBC passwords) from any text before it is printed or logged.
-#include "redact.hpp"
+#include "database/redact.hpp"
 
 #include <algorithm>
 #include <array>

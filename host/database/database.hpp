@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "odbc.hpp"
+#include "database/odbc.hpp"
 
 namespace migration_host {
 

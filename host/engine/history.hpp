@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "database.hpp"
-#include "odbc.hpp"
+#include "database/database.hpp"
+#include "database/odbc.hpp"
 
 namespace migration_host {
 

@@ -1,5 +1,5 @@
 // Parses and validates track names and TRACK@VERSION references.
-#include "version_ref.hpp"
+#include "plugins/version_ref.hpp"
 
 #include <fmt/format.h>
 

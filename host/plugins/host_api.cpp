@@ -1,12 +1,12 @@
 // Implements the C host API that plugins call, and runs one plugin step through it.
-#include "host_api.hpp"
+#include "plugins/host_api.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <cstring>
 
-#include "redact.hpp"
+#include "database/redact.hpp"
 
 // The context a step receives; opaque to plugins.
 struct mh_host_context {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <string>
@@ -32,6 +33,7 @@ using Clock = std::chrono::steady_clock;
 
 const char* const sleep_variable = "MIGRATION_HOST_TEST_SLEEP_MS";
 const char* const ready_variable = "MIGRATION_HOST_TEST_READY_FILE";
+const char* const release_variable = "MIGRATION_HOST_TEST_RELEASE_FILE";
 
 const std::vector<std::string> chained_plugins{CINDER_PLUGIN_DIR, TEST_PLUGIN_ROOT "/cinder_more",
                                                TEST_PLUGIN_ROOT "/manila"};
@@ -100,6 +102,11 @@ struct TempDir {
         std::filesystem::remove_all(path, ignored);
     }
 };
+
+void touch(const std::string& path) {
+    std::ofstream file(path);
+    REQUIRE(file.good());
+}
 
 // Polls rather than sleeping a fixed time: the kill or the contender must come
 // while the step is in progress, however slowly the host started.
@@ -275,8 +282,9 @@ void check_killed_mid_step(Backend backend) {
     const ProcessResult second = run_host(again);
     const double second_seconds = seconds_since(second_start);
     INFO("upgrade after the kill (" << second_seconds << " s), exit " << second.exit_code << ":\n" << second.all());
-    // The database or the kernel must free a dead holder's lock at once.
-    CHECK(second_seconds < 4.0);
+    // The database or the kernel freed the dead holder's lock: the next run got
+    // it within its lock timeout (how fast is a figure for the log, not an
+    // assertion: a busy machine may take seconds to notice a dead session).
     CHECK_FALSE(contains(second.err, "waiting for the lock"));
 
     if (backend == Backend::mysql) {
@@ -349,7 +357,7 @@ std::string expected_lock_name(const TestDatabase& database) {
         case Backend::sqlite:
             break;
     }
-    return "file lock " + database.name() + ".lock";
+    return "file lock on " + database.name();
 }
 
 void check_lock_timeout(Backend backend) {
@@ -357,12 +365,13 @@ void check_lock_timeout(Backend backend) {
     if (!database) return;
     const TempDir temp;
     const std::string ready = temp.path + "/ready";
+    const std::string release = temp.path + "/release";
     const auto test_start = Clock::now();
 
-    // Long enough that the holder still holds the lock when a contender that
-    // started slowly (sanitizer builds, a busy machine) gives up after 1 s.
-    BackgroundHost holder(
-        host_run(*database, slow_plugin, {"upgrade"}, {}, {{sleep_variable, "8000"}, {ready_variable, ready}}));
+    // The holder stays in its step until the test releases it (two minutes at
+    // most), however slowly the contender starts on a busy machine.
+    BackgroundHost holder(host_run(*database, slow_plugin, {"upgrade"}, {},
+                                   {{sleep_variable, "120000"}, {ready_variable, ready}, {release_variable, release}}));
     if (!wait_for_ready_file(ready, holder, std::chrono::seconds(30))) {
         holder.kill(SIGKILL);
         const auto result = holder.wait();
@@ -374,6 +383,9 @@ void check_lock_timeout(Backend backend) {
     const auto contender_start = Clock::now();
     const ProcessResult timed_out = run_host(contender);
     const double contender_seconds = seconds_since(contender_start);
+    // The holder was still in its step when the contender gave up: the
+    // contender timed out on the lock, not on anything the holder did after.
+    const bool holder_still_running = holder.running();
     {
         INFO("contender (" << contender_seconds << " s), exit " << timed_out.exit_code << ":\n" << timed_out.all());
         CHECK(timed_out.exit_code == 5);
@@ -382,7 +394,7 @@ void check_lock_timeout(Backend backend) {
         CHECK(contains(timed_out.err, expected_lock_name(*database)));
         CHECK(timed_out.out.empty());
         CHECK(contender_seconds >= 1.0);
-        CHECK(contender_seconds < 3.0);
+        CHECK(holder_still_running);
     }
 
     // While the step runs, a read-only status must not call it dirty (on MySQL
@@ -395,6 +407,7 @@ void check_lock_timeout(Backend backend) {
         if (backend == Backend::mysql) CHECK(contains(during.out, "IN PROGRESS"));
     }
 
+    touch(release);
     const auto holder_start = Clock::now();
     const ProcessResult held = holder.wait();
     const double holder_rest = seconds_since(holder_start);
@@ -421,7 +434,48 @@ void check_lock_timeout(Backend backend) {
                     holder_rest, seconds_since(test_start)));
 }
 
+// Two names of one SQLite file are one database: a host reaching it through a
+// hard link waits for the lock that a host using the other name holds.
+void check_lock_follows_the_file_not_its_name() {
+    const auto database = TestDatabase::create(Backend::sqlite);
+    REQUIRE(database);
+    const TempDir temp;
+    const std::string ready = temp.path + "/ready";
+    const std::string release = temp.path + "/release";
+    // The host creates the file on connect; create it first so the link has a target.
+    { std::ofstream create(database->name()); }
+    const std::string linked = temp.path + "/same-file.sqlite";
+    std::filesystem::create_hard_link(database->name(), linked);
+
+    BackgroundHost holder(host_run(*database, slow_plugin, {"upgrade"}, {},
+                                   {{sleep_variable, "120000"}, {ready_variable, ready}, {release_variable, release}}));
+    if (!wait_for_ready_file(ready, holder, std::chrono::seconds(30))) {
+        holder.kill(SIGKILL);
+        const auto result = holder.wait();
+        FAIL("the slow step never signalled it was running; host exit " << result.exit_code << ":\n" << result.all());
+    }
+    HostRun contender = host_run(*database, slow_plugin, {"upgrade"}, {"--lock-timeout", "1"},
+                                 {{sleep_variable, "0"}, {ready_variable, ""}});
+    contender.arguments.at(1) = "DRIVER=SQLite3;DATABASE=" + linked;
+    const ProcessResult through_link = run_host(contender);
+    const bool holder_still_running = holder.running();
+    touch(release);
+    const ProcessResult held = holder.wait();
+    INFO("through the hard link, exit " << through_link.exit_code << ":\n"
+                                        << through_link.all() << "\nholder:\n" << held.all());
+    CHECK(holder_still_running);
+    CHECK(through_link.exit_code == 5);
+    CHECK(contains(through_link.err, "timed out after 1 s waiting for the lock file lock on " + linked));
+    CHECK(held.exit_code == 0);
+    CHECK(history_rows(*database) == std::vector<std::string>{"slow@1 upgrade succeeded"});
+}
+
 }  // namespace
+
+TEST_CASE("sqlite: a host reaching the database through a hard link waits for the same lock",
+          "[sqlite][concurrency]") {
+    check_lock_follows_the_file_not_its_name();
+}
 
 TEST_CASE("sqlite: 8 hosts started at once on an empty database apply each step exactly once",
           "[sqlite][concurrency]") {

@@ -1,15 +1,19 @@
-// The run lock that makes concurrent hosts safe: GET_LOCK on MySQL, an advisory lock on PostgreSQL, a file lock for SQLite.
+// The run lock that makes concurrent hosts safe: GET_LOCK on MySQL, an advisory lock on PostgreSQL, a flock on the SQLite database file.
 #include "engine/locking.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <thread>
+#include <utility>
 
 #include "exit_codes.hpp"
 
@@ -83,22 +87,55 @@ private:
     const odbc::Connection& connection_;
 };
 
-// SQLite has no session locks; an exclusive transaction would hold off every
-// reader for the whole run. A flock on a file beside the database serializes
-// hosts instead and is freed by the kernel when the process dies. A separate
-// file, because closing any descriptor of the database file itself would drop
-// SQLite's own POSIX locks.
+// SQLite has no session locks, and an exclusive transaction would hold off
+// every reader for the whole run. A flock on the database file itself
+// serializes hosts instead: it belongs to the file, not to the name it was
+// reached by (hard links, bind mounts, symlinks all meet on one inode), and
+// the kernel frees it when the process dies. On Linux, flock and SQLite's own
+// POSIX (fcntl) locks are independent (not on NFS, where flock is emulated
+// with fcntl: SQLite on NFS is unsafe anyway).
+//
+// Closing any descriptor of a file drops every POSIX lock this process holds
+// on it, SQLite's included, so the descriptor is never closed while the
+// process may still use the database: releasing unlocks it, and it is kept
+// for the next acquisition of the same file (see SqliteLockFiles).
+class SqliteLockFiles {
+public:
+    // An open descriptor of `path`'s file, the same one for every name of it.
+    static int descriptor_for(const std::string& path) {
+        static SqliteLockFiles files;
+        struct stat identity {};
+        if (stat(path.c_str(), &identity) != 0) {
+            throw HostError(ExitCode::refused, fmt::format("cannot lock the database file {}: {}", path, std::strerror(errno)));
+        }
+        const std::lock_guard guard(files.mutex_);
+        if (const auto known = files.by_identity_.find({identity.st_dev, identity.st_ino});
+            known != files.by_identity_.end()) {
+            return known->second;
+        }
+        const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+            throw HostError(ExitCode::refused, fmt::format("cannot lock the database file {}: {}", path, std::strerror(errno)));
+        }
+        // Keyed by what was opened: a file replaced since stat() gets its own
+        // entry. (fstat cannot fail on a descriptor just opened; if it did,
+        // the identity from stat() stands.)
+        fstat(fd, &identity);
+        return files.by_identity_.emplace(std::make_pair(identity.st_dev, identity.st_ino), fd).first->second;
+    }
+
+private:
+    std::mutex mutex_;
+    std::map<std::pair<dev_t, ino_t>, int> by_identity_;  // never closed, see above
+};
+
 class SqliteFileLock final : public RunLock {
 public:
-    SqliteFileLock(const std::string& database_file, std::chrono::seconds timeout) : path_(database_file + ".lock") {
-        fd_ = open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd_ < 0) {
-            throw HostError(ExitCode::refused, fmt::format("cannot open the lock file {}: {}", path_, std::strerror(errno)));
-        }
+    SqliteFileLock(const std::string& database_file, std::chrono::seconds timeout)
+        : path_(database_file), fd_(SqliteLockFiles::descriptor_for(database_file)) {
         const auto deadline = Clock::now() + timeout;
         while (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
             if (errno != EWOULDBLOCK && errno != EINTR) {
-                close(fd_);
                 throw HostError(ExitCode::refused, fmt::format("cannot lock {}: {}", path_, std::strerror(errno)));
             }
             if (Clock::now() >= deadline) return;
@@ -107,11 +144,9 @@ public:
         held_ = true;
     }
     ~SqliteFileLock() override {
-        // The file stays: removing a lock file races with the next waiter.
         if (held_) flock(fd_, LOCK_UN);
-        close(fd_);
     }
-    std::string name() const override { return fmt::format("file lock {}", path_); }
+    std::string name() const override { return fmt::format("file lock on {}", path_); }
 
 private:
     std::string path_;

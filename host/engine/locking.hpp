@@ -1,4 +1,4 @@
-// The run lock that makes concurrent hosts safe: GET_LOCK on MySQL, an advisory lock on PostgreSQL, a file lock for SQLite.
+// The run lock that makes concurrent hosts safe: GET_LOCK on MySQL, an advisory lock on PostgreSQL, a flock on the SQLite database file.
 #pragma once
 
 #include <chrono>
@@ -11,7 +11,7 @@
 namespace migration_host {
 
 // Held for a whole run by the connection that runs the steps (for SQLite:
-// by this process, on a file beside the database). Every kind is released
+// by this process, on the database file itself). Every kind is released
 // by the database or the kernel when its holder dies, so a crashed host
 // leaves no stuck lock. Released on destruction.
 class RunLock {

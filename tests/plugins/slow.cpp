@@ -49,6 +49,21 @@ void signal_ready() {
     if (!file) throw std::runtime_error(std::string("cannot create MIGRATION_HOST_TEST_READY_FILE ") + path);
 }
 
+// With MIGRATION_HOST_TEST_RELEASE_FILE set, the sleep ends as soon as that
+// file exists: a test that must act while the step runs releases it when done,
+// and never depends on how long its own actions took.
+void wait_for_release(std::chrono::milliseconds longest) {
+    const char* path = std::getenv("MIGRATION_HOST_TEST_RELEASE_FILE");
+    if (path == nullptr || *path == '\0') {
+        std::this_thread::sleep_for(longest);
+        return;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + longest;
+    while (std::chrono::steady_clock::now() < deadline && !std::ifstream(path)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
 void upgrade_001(Host& host) {
     host.exec(slow_marker().create_sql(schema::require_dialect(host.dialect())));
     // Offline (the host rendering SQL, e.g. to derive a checksum) nothing is in
@@ -59,7 +74,7 @@ void upgrade_001(Host& host) {
         // seeing the file can expect this line in the host's output.
         host.info("001_slow: sleeping " + std::to_string(duration.count()) + " ms between its two statements");
         signal_ready();
-        std::this_thread::sleep_for(duration);
+        wait_for_release(duration);
     }
     host.exec("INSERT INTO slow_marker (id, note) VALUES (1, 'done')");
     if (host.odbc_connection() != nullptr) {
@@ -85,7 +100,8 @@ const mh_migration* const migrations[] = {&slow_migration};
 
 constexpr mh_plugin_descriptor descriptor = migration_host::sdk::make_descriptor(
     "slow", "Slow step (test)", "1.0.0",
-    "Track slow: 001_slow signals MIGRATION_HOST_TEST_READY_FILE, then sleeps MIGRATION_HOST_TEST_SLEEP_MS mid-step",
+    "Track slow: 001_slow signals MIGRATION_HOST_TEST_READY_FILE, then sleeps MIGRATION_HOST_TEST_SLEEP_MS mid-step "
+    "(or until MIGRATION_HOST_TEST_RELEASE_FILE exists)",
     migrations);
 
 }  // namespace

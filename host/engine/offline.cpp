@@ -10,17 +10,28 @@
 
 namespace migration_host {
 
-OfflineRender render_upgrade_offline(const Migration& migration, const DatabaseInfo& database) {
-    StepExecutor executor(nullptr, database);
+namespace {
+
+// What a step sees offline: the database's kind only. Its name and version
+// describe one environment (a staging copy restored under another name, a
+// server upgraded in place), and nothing derived offline may depend on them;
+// plugin.h documents both as empty offline.
+DatabaseInfo environment_free(const DatabaseInfo& database) {
+    DatabaseInfo neutral;
+    neutral.dbms_name = database.dbms_name;
+    neutral.dialect = database.dialect;
+    return neutral;
+}
+
+OfflineRender render_as(const Migration& migration, const DatabaseInfo& seen_by_step) {
+    StepExecutor executor(nullptr, seen_by_step);
     const StepResult result = executor.run(migration.upgrade, migration.label() + " (offline)");
     return {result.succeeded, executor.recorded(), result.error};
 }
 
-std::string step_checksum(const Migration& migration, const DatabaseInfo& database) {
-    if (!migration.checksum.empty()) return migration.checksum;
-    const OfflineRender render = render_upgrade_offline(migration, database);
+// CRC-32 as Flyway uses it: a change detector, not a security measure.
+std::string crc32_of(const OfflineRender& render) {
     if (!render.succeeded) return "";
-    // CRC-32 as Flyway uses it: a change detector, not a security measure.
     boost::crc_32_type crc;
     for (const auto& statement : render.statements) {
         crc.process_bytes(statement.data(), statement.size());
@@ -29,8 +40,23 @@ std::string step_checksum(const Migration& migration, const DatabaseInfo& databa
     return fmt::format("crc32:{:08x}", crc.checksum());
 }
 
+}  // namespace
+
+OfflineRender render_upgrade_offline(const Migration& migration, const DatabaseInfo& database) {
+    return render_as(migration, environment_free(database));
+}
+
+std::string step_checksum(const Migration& migration, const DatabaseInfo& database) {
+    if (!migration.checksum.empty()) return migration.checksum;
+    return crc32_of(render_upgrade_offline(migration, database));
+}
+
 bool checksum_matches(const std::string& recorded, const Migration& migration, const DatabaseInfo& database) {
-    return recorded == step_checksum(migration, database);
+    if (recorded == step_checksum(migration, database)) return true;
+    // Host 0.1 rendered with the connection's database name and DBMS version:
+    // its checksums still match on the database they were recorded on.
+    const bool environment_was_rendered = !database.database_name.empty() || !database.dbms_version.empty();
+    return migration.checksum.empty() && environment_was_rendered && recorded == crc32_of(render_as(migration, database));
 }
 
 std::vector<std::string> tables_created_by(const std::vector<std::string>& statements) {

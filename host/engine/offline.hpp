@@ -15,12 +15,15 @@ struct OfflineRender {
     std::string error;  // why the step could not run offline (e.g. it queries)
 };
 
-// The statements `migration`'s upgrade issues for this database, without a connection.
+// The statements `migration`'s upgrade issues for this kind of database,
+// without a connection. The step sees the dialect and DBMS name only: an
+// empty database name and version, so that nothing rendered offline depends
+// on which copy of the database, or which server release, it is.
 OfflineRender render_upgrade_offline(const Migration& migration, const DatabaseInfo& database);
 
 // The plugin's own checksum when it gives one; otherwise "crc32:<hex>" of the
-// statements the upgrade renders offline for this database; "" when it
-// cannot run offline.
+// statements the upgrade renders offline for this kind of database (the same
+// for every database name and server version); "" when it cannot run offline.
 std::string step_checksum(const Migration& migration, const DatabaseInfo& database);
 
 // Whether a checksum recorded when the step was applied still describes the

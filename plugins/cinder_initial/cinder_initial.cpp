@@ -2,7 +2,6 @@
 #include <migration_host/plugin.hpp>
 #include <migration_host/schema.hpp>
 
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -63,16 +62,21 @@ private:
 };
 
 void convert_to_utf8(const Host& host) {
-    const std::string database(host.database_name());
-    if (database.empty()) throw std::runtime_error("cannot convert to utf8: the connection has no current database");
     ForeignKeyChecksOff checks_off(host);
     for (const char* table : mysql_utf8_tables) {
         host.exec("ALTER TABLE " + schema::quote_identifier(table, schema::Dialect::mysql) +
                   " CONVERT TO CHARACTER SET utf8");
     }
     checks_off.restore();
-    host.exec("ALTER DATABASE " + schema::quote_identifier(database, schema::Dialect::mysql) +
-              " DEFAULT CHARACTER SET utf8");
+    // The seed names the database it is connected to. Offline (SQL rendered
+    // for review or checksums) there is no such name; MySQL's ALTER DATABASE
+    // without one applies to the current database, which is the same thing
+    // wherever the statements are run.
+    const std::string database(host.database_name());
+    host.exec(database.empty()
+                  ? std::string("ALTER DATABASE DEFAULT CHARACTER SET utf8")
+                  : "ALTER DATABASE " + schema::quote_identifier(database, schema::Dialect::mysql) +
+                        " DEFAULT CHARACTER SET utf8");
     // The seed applies this to the last table of its loop only.
     host.exec("ALTER TABLE volume_type_extra_specs Engine=InnoDB");
 }

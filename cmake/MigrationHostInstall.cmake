@@ -17,3 +17,5 @@ install(FILES
     "${PROJECT_BINARY_DIR}/MigrationHostConfigVersion.cmake"
     "${PROJECT_SOURCE_DIR}/cmake/MigrationHostPlugin.cmake"
     DESTINATION "${CMAKE_INSTALL_LIBDIR}/cmake/MigrationHost")
+install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" "${PROJECT_SOURCE_DIR}/NOTICE"
+    DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/migration-host")

@@ -3,11 +3,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "cinder_schema_check.hpp"
+#include "command_line/commands.hpp"
+#include "engine/history.hpp"
+#include "engine/version_state.hpp"
 #include "host_process.hpp"
 #include "test_database.hpp"
 
@@ -182,8 +187,13 @@ bool is_valid_utf8(const std::string& text) {
 
 // Every state-reading command; none may run anything on a state it cannot read.
 const std::vector<std::vector<std::string>> state_commands{
-    {"status"},   {"plan"},     {"upgrade"},          {"upgrade", "cinder@1"}, {"downgrade", "cinder@0"},
-    {"validate"}, {"stamp", "cinder@1"}, {"repair", "cinder@1"},
+    {"status"},
+    {"plan"},
+    {"upgrade"},
+    {"downgrade", "cinder@0"},
+    {"validate"},
+    {"stamp", "cinder@1"},
+    {"repair", "cinder@1"},
 };
 
 // Runs every state command (and `extra` ones) against the prepared database: each exits 5 with one error line
@@ -201,8 +211,8 @@ void check_refused_everywhere(const TestDatabase& db, const std::vector<std::str
         REQUIRE(errors.size() == 1);
         for (const auto& part : message_parts) CHECK(contains(errors.front(), part));
         CHECK(is_terminal_safe(result.out + result.err));
-        CHECK(snapshot(db) == before);
     }
+    CHECK(snapshot(db) == before);
 }
 
 struct StateCase {
@@ -334,24 +344,28 @@ std::vector<StateCase> hostile_history_cases(Backend backend) {
     return cases;
 }
 
-void check_hostile_versions(Backend backend) {
-    for (const auto& state_case : hostile_version_cases(backend)) {
-        const auto db = TestDatabase::create(backend);
-        if (!db) return;
+// Each case on the same database, emptied of the host's tables in between (a fresh server database per case
+// costs more than all its commands).
+void check_cases(Backend backend, const std::vector<StateCase>& cases,
+                 const std::vector<std::vector<std::string>>& extra_commands = {}) {
+    const auto db = TestDatabase::create(backend);
+    if (!db) return;
+    for (const auto& state_case : cases) {
         INFO("case: " << state_case.name);
+        db->execute("DROP TABLE IF EXISTS migrate_version");
+        db->execute("DROP TABLE IF EXISTS migration_host_history");
+        REQUIRE(snapshot(*db).empty());
         for (const auto& statement : state_case.statements) db->execute(statement);
-        check_refused_everywhere(*db, state_case.message_parts);
+        check_refused_everywhere(*db, state_case.message_parts, extra_commands);
     }
 }
 
+void check_hostile_versions(Backend backend) {
+    check_cases(backend, hostile_version_cases(backend));
+}
+
 void check_hostile_history(Backend backend) {
-    for (const auto& state_case : hostile_history_cases(backend)) {
-        const auto db = TestDatabase::create(backend);
-        if (!db) return;
-        INFO("case: " << state_case.name);
-        for (const auto& statement : state_case.statements) db->execute(statement);
-        check_refused_everywhere(*db, state_case.message_parts, {{"history"}});
-    }
+    check_cases(backend, hostile_history_cases(backend), {{"history"}});
 }
 
 // A version no plugin knows, as large as a BIGINT goes: refused as "ahead", never looped over.
@@ -376,11 +390,18 @@ void check_huge_version(Backend backend) {
         CHECK(result.all().size() < 20000);
     }
     CHECK(snapshot(*db) == before);
-    // stamp is how the operator puts it right.
+    // stamp is how the operator puts it right, where the history can record where the track came from: SQLite's
+    // INTEGER holds 64 bits, the history's INTEGER columns on MySQL and PostgreSQL only 32.
     const auto stamp = run_cinder(*db, {"stamp", "cinder@1"});
     INFO(stamp.all());
-    CHECK(stamp.exit_code == 0);
-    CHECK(db->version_of("cinder") == 1);
+    if (backend == Backend::sqlite) {
+        CHECK(stamp.exit_code == 0);
+        CHECK(db->version_of("cinder") == 1);
+    } else {
+        CHECK(stamp.exit_code == 5);
+        CHECK(contains(stamp.err, "cannot record the stamp of cinder from 9223372036854775807 to 1"));
+        CHECK(db->version_of("cinder") == std::numeric_limits<std::int64_t>::max());
+    }
 }
 
 // History ids at the top of the BIGINT range: the next row has no id left, so nothing may run.
@@ -574,6 +595,46 @@ void check_validate_names_unprovided_steps(Backend backend) {
     CHECK(contains(result.err, "2 applied steps that no loaded plugin provides: cinder@2, cinder@3"));
 }
 
+// The database refuses the version update after the step succeeded (a trigger): the step's work goes with it
+// where DDL is transactional, and is reported so.
+void check_refused_version_update(Backend backend) {
+    const auto db = TestDatabase::create(backend);
+    if (!db) return;
+    db->execute(migrate_version_table);
+    switch (backend) {
+        case Backend::sqlite:
+            db->execute("CREATE TRIGGER refuse_version_update BEFORE UPDATE ON migrate_version BEGIN "
+                        "SELECT RAISE(ABORT, 'version updates refused'); END");
+            break;
+        case Backend::mysql:
+            db->execute("CREATE TRIGGER refuse_version_update BEFORE UPDATE ON migrate_version FOR EACH ROW "
+                        "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'version updates refused'");
+            break;
+        case Backend::postgresql:
+            db->execute("CREATE FUNCTION refuse_version_update() RETURNS trigger LANGUAGE plpgsql AS "
+                        "$$ BEGIN RAISE EXCEPTION 'version updates refused'; END $$");
+            db->execute("CREATE TRIGGER refuse_version_update BEFORE UPDATE ON migrate_version FOR EACH ROW "
+                        "EXECUTE FUNCTION refuse_version_update()");
+            break;
+    }
+    const auto result = run_with(*db, {CINDER_PLUGIN_DIR}, {"upgrade"});
+    INFO(result.all());
+    CHECK(result.exit_code == 1);
+    const auto errors = error_lines(result.err);
+    REQUIRE(errors.size() == 1);
+    CHECK(contains(errors.front(), "cinder@1 (001_cinder_init) failed: the version update of cinder failed: "));
+    CHECK(contains(errors.front(), "version updates refused"));
+    CHECK(contains(errors.front(), "cinder stays at version 0"));
+    CHECK(db->version_of("cinder") == 0);
+    CHECK(history_summary(*db) == std::vector<std::string>{"cinder@1 upgrade failed"});
+    if (backend == Backend::mysql) {
+        CHECK(contains(errors.front(), "the track is dirty"));
+    } else {
+        CHECK(contains(errors.front(), "; rolled back, "));
+        CHECK(table_names(*db).empty());
+    }
+}
+
 // Repairing a failed cinder@2 from failing_step records failing_step, whatever version the repair names.
 void check_repair_records_the_failed_steps_plugin() {
     const auto db = TestDatabase::create(Backend::mysql);
@@ -594,6 +655,115 @@ void check_repair_records_the_failed_steps_plugin() {
 }
 
 }  // namespace
+
+TEST_CASE("a stored version is read only from the exact base-10 text of a 64-bit integer", "[hostile_state]") {
+    using migration_host::parse_stored_version;
+    constexpr auto max = std::numeric_limits<std::int64_t>::max();
+    constexpr auto min = std::numeric_limits<std::int64_t>::min();
+    CHECK(parse_stored_version("0") == 0);
+    CHECK(parse_stored_version("3") == 3);
+    CHECK(parse_stored_version("-1") == -1);
+    CHECK(parse_stored_version("9223372036854775807") == max);
+    CHECK(parse_stored_version("-9223372036854775808") == min);
+    // How drivers return an integer column is the only form taken: every other spelling is refused, not guessed.
+    for (const std::string_view text : {std::string_view(""),
+                                        std::string_view("-"),
+                                        std::string_view("+3"),
+                                        std::string_view(" 3"),
+                                        std::string_view("3 "),
+                                        std::string_view("03"),
+                                        std::string_view("-0"),
+                                        std::string_view("00"),
+                                        std::string_view("3.0"),
+                                        std::string_view("1.0e+20"),
+                                        std::string_view("1e3"),
+                                        std::string_view("0.5"),
+                                        std::string_view("0abc"),
+                                        std::string_view("x"),
+                                        std::string_view("9223372036854775808"),
+                                        std::string_view("-9223372036854775809"),
+                                        std::string_view("99999999999999999999"),
+                                        std::string_view("0x10"),
+                                        std::string_view("\xef\xbc\x93"),
+                                        std::string_view("3\n"),
+                                        std::string_view("\x1b[2J"),
+                                        std::string_view("--1"),
+                                        std::string_view("1-"),
+                                        std::string_view("3\0", 2),
+                                        std::string_view("-\0")}) {
+        INFO(migration_host::escape_nonprintable(text));
+        CHECK_FALSE(parse_stored_version(text).has_value());
+    }
+    for (const std::int64_t value : {std::int64_t{0}, std::int64_t{1}, std::int64_t{-1}, std::int64_t{10},
+                                     std::int64_t{1234567890123}, max, min, max - 1, min + 1}) {
+        CHECK(parse_stored_version(std::to_string(value)) == value);
+    }
+}
+
+TEST_CASE("text from databases and plugins is escaped before it reaches a terminal", "[hostile_state]") {
+    using migration_host::escape_nonprintable;
+    // Printable ASCII and UTF-8 pass unchanged, backslashes included.
+    CHECK(escape_nonprintable("cinder@1 (001_cinder_init) caf\xc3\xa9 \xe2\x9c\x93 C:\\x") ==
+          "cinder@1 (001_cinder_init) caf\xc3\xa9 \xe2\x9c\x93 C:\\x");
+    CHECK(escape_nonprintable("a\nb\rc\td") == "a\\nb\\rc\\td");
+    CHECK(escape_nonprintable("\x1b[31mred\x1b[0m") == "\\x1b[31mred\\x1b[0m");
+    CHECK(escape_nonprintable(std::string_view("a\0b\x07\x7f", 5)) == "a\\x00b\\x07\\x7f");
+    CHECK(escape_nonprintable("\xc2\x9b"
+                              "2J") == "\\xc2\\x9b2J");  // C1 CSI, as UTF-8
+    CHECK(escape_nonprintable("\xe2\x80\xae"
+                              "evil") == "\\xe2\\x80\\xaeevil");               // right-to-left override
+    CHECK(escape_nonprintable("\xe2\x80\xa8") == "\\xe2\\x80\\xa8");           // line separator
+    CHECK(escape_nonprintable("\xff\xfe") == "\\xff\\xfe");                    // not UTF-8
+    CHECK(escape_nonprintable("\xc3(") == "\\xc3(");                           // truncated sequence
+    CHECK(escape_nonprintable("\xc0\xaf") == "\\xc0\\xaf");                    // overlong '/'
+    CHECK(escape_nonprintable("\xed\xa0\x80") == "\\xed\\xa0\\x80");           // UTF-16 surrogate
+    CHECK(escape_nonprintable("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80");  // above U+10FFFF
+    // Nothing but printable ASCII is left of a text made only of controls and bytes that are not UTF-8.
+    const std::string hostile = "\x1b]0;title\x07\n\xc2\x9b\xff";
+    const std::string once = escape_nonprintable(hostile);
+    for (const char c : once) CHECK((c >= 0x20 && c < 0x7f));
+}
+
+TEST_CASE("a stored error is valid UTF-8 and bounded, cut at a character", "[hostile_state]") {
+    using migration_host::max_stored_error_bytes;
+    using migration_host::storable_error;
+    CHECK(storable_error("") == "");
+    CHECK(storable_error("the step returned status 1") == "the step returned status 1");
+    const std::string exactly(max_stored_error_bytes, 'x');
+    CHECK(storable_error(exactly) == exactly);
+    // Each byte that is not UTF-8 (and NUL, which PostgreSQL refuses) becomes U+FFFD.
+    CHECK(storable_error("a\xff"
+                         "b\xc3(c") ==
+          "a\xef\xbf\xbd"
+          "b\xef\xbf\xbd(c");
+    CHECK(storable_error(std::string_view("a\0b", 3)) ==
+          "a\xef\xbf\xbd"
+          "b");
+    CHECK(storable_error("\xed\xa0\x80") == "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    const std::vector<std::string> long_texts{
+        exactly + "y",
+        std::string(1 << 20, 'x'),
+        [] {
+            std::string accents;
+            for (int i = 0; i < 3000; ++i) accents += "\xc3\xa9";  // 2 bytes each: a cut can fall inside one
+            return accents;
+        }(),
+        [] {
+            std::string emoji = "z";
+            for (int i = 0; i < 2000; ++i) emoji += "\xf0\x9f\x98\x80";
+            return emoji;
+        }(),
+        std::string(max_stored_error_bytes, '\xff'),  // grows threefold when replaced
+    };
+    for (const auto& text : long_texts) {
+        const std::string stored = storable_error(text);
+        INFO(text.size() << " bytes");
+        CHECK(stored.size() <= max_stored_error_bytes);
+        CHECK(contains(stored, fmt::format(" [truncated: {} bytes in all]", text.size())));
+        CHECK(is_valid_utf8(stored));
+        CHECK(storable_error(stored) == stored);
+    }
+}
 
 TEST_CASE("mysql: repair records the plugin of the unfinished step", "[mysql][hostile_state]") {
     check_repair_records_the_failed_steps_plugin();
@@ -631,6 +801,10 @@ TEST_CASE("mysql: repair records the plugin of the unfinished step", "[mysql][ho
     TEST_CASE(backend_tag ": a step that issues COMMIT or ROLLBACK is reported truthfully",                          \
               "[" backend_tag "][hostile_state]") {                                                                  \
         check_steps_ending_transaction(backend);                                                                     \
+    }                                                                                                                \
+    TEST_CASE(backend_tag ": a version update the database refuses after the step is reported truthfully",         \
+              "[" backend_tag "][hostile_state]") {                                                                  \
+        check_refused_version_update(backend);                                                                       \
     }                                                                                                                \
     TEST_CASE(backend_tag ": validate names applied steps no loaded plugin provides",                                \
               "[" backend_tag "][hostile_state]") {                                                                  \

@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace migration_host {
 
@@ -17,14 +19,19 @@ enum class ExitCode : int {
 };
 
 // An error with the exit code it maps to. The message is one line, names the
-// cause, and never contains a secret.
+// cause, and never contains a secret. Further lines, each reported on its own
+// after it, say what else went wrong on the way out (e.g. a history row that
+// could not be written after a step failed): never instead of the cause.
 class HostError : public std::runtime_error {
 public:
-    HostError(ExitCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+    HostError(ExitCode code, const std::string& message, std::vector<std::string> further_lines = {})
+        : std::runtime_error(message), code_(code), further_lines_(std::move(further_lines)) {}
     ExitCode code() const noexcept { return code_; }
+    const std::vector<std::string>& further_lines() const noexcept { return further_lines_; }
 
 private:
     ExitCode code_;
+    std::vector<std::string> further_lines_;
 };
 
 }  // namespace migration_host

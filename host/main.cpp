@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -14,12 +15,16 @@
 
 namespace {
 
-int report(migration_host::ExitCode code, const std::string& message) {
-    std::string line = migration_host::redact_secrets(message);
-    for (char& c : line) {
-        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-    }
+// Redacted, and escaped so that no text from a database or plugin can drive the terminal or forge a line of its own.
+void report_line(const std::string& text) {
+    const std::string line = migration_host::escape_nonprintable(migration_host::redact_secrets(text));
     std::fprintf(stderr, "migration-host: error: %s\n", line.c_str());
+}
+
+// The cause first, then what else went wrong on the way out, one line each.
+int report(migration_host::ExitCode code, const std::string& message, const std::vector<std::string>& further = {}) {
+    report_line(message);
+    for (const auto& line : further) report_line(line);
     return static_cast<int>(code);
 }
 
@@ -37,7 +42,7 @@ int main(int argc, char* argv[]) {
         spdlog::set_level(*migration_host::parse_log_level(invocation.global.log_level));
         return static_cast<int>(migration_host::run_command(invocation));
     } catch (const migration_host::HostError& error) {
-        return report(error.code(), error.what());
+        return report(error.code(), error.what(), error.further_lines());
     } catch (const migration_host::odbc::Error& error) {
         return report(ExitCode::step_failed, std::string("database error: ") + error.what());
     } catch (const std::exception& error) {

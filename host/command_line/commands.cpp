@@ -5,18 +5,92 @@
 #include <fmt/ranges.h>
 
 #include <cstdio>
+#include <limits>
 #include <set>
 
 #include "command_line/config.hpp"
 #include "engine/offline.hpp"
+#include "engine/utf8.hpp"
 #include "database/redact.hpp"
 #include "command_line/session.hpp"
 
 namespace migration_host {
+namespace {
 
-void print(const std::string& raw) {
+// Characters that change how a terminal shows what follows, though they print nothing themselves.
+bool is_control(char32_t c) {
+    return c < 0x20 || (c >= 0x7f && c <= 0x9f) ||       // C0, DEL, C1 (U+009B is CSI on some terminals)
+           c == 0x061c || c == 0x200e || c == 0x200f ||  // bidirectional marks
+           (c >= 0x2028 && c <= 0x202e) ||               // line and paragraph separators, bidi embeddings
+           (c >= 0x2066 && c <= 0x2069);                 // bidi isolates
+}
+
+// The most lines validate prints for one track's steps that no loaded plugin provides; a stored version can be
+// as large as a BIGINT, so the rest is summed up in one line.
+constexpr std::int64_t max_unprovided_lines = 10;
+
+// What the history says about an applied step that no loaded plugin provides: who applied it, or how it came to be
+// recorded.
+std::string unprovided_origin(const std::vector<HistoryEntry>& history, const std::string& track,
+                              std::int64_t version) {
+    if (const HistoryEntry* applied = HistoryStore::applied_by(history, track, version)) {
+        return fmt::format("applied by plugin {} {} ({}) at {} by {}@{}",
+                           applied->plugin_id.empty() ? "?" : applied->plugin_id, applied->plugin_version,
+                           applied->library_path.empty() ? "library unknown" : applied->library_path,
+                           applied->started_at, applied->os_user, applied->host_name);
+    }
+    for (auto it = history.rbegin(); it != history.rend(); ++it) {
+        const bool records = it->direction == "stamp" || it->direction == "repair";
+        if (it->track == track && records && it->outcome == "succeeded" && it->from_version < version &&
+            version <= it->to_version) {
+            return fmt::format("recorded by {} at {} by {}@{} without running a step", it->direction, it->started_at,
+                               it->os_user, it->host_name);
+        }
+    }
+    return "applied with no history row (before this host, or by another tool)";
+}
+
+}  // namespace
+
+std::string escape_nonprintable(std::string_view text) {
+    std::string result;
+    result.reserve(text.size());
+    const auto escape_bytes = [&result](std::string_view bytes) {
+        for (const char byte : bytes) result += fmt::format("\\x{:02x}", static_cast<unsigned char>(byte));
+    };
+    for (std::size_t at = 0; at < text.size();) {
+        const utf8::Sequence sequence = utf8::decode(text, at);
+        if (sequence.length == 0) {
+            escape_bytes(text.substr(at, 1));
+            ++at;
+            continue;
+        }
+        const std::string_view bytes = text.substr(at, sequence.length);
+        at += sequence.length;
+        switch (sequence.code_point) {
+            case U'\n':
+                result += "\\n";
+                break;
+            case U'\r':
+                result += "\\r";
+                break;
+            case U'\t':
+                result += "\\t";
+                break;
+            default:
+                if (is_control(sequence.code_point)) {
+                    escape_bytes(bytes);
+                } else {
+                    result.append(bytes);
+                }
+        }
+    }
+    return result;
+}
+
+void print_line(std::string_view line) {
     // Results can carry plugin and driver texts (history errors): no secret leaves through stdout either.
-    const std::string text = redact_secrets(raw);
+    const std::string text = escape_nonprintable(redact_secrets(line)) + "\n";
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
 }
@@ -25,25 +99,26 @@ ExitCode list_plugins(const Invocation& invocation) {
     const auto dirs = resolve_plugin_dirs(invocation.global.plugin_paths);
     const Discovery discovery = discover_plugins(dirs);
     for (const auto& plugin : discovery.plugins) {
-        print(fmt::format("{} {} - {}\n  library: {}\n  ABI: {}.{}\n", plugin->id(), plugin->version(), plugin->name(),
-                          plugin->path().string(), plugin->abi_major(), plugin->abi_minor()));
-        if (!plugin->description().empty()) print(fmt::format("  description: {}\n", plugin->description()));
+        print_line(fmt::format("{} {} - {}", plugin->id(), plugin->version(), plugin->name()));
+        print_line(fmt::format("  library: {}", plugin->path().string()));
+        print_line(fmt::format("  ABI: {}.{}", plugin->abi_major(), plugin->abi_minor()));
+        if (!plugin->description().empty()) print_line(fmt::format("  description: {}", plugin->description()));
         for (const auto& migration : plugin->migrations()) {
             std::string requirements;
             for (const auto& requirement : migration.requirements) {
                 requirements += (requirements.empty() ? " requires " : ", ") + requirement.to_string();
             }
-            print(fmt::format("  {} {}{}{}\n", migration.ref.to_string(), migration.name, requirements,
-                              migration.irreversible ? " (irreversible)" : ""));
+            print_line(fmt::format("  {} {}{}{}", migration.ref.to_string(), migration.name, requirements,
+                                   migration.irreversible ? " (irreversible)" : ""));
         }
     }
     if (discovery.plugins.empty()) {
         std::string where;
         for (const auto& dir : dirs) where += (where.empty() ? "" : ", ") + dir.string();
-        print(fmt::format("No plugins found in {}\n", where));
+        print_line(fmt::format("No plugins found in {}", where));
     }
     for (const auto& problem : discovery.problems) {
-        print(fmt::format("unusable: {}: {}\n", problem.path.string(), problem.reason));
+        print_line(fmt::format("unusable: {}: {}", problem.path.string(), problem.reason));
     }
     if (!discovery.problems.empty() && !invocation.global.skip_broken_plugins) {
         throw HostError(ExitCode::plugin_error, fmt::format("{} unusable plugin librar{} (listed above)",
@@ -59,18 +134,19 @@ ExitCode show_status(const Invocation& invocation) {
     const LoadedCatalog loaded = load_catalog(invocation.global);
     const auto session = open_session(invocation.global);
     const DatabaseState state = read_state_unlocked(*session);
+    session->versions().require_exact_track_rows(state.versions, loaded.catalog);
 
     std::set<std::string> tracks;
     for (const auto& [track, migrations] : loaded.catalog.tracks()) tracks.insert(track);
     for (const auto& [track, version] : state.versions) tracks.insert(track);
 
-    print(fmt::format("Database: {} {} (dialect {})\n", session->database.dbms_name, session->database.dbms_version,
-                      session->database.dialect));
+    print_line(fmt::format("Database: {} {} (dialect {})", session->database.dbms_name, session->database.dbms_version,
+                           session->database.dialect));
     if (tracks.empty()) {
-        print("No tracks: no plugins loaded and no versions recorded.\n");
+        print_line("No tracks: no plugins loaded and no versions recorded.");
         return ExitCode::success;
     }
-    print(fmt::format("{:<24} {:>8} {:>8}  {}\n", "TRACK", "CURRENT", "LATEST", "PENDING"));
+    print_line(fmt::format("{:<24} {:>8} {:>8}  {}", "TRACK", "CURRENT", "LATEST", "PENDING"));
     for (const auto& track : tracks) {
         const auto at = version_of(state.versions, track);
         const auto latest = loaded.catalog.latest(track);
@@ -82,20 +158,23 @@ ExitCode show_status(const Invocation& invocation) {
         } else {
             std::vector<std::string> names;
             for (auto version = at + 1; version <= latest; ++version) {
-                names.push_back(loaded.catalog.find({track, version})->name);
+                if (const Migration* migration = loaded.catalog.find({track, version}))
+                    names.push_back(migration->name);
             }
             pending = names.empty() ? std::string("-") : fmt::format("{}", fmt::join(names, ", "));
         }
-        print(fmt::format("{:<24} {:>8} {:>8}  {}\n", track, at,
-                          loaded.catalog.tracks().count(track) ? std::to_string(latest) : std::string("?"), pending));
+        print_line(fmt::format("{:<24} {:>8} {:>8}  {}", track, at,
+                               loaded.catalog.tracks().count(track) ? std::to_string(latest) : std::string("?"),
+                               pending));
         if (const auto dirty = state.dirty.find(track); dirty != state.dirty.end() && state.run_in_progress) {
-            print(fmt::format("  IN PROGRESS (another migration-host holds the run lock): {}\n",
-                              dirty->second.describe()));
+            print_line(
+                fmt::format("  IN PROGRESS (another migration-host holds the run lock): {}", dirty->second.describe()));
         } else if (dirty != state.dirty.end()) {
-            print(fmt::format("  DIRTY: {}\n  fix the schema by hand, then 'migration-host repair {}@{}' (step applied) "
-                              "or 'repair {}@{}' (not applied)\n",
-                              dirty->second.describe(), track, dirty->second.attempt.to_version, track,
-                              dirty->second.attempt.from_version));
+            print_line(fmt::format("  DIRTY: {}", dirty->second.describe()));
+            print_line(
+                fmt::format("  fix the schema by hand, then 'migration-host repair {}@{}' (step applied) or "
+                            "'repair {}@{}' (not applied)",
+                            track, dirty->second.attempt.to_version, track, dirty->second.attempt.from_version));
         }
     }
     return ExitCode::success;
@@ -106,12 +185,13 @@ ExitCode show_plan(const Invocation& invocation) {
     const LoadedCatalog loaded = load_catalog(invocation.global);
     const auto session = open_session(invocation.global);
     const DatabaseState state = read_state_unlocked(*session);
+    session->versions().require_exact_track_rows(state.versions, loaded.catalog);
     const std::vector<Step> steps = plan_upgrade(loaded.catalog, state.versions, targets);
     if (state.run_in_progress) {
-        print("note: another migration-host is running against this database; this plan may be out of date\n");
+        print_line("note: another migration-host is running against this database; this plan may be out of date");
     }
     if (steps.empty()) {
-        print("Nothing to do: already up to date.\n");
+        print_line("Nothing to do: already up to date.");
         return ExitCode::success;
     }
     std::size_t number = 0;
@@ -121,13 +201,14 @@ ExitCode show_plan(const Invocation& invocation) {
         for (const auto& requirement : migration.requirements) {
             requirements += (requirements.empty() ? ", requires " : ", ") + requirement.to_string();
         }
-        print(fmt::format("{}. {} {} -> {}: {} ({} {}{})\n", ++number, migration.ref.track, step.from_version(),
-                          step.to_version(), migration.name, migration.plugin->id(), migration.plugin->version(),
-                          requirements));
+        print_line(fmt::format("{}. {} {} -> {}: {} ({} {}{})", ++number, migration.ref.track, step.from_version(),
+                               step.to_version(), migration.name, migration.plugin->id(), migration.plugin->version(),
+                               requirements));
     }
     for (const auto& [track, dirty] : state.dirty) {
         if (state.run_in_progress) continue;
-        print(fmt::format("note: track {} is dirty, upgrade will refuse until repair: {}\n", track, dirty.describe()));
+        print_line(
+            fmt::format("note: track {} is dirty, upgrade will refuse until repair: {}", track, dirty.describe()));
     }
     return ExitCode::success;
 }
@@ -143,22 +224,22 @@ ExitCode show_history(const Invocation& invocation) {
     const auto session = open_session(invocation.global);
     const auto entries = session->history().entries(track);
     if (entries.empty()) {
-        print("No history recorded.\n");
+        print_line("No history recorded.");
         return ExitCode::success;
     }
-    print(fmt::format("{:>5}  {:<24}  {:<20} {:<9} {:<9} {:>9}  {:<28} {}\n", "ID", "STARTED (UTC)", "STEP",
-                      "DIRECTION", "OUTCOME", "MS", "PLUGIN", "BY"));
+    print_line(fmt::format("{:>5}  {:<24}  {:<20} {:<9} {:<9} {:>9}  {:<28} {}", "ID", "STARTED (UTC)", "STEP",
+                           "DIRECTION", "OUTCOME", "MS", "PLUGIN", "BY"));
     for (const auto& entry : entries) {
         const std::string step =
             entry.direction == "upgrade" || entry.direction == "downgrade"
                 ? fmt::format("{}@{}", entry.track, entry.version)
                 : fmt::format("{} {}->{}", entry.track, entry.from_version, entry.to_version);
-        print(fmt::format("{:>5}  {:<24}  {:<20} {:<9} {:<9} {:>9}  {:<28} {}\n", entry.id, entry.started_at, step,
-                          entry.direction, entry.outcome,
-                          entry.duration_ms ? std::to_string(*entry.duration_ms) : std::string("-"),
-                          entry.plugin_id.empty() ? "-" : entry.plugin_id + " " + entry.plugin_version,
-                          entry.os_user + "@" + entry.host_name));
-        if (!entry.error.empty()) print(fmt::format("       error: {}\n", entry.error));
+        print_line(fmt::format("{:>5}  {:<24}  {:<20} {:<9} {:<9} {:>9}  {:<28} {}", entry.id, entry.started_at, step,
+                               entry.direction, entry.outcome,
+                               entry.duration_ms ? std::to_string(*entry.duration_ms) : std::string("-"),
+                               entry.plugin_id.empty() ? "-" : entry.plugin_id + " " + entry.plugin_version,
+                               entry.os_user + "@" + entry.host_name));
+        if (!entry.error.empty()) print_line(fmt::format("       error: {}", entry.error));
     }
     return ExitCode::success;
 }
@@ -167,6 +248,7 @@ ExitCode validate(const Invocation& invocation) {
     const LoadedCatalog loaded = load_catalog(invocation.global);
     const auto session = open_session(invocation.global);
     const DatabaseState state = read_state(*session);
+    session->versions().require_exact_track_rows(state.versions, loaded.catalog);
     std::vector<std::string> changed;
     std::size_t verified = 0;
     for (const auto& [track, migrations] : loaded.catalog.tracks()) {
@@ -175,32 +257,62 @@ ExitCode validate(const Invocation& invocation) {
             const Migration& migration = *loaded.catalog.find({track, version});
             const auto recorded = HistoryStore::applied_checksum(state.history, track, version);
             if (!recorded) {
-                print(fmt::format("{}: no checksum recorded (applied before this host, or stamped)\n", migration.label()));
+                print_line(
+                    fmt::format("{}: no checksum recorded (applied before this host, or stamped)", migration.label()));
                 continue;
             }
             const std::string now = step_checksum(migration, session->database);
             if (now.empty()) {
-                print(fmt::format("{}: cannot compute a checksum offline; plugin should declare one\n", migration.label()));
+                print_line(
+                    fmt::format("{}: cannot compute a checksum offline; plugin should declare one", migration.label()));
                 continue;
             }
             if (checksum_matches(*recorded, migration, session->database)) {
                 ++verified;
-                print(fmt::format("{}: ok ({})\n", migration.label(), now));
+                print_line(fmt::format("{}: ok ({})", migration.label(), now));
             } else {
                 changed.push_back(migration.label());
-                print(fmt::format("{}: CHANGED: applied as {}, the loaded plugin now gives {}\n", migration.label(),
-                                  *recorded, now));
+                print_line(fmt::format("{}: CHANGED: applied as {}, the loaded plugin now gives {}", migration.label(),
+                                       *recorded, now));
             }
         }
     }
-    if (!changed.empty()) {
-        std::string list;
-        for (const auto& label : changed) list += (list.empty() ? "" : ", ") + label;
-        throw HostError(ExitCode::refused,
-                        fmt::format("{} applied step{} changed since applied: {}", changed.size(),
-                                    changed.size() == 1 ? "" : "s", list));
+    // Applied steps beyond what the loaded plugins provide cannot be verified: say so, and who applied them.
+    std::uint64_t unprovided = 0;
+    std::vector<std::string> unprovided_labels;
+    for (const auto& [track, at] : state.versions) {
+        const auto latest = loaded.catalog.latest(track);
+        if (at <= latest) continue;
+        const auto count = static_cast<std::uint64_t>(at - latest);
+        unprovided = count > std::numeric_limits<std::uint64_t>::max() - unprovided
+                         ? std::numeric_limits<std::uint64_t>::max()
+                         : unprovided + count;
+        const auto listed_up_to = at - latest > max_unprovided_lines ? latest + max_unprovided_lines : at;
+        for (auto version = latest + 1; version <= listed_up_to; ++version) {
+            const std::string label = VersionRef{track, version}.to_string();
+            unprovided_labels.push_back(label);
+            print_line(fmt::format("{}: {}, but no loaded plugin provides it", label,
+                                   unprovided_origin(state.history, track, version)));
+        }
+        if (listed_up_to < at) {
+            const std::string range = fmt::format("{} to {}", VersionRef{track, listed_up_to + 1}.to_string(),
+                                                  VersionRef{track, at}.to_string());
+            unprovided_labels.push_back(range);
+            print_line(
+                fmt::format("{}: {} more applied steps that no loaded plugin provides", range, at - listed_up_to));
+        }
     }
-    print(fmt::format("{} applied step{} verified.\n", verified, verified == 1 ? "" : "s"));
+    std::vector<std::string> problems;
+    if (!changed.empty()) {
+        problems.push_back(fmt::format("{} applied step{} changed since applied: {}", changed.size(),
+                                       changed.size() == 1 ? "" : "s", fmt::join(changed, ", ")));
+    }
+    if (unprovided > 0) {
+        problems.push_back(fmt::format("{} applied step{} that no loaded plugin provides: {}", unprovided,
+                                       unprovided == 1 ? "" : "s", fmt::join(unprovided_labels, ", ")));
+    }
+    if (!problems.empty()) throw HostError(ExitCode::refused, fmt::format("{}", fmt::join(problems, "; ")));
+    print_line(fmt::format("{} applied step{} verified.", verified, verified == 1 ? "" : "s"));
     return ExitCode::success;
 }
 

@@ -6,6 +6,9 @@
 #include <chrono>
 #include <optional>
 #include <set>
+#include <utility>
+#include <variant>
+#include <vector>
 
 #include "command_line/commands.hpp"
 #include "plugins/host_api.hpp"
@@ -122,10 +125,72 @@ HistoryEntry history_entry(const Step& step, const std::string& direction) {
     return entry;
 }
 
+// The host's transaction around one step where DDL is transactional, and whether the step ended it. A step must
+// not COMMIT or ROLLBACK (the plugin contract), but nothing stops one, and psqlODBC rolls the whole transaction back
+// itself when a statement fails and the step goes on. Either way a savepoint taken before the step is gone after
+// it, and statements the step ran may have been committed on their own.
+class StepTransaction {
+public:
+    StepTransaction(odbc::Connection& connection, const DatabaseInfo& database)
+        : connection_(connection), database_(database), transaction_(std::in_place, connection) {
+        connection_.execute(fmt::format("SAVEPOINT {}", savepoint));
+        // PostgreSQL can say afterwards whether this transaction was committed (by the step, then).
+        if (database_.dialect == "postgresql") {
+            const auto rows = connection_.query("SELECT txid_current()");
+            if (!rows.empty() && rows.front().at(0)) transaction_id_ = parse_stored_version(*rows.front().at(0));
+        }
+    }
+
+    // After the step returned success: false when the host's transaction is not the one it opened any more.
+    bool intact() {
+        released_ = !std::holds_alternative<odbc::Diagnostic>(
+            connection_.try_execute(fmt::format("RELEASE SAVEPOINT {}", savepoint)));
+        ended_ = !released_;
+        return released_;
+    }
+
+    void commit() {
+        transaction_->commit();
+        transaction_.reset();
+    }
+
+    // Rolls the host's transaction back; returns true when the step had ended it first, so that statements it ran
+    // may have persisted.
+    bool roll_back() {
+        if (!ended_ && !released_ && database_.dialect == "sqlite") {
+            // SQLite never rolls a transaction back behind the host's back for a failed statement, so a missing
+            // savepoint means the step ended the transaction.
+            ended_ = std::holds_alternative<odbc::Diagnostic>(
+                connection_.try_execute(fmt::format("ROLLBACK TO SAVEPOINT {}", savepoint)));
+        }
+        transaction_.reset();
+        if (!ended_ && transaction_id_) {
+            const auto rows = connection_.try_query(fmt::format("SELECT txid_status({})", *transaction_id_), {},
+                                                    [this](const odbc::Row& row) {
+                                                        ended_ = row.at(0) == std::optional<std::string>("committed");
+                                                        return false;
+                                                    });
+            if (rows) spdlog::debug("cannot ask whether the step committed: {}", rows->to_string());
+        }
+        return ended_;
+    }
+
+private:
+    static constexpr const char* savepoint = "migration_host_step";
+    odbc::Connection& connection_;
+    const DatabaseInfo& database_;
+    std::optional<odbc::Transaction> transaction_;
+    std::optional<std::int64_t> transaction_id_;
+    bool released_ = false;  // the savepoint, once the step is known to have left the transaction intact
+    bool ended_ = false;
+};
+
 // Runs one step and moves its track's version. Where DDL is transactional the
 // step, its version update and its history row commit together, and a
 // failure leaves only a "failed" history row. Elsewhere the history row is
 // written "started" first, so that a crash or failure leaves the track dirty.
+// A failure is reported with the step's own error first; a history row that
+// cannot be written then is a further line, never a replacement.
 void apply_step(const Session& session, const Step& step) {
     const Migration& migration = *step.migration;
     const bool upgrading = step.direction == Direction::upgrade;
@@ -141,28 +206,49 @@ void apply_step(const Session& session, const Step& step) {
     const mh_step_fn function = upgrading ? migration.upgrade : migration.downgrade;
     const auto start = Clock::now();
     std::optional<std::string> failure;
+    std::string aftermath;
+    std::vector<std::string> further;
 
     if (has_transactional_ddl(session.database)) {
-        {
-            odbc::Transaction transaction(*session.connection);
-            const StepResult result = executor.run(function, label);
-            failure = result.succeeded
-                          ? versions.compare_and_set(migration.ref.track, step.from_version(), step.to_version())
-                          : result.error;
-            if (!failure) {
-                entry.outcome = "succeeded";
-                entry.finished_at = utc_now_iso8601();
-                entry.duration_ms = milliseconds_since(start);
+        StepTransaction transaction(*session.connection, session.database);
+        const StepResult result = executor.run(function, label);
+        if (!result.succeeded) {
+            failure = storable_error(result.error);
+        } else if (!transaction.intact()) {
+            failure =
+                "it ended the host's transaction before returning (a step must not COMMIT or ROLLBACK, and "
+                "must not go on after a failed statement, which the driver may answer with a rollback)";
+        } else {
+            failure = versions.compare_and_set(migration.ref.track, step.from_version(), step.to_version());
+        }
+        if (!failure) {
+            entry.outcome = "succeeded";
+            entry.finished_at = utc_now_iso8601();
+            entry.duration_ms = milliseconds_since(start);
+            try {
                 history.append(entry);
                 transaction.commit();
+            } catch (const odbc::Error& error) {
+                failure = fmt::format("recording it failed: {}", error.what());
             }
-        }  // a failed step is rolled back here, before its failure is recorded
+        }
         if (failure) {
+            // Rolled back before the failure is recorded.
+            const bool ended = transaction.roll_back();
+            if (ended && !result.succeeded) {
+                *failure += "; it had ended the host's transaction first (a step must not COMMIT or ROLLBACK)";
+            }
+            aftermath = ended ? "statements it ran may persist and the version was not moved" : "rolled back";
             entry.outcome = "failed";
             entry.finished_at = utc_now_iso8601();
             entry.duration_ms = milliseconds_since(start);
             entry.error = *failure;
-            history.append(entry);
+            try {
+                history.append(entry);
+            } catch (const odbc::Error& error) {
+                further.push_back(
+                    fmt::format("could not record the failure in {}: {}", HistoryStore::table_name, error.what()));
+            }
         }
     } else {
         entry.outcome = "started";
@@ -170,23 +256,49 @@ void apply_step(const Session& session, const Step& step) {
         const StepResult result = executor.run(function, label);
         failure = result.succeeded
                       ? versions.compare_and_set(migration.ref.track, step.from_version(), step.to_version())
-                      : result.error;
-        history.finish(id, failure ? "failed" : "succeeded", utc_now_iso8601(), milliseconds_since(start),
-                       failure.value_or(""));
+                      : storable_error(result.error);
+        const std::int64_t duration = milliseconds_since(start);
+        try {
+            history.finish(id, failure ? "failed" : "succeeded", utc_now_iso8601(), duration, failure.value_or(""));
+        } catch (const odbc::Error& error) {
+            if (!failure) {
+                throw HostError(ExitCode::step_failed,
+                                fmt::format("{} was applied and {} is at version {}, but its {} row {} could not be "
+                                            "completed: {}; it will show the track as dirty: check the schema, then "
+                                            "run 'migration-host repair {}@{}'",
+                                            label, migration.ref.track, step.to_version(), HistoryStore::table_name, id,
+                                            error.what(), migration.ref.track, step.to_version()));
+            }
+            // A row left "started" for a step that failed would hide how it ended: without the text the database
+            // refused, it may still be stored.
+            try {
+                history.finish(id, "failed", utc_now_iso8601(), duration,
+                               fmt::format("(the step's error could not be stored: {})", error.what()));
+                further.push_back(
+                    fmt::format("the step's error could not be stored in {} row {} ({}); the row says "
+                                "failed without it",
+                                HistoryStore::table_name, id, error.what()));
+            } catch (const odbc::Error& again) {
+                further.push_back(
+                    fmt::format("could not record the failure in {} row {}, which still says "
+                                "started: {}",
+                                HistoryStore::table_name, id, again.what()));
+            }
+        }
+        aftermath =
+            "statements before the failure stay applied (DDL commits implicitly here) and the track is "
+            "dirty until 'migration-host repair'";
     }
     if (failure) {
-        const std::string note =
-            has_transactional_ddl(session.database)
-                ? "rolled back"
-                : "statements before the failure stay applied (DDL commits implicitly here) and the track is dirty "
-                  "until 'migration-host repair'";
-        throw HostError(ExitCode::step_failed, fmt::format("{} failed: {}; {}, {} stays at version {}", label, *failure,
-                                                           note, migration.ref.track, step.from_version()));
+        throw HostError(ExitCode::step_failed,
+                        fmt::format("{} failed: {}; {}, {} stays at version {}", label, *failure, aftermath,
+                                    migration.ref.track, step.from_version()),
+                        std::move(further));
     }
-    print(fmt::format("{} {} {} -> {}: {} ({} {}) in {:.3f} s\n", upgrading ? "Upgraded" : "Downgraded",
-                      migration.ref.track, step.from_version(), step.to_version(), migration.name,
-                      migration.plugin->id(), migration.plugin->version(),
-                      static_cast<double>(milliseconds_since(start)) / 1000.0));
+    print_line(fmt::format("{} {} {} -> {}: {} ({} {}) in {:.3f} s", upgrading ? "Upgraded" : "Downgraded",
+                           migration.ref.track, step.from_version(), step.to_version(), migration.name,
+                           migration.plugin->id(), migration.plugin->version(),
+                           static_cast<double>(milliseconds_since(start)) / 1000.0));
 }
 
 VersionRef parse_single_ref(const Invocation& invocation) {
@@ -198,9 +310,11 @@ VersionRef parse_single_ref(const Invocation& invocation) {
     return *ref;
 }
 
-// Records a version without running anything (stamp, repair), with its history row.
-void record_version(const Session& session, const std::string& direction, const std::string& track,
-                    std::int64_t from, std::int64_t to, const Catalog& catalog) {
+// Records a version without running anything (stamp, repair), with its history row. The row names the plugin of
+// `unfinished` (the step a repair settles, which the loaded plugins may no longer provide), else the loaded plugin
+// that provides the version.
+void record_version(const Session& session, const std::string& direction, const std::string& track, std::int64_t from,
+                    std::int64_t to, const Catalog& catalog, const HistoryEntry* unfinished = nullptr) {
     const VersionStore versions = session.versions();
     HistoryEntry entry;
     entry.track = track;
@@ -208,7 +322,11 @@ void record_version(const Session& session, const std::string& direction, const 
     entry.direction = direction;
     entry.from_version = from;
     entry.to_version = to;
-    if (const Migration* migration = catalog.find({track, std::max<std::int64_t>(to, 1)})) {
+    if (unfinished != nullptr) {
+        entry.plugin_id = unfinished->plugin_id;
+        entry.plugin_version = unfinished->plugin_version;
+        entry.library_path = unfinished->library_path;
+    } else if (const Migration* migration = catalog.find({track, std::max<std::int64_t>(to, 1)})) {
         entry.plugin_id = migration->plugin->id();
         entry.plugin_version = migration->plugin->version();
         entry.library_path = migration->plugin->path().string();
@@ -225,8 +343,28 @@ void record_version(const Session& session, const std::string& direction, const 
     if (from != to) {
         if (const auto failure = versions.compare_and_set(track, from, to)) throw HostError(ExitCode::refused, *failure);
     }
-    session.history().append(entry);
+    try {
+        session.history().append(entry);
+    } catch (const odbc::Error& error) {
+        // E.g. a version stored beyond what the history's INTEGER columns hold on MySQL and PostgreSQL.
+        throw HostError(ExitCode::refused,
+                        fmt::format("cannot record the {} of {} from {} to {} in {}: {}; the "
+                                    "version was not changed",
+                                    direction, track, from, to, HistoryStore::table_name, error.what()));
+    }
     transaction.commit();
+}
+
+// read_state, refusing version rows a write for one of the catalog's tracks would hit instead of its own.
+DatabaseState read_checked_state(const Session& session, const Catalog& catalog) {
+    DatabaseState state = read_state(session);
+    session.versions().require_exact_track_rows(state.versions, catalog);
+    return state;
+}
+
+// Before anything is written: a step or version change must be able to get its history row.
+void require_history_room(const Session& session) {
+    static_cast<void>(session.history().next_id());
 }
 
 void ensure_track_row(const Session& session, DatabaseState& state, const std::string& track,
@@ -245,9 +383,9 @@ ExitCode upgrade(const Invocation& invocation) {
     const auto session = open_session(invocation.global);
     // Plan once before waiting for the lock, so that an unknown track or
     // version fails at once; plan again under the lock from fresh state.
-    plan_upgrade(loaded.catalog, read_state(*session).versions, targets);
+    plan_upgrade(loaded.catalog, read_checked_state(*session, loaded.catalog).versions, targets);
     const auto lock = lock_database(*session, invocation.global);
-    DatabaseState state = read_state(*session);
+    DatabaseState state = read_checked_state(*session, loaded.catalog);
     const std::vector<Step> steps = plan_upgrade(loaded.catalog, state.versions, targets);
     // A half-applied step must be repaired before anything runs on or after it,
     // and "nothing to do" would hide it.
@@ -258,18 +396,19 @@ ExitCode upgrade(const Invocation& invocation) {
         for (const auto& [track, migrations] : loaded.catalog.tracks()) {
             where += fmt::format("{}{} at {}", where.empty() ? "" : ", ", track, version_of(state.versions, track));
         }
-        print(fmt::format("Nothing to do: already up to date ({}).\n", where.empty() ? "no tracks" : where));
+        print_line(fmt::format("Nothing to do: already up to date ({}).", where.empty() ? "no tracks" : where));
         return ExitCode::success;
     }
     refuse_unversioned_schema(*session, state, steps);
+    require_history_room(*session);
     prepare_tables(*session);
     const auto start = Clock::now();
     for (const auto& step : steps) {
         ensure_track_row(*session, state, step.migration->ref.track, loaded.catalog);
         apply_step(*session, step);
     }
-    print(fmt::format("Applied {} step{} in {:.3f} s.\n", steps.size(), steps.size() == 1 ? "" : "s",
-                      static_cast<double>(milliseconds_since(start)) / 1000.0));
+    print_line(fmt::format("Applied {} step{} in {:.3f} s.", steps.size(), steps.size() == 1 ? "" : "s",
+                           static_cast<double>(milliseconds_since(start)) / 1000.0));
     return ExitCode::success;
 }
 
@@ -277,15 +416,16 @@ ExitCode downgrade(const Invocation& invocation) {
     const VersionRef target = parse_single_ref(invocation);
     const LoadedCatalog loaded = load_catalog(invocation.global);
     const auto session = open_session(invocation.global);
-    plan_downgrade(loaded.catalog, read_state(*session).versions, target);
+    plan_downgrade(loaded.catalog, read_checked_state(*session, loaded.catalog).versions, target);
     const auto lock = lock_database(*session, invocation.global);
-    const DatabaseState state = read_state(*session);
+    const DatabaseState state = read_checked_state(*session, loaded.catalog);
     const std::vector<Step> steps = plan_downgrade(loaded.catalog, state.versions, target);
     refuse_if_dirty(state, target.track);
     if (steps.empty()) {
-        print(fmt::format("Nothing to do: {} is already at version {}.\n", target.track, target.version));
+        print_line(fmt::format("Nothing to do: {} is already at version {}.", target.track, target.version));
         return ExitCode::success;
     }
+    require_history_room(*session);
     prepare_tables(*session);
     for (const auto& step : steps) apply_step(*session, step);
     return ExitCode::success;
@@ -297,16 +437,17 @@ ExitCode stamp(const Invocation& invocation) {
     loaded.catalog.require_known(target);
     const auto session = open_session(invocation.global);
     const auto lock = lock_database(*session, invocation.global);
-    DatabaseState state = read_state(*session);
+    DatabaseState state = read_checked_state(*session, loaded.catalog);
     const auto from = version_of(state.versions, target.track);
     if (state.versions.count(target.track) && from == target.version) {
-        print(fmt::format("Nothing to do: {} is already at version {}.\n", target.track, target.version));
+        print_line(fmt::format("Nothing to do: {} is already at version {}.", target.track, target.version));
         return ExitCode::success;
     }
+    require_history_room(*session);
     prepare_tables(*session);
     ensure_track_row(*session, state, target.track, loaded.catalog);
     record_version(*session, "stamp", target.track, from, target.version, loaded.catalog);
-    print(fmt::format("Stamped {} at version {} (was {}); no step was run.\n", target.track, target.version, from));
+    print_line(fmt::format("Stamped {} at version {} (was {}); no step was run.", target.track, target.version, from));
     return ExitCode::success;
 }
 
@@ -316,7 +457,7 @@ ExitCode repair(const Invocation& invocation) {
     loaded.catalog.require_known({target.track, 0});
     const auto session = open_session(invocation.global);
     const auto lock = lock_database(*session, invocation.global);
-    const DatabaseState state = read_state(*session);
+    const DatabaseState state = read_checked_state(*session, loaded.catalog);
     const auto dirty = state.dirty.find(target.track);
     if (dirty == state.dirty.end()) {
         throw HostError(ExitCode::refused, fmt::format("track {} is not dirty: nothing to repair", target.track));
@@ -331,10 +472,11 @@ ExitCode repair(const Invocation& invocation) {
                                     attempt.from_version, target.version));
     }
     const auto from = version_of(state.versions, target.track);
-    record_version(*session, "repair", target.track, from, target.version, loaded.catalog);
-    print(fmt::format("Repaired {}: {}@{} {} marked as {}; {} is at version {}.\n", target.track, attempt.track,
-                      attempt.version, attempt.direction, target.version == attempt.to_version ? "done" : "not done",
-                      target.track, target.version));
+    require_history_room(*session);
+    record_version(*session, "repair", target.track, from, target.version, loaded.catalog, &attempt);
+    print_line(fmt::format("Repaired {}: {}@{} {} marked as {}; {} is at version {}.", target.track, attempt.track,
+                           attempt.version, attempt.direction,
+                           target.version == attempt.to_version ? "done" : "not done", target.track, target.version));
     return ExitCode::success;
 }
 

@@ -5,10 +5,17 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <limits>
+#include <map>
+
+#include "engine/utf8.hpp"
+#include "engine/version_state.hpp"
+#include "exit_codes.hpp"
 
 namespace migration_host {
 namespace {
@@ -17,11 +24,99 @@ const char* const columns =
     "id, track, version, direction, from_version, to_version, plugin_id, plugin_version, library_path, checksum, "
     "os_user, host_name, started_at, finished_at, duration_ms, outcome, error";
 
-std::int64_t number(const std::optional<std::string>& value) {
-    return value ? std::stoll(*value) : 0;
+// The columns above, in that order, as require_columns checks them.
+const std::vector<ExpectedColumn> expected_columns{
+    {"id", true},          {"track", false},          {"version", true},
+    {"direction", false},  {"from_version", true},    {"to_version", true},
+    {"plugin_id", false},  {"plugin_version", false}, {"library_path", false},
+    {"checksum", false},   {"os_user", false},        {"host_name", false},
+    {"started_at", false}, {"finished_at", false},    {"duration_ms", true},
+    {"outcome", false},    {"error", false},
+};
+
+constexpr std::string_view layout = "the table the host creates";
+
+[[noreturn]] void refuse_history(const std::string& what) {
+    throw HostError(ExitCode::refused,
+                    fmt::format("{} {}: nothing was run; the table is the host's record of every step, correct or "
+                                "delete that row by hand",
+                                HistoryStore::table_name, what));
 }
 
+std::string shown(const std::optional<std::string>& value) {
+    return value ? sql_literal(*value) : "NULL";
+}
+
+// Reads one history row strictly, naming the row and column in every refusal.
+class RowReader {
+public:
+    explicit RowReader(const odbc::Row& row) : row_(row) {
+        const auto id = row_.at(0) ? parse_stored_version(*row_.at(0)) : std::nullopt;
+        if (!id) refuse_history(fmt::format("holds a row whose id is {}, not an integer", shown(row_.at(0))));
+        id_ = *id;
+    }
+    std::int64_t id() const noexcept { return id_; }
+
+    std::optional<std::int64_t> optional_integer(std::size_t column) const {
+        const auto& value = row_.at(column);
+        if (!value) return std::nullopt;
+        const auto number = parse_stored_version(*value);
+        if (!number) refuse(column, sql_literal(*value) + ", not an integer");
+        return number;
+    }
+    // A version: present, an integer, not negative.
+    std::int64_t version(std::size_t column) const {
+        const auto number = optional_integer(column);
+        if (!number) refuse(column, "NULL");
+        if (*number < 0) refuse(column, std::to_string(*number) + ", a negative version");
+        return *number;
+    }
+    std::string text(std::size_t column) const {
+        if (!row_.at(column)) refuse(column, "NULL");
+        return *row_.at(column);
+    }
+    // One of `allowed`, as the host writes them.
+    std::string one_of(std::size_t column, const std::vector<std::string>& allowed) const {
+        std::string value = text(column);
+        if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return value;
+        std::string list;
+        for (const auto& name : allowed) list += (list.empty() ? "" : ", ") + name;
+        refuse(column, fmt::format("{}, none of {}", sql_literal(value), list));
+    }
+
+private:
+    [[noreturn]] void refuse(std::size_t column, const std::string& problem) const {
+        refuse_history(fmt::format("row id {}: {} is {}", id_, expected_columns.at(column).name, problem));
+    }
+
+    const odbc::Row& row_;
+    std::int64_t id_ = 0;
+};
+
 }  // namespace
+
+std::string storable_error(std::string_view text) {
+    std::string result;
+    result.reserve(std::min(text.size(), max_stored_error_bytes) + 3);
+    std::size_t at = 0;
+    while (at < text.size() && result.size() <= max_stored_error_bytes) {
+        const utf8::Sequence sequence = utf8::decode(text, at);
+        if (sequence.length == 0 || sequence.code_point == 0) {
+            result += "\xef\xbf\xbd";  // U+FFFD for the one byte that is not UTF-8
+            ++at;
+            continue;
+        }
+        result.append(text.substr(at, sequence.length));
+        at += sequence.length;
+    }
+    if (at == text.size() && result.size() <= max_stored_error_bytes) return result;
+    const std::string marker = fmt::format(" [truncated: {} bytes in all]", text.size());
+    std::size_t cut = max_stored_error_bytes - marker.size();
+    // Back to the start of a character, so that the text stays valid UTF-8.
+    while (cut > 0 && (static_cast<unsigned char>(result[cut]) & 0xc0U) == 0x80U) --cut;
+    result.resize(cut);
+    return result + marker;
+}
 
 std::string utc_now_iso8601() {
     const auto now = std::chrono::system_clock::now();
@@ -65,9 +160,23 @@ bool HistoryStore::create_table_if_missing() const {
     return true;
 }
 
+std::int64_t HistoryStore::next_id() const {
+    if (!table_exists(connection_, database_, table_name)) return 1;
+    const auto rows = connection_.query(fmt::format("SELECT MAX(id) FROM {}", table_name));
+    const auto& highest = rows.at(0).at(0);
+    if (!highest) return 1;
+    const auto id = parse_stored_version(*highest);
+    if (!id) refuse_history(fmt::format("holds an id {}, not an integer", sql_literal(*highest)));
+    if (*id == std::numeric_limits<std::int64_t>::max()) {
+        throw HostError(ExitCode::refused, fmt::format("{}'s ids reach {}: no id is left for another row, so no step "
+                                                       "may run; nothing was run",
+                                                       table_name, *id));
+    }
+    return *id + 1;
+}
+
 std::int64_t HistoryStore::append(HistoryEntry entry) const {
-    const auto rows = connection_.query(fmt::format("SELECT COALESCE(MAX(id), 0) + 1 FROM {}", table_name));
-    entry.id = number(rows.at(0).at(0));
+    entry.id = next_id();
     const auto optional_text = [](const std::string& text) -> odbc::Parameter {
         if (text.empty()) return std::monostate{};
         return text;
@@ -80,14 +189,14 @@ std::int64_t HistoryStore::append(HistoryEntry entry) const {
                          optional_text(entry.plugin_id), optional_text(entry.plugin_version),
                          optional_text(entry.library_path), optional_text(entry.checksum), optional_text(entry.os_user), optional_text(entry.host_name),
                          entry.started_at, optional_text(entry.finished_at), duration, entry.outcome,
-                         optional_text(entry.error)});
+                         optional_text(storable_error(entry.error))});
     return entry.id;
 }
 
 void HistoryStore::finish(std::int64_t id, const std::string& outcome, const std::string& finished_at,
                           std::int64_t duration_ms, const std::string& error) const {
     odbc::Parameter error_parameter = std::monostate{};
-    if (!error.empty()) error_parameter = error;
+    if (!error.empty()) error_parameter = storable_error(error);
     connection_.execute(
         fmt::format("UPDATE {} SET outcome = ?, finished_at = ?, duration_ms = ?, error = ? WHERE id = ?", table_name),
         {outcome, finished_at, duration_ms, error_parameter, id});
@@ -96,21 +205,24 @@ void HistoryStore::finish(std::int64_t id, const std::string& outcome, const std
 std::vector<HistoryEntry> HistoryStore::entries(const std::optional<std::string>& track) const {
     std::vector<HistoryEntry> result;
     if (!table_exists(connection_, database_, table_name)) return result;
+    require_columns(connection_, database_, table_name, expected_columns, layout);
     std::vector<odbc::Parameter> parameters;
     std::string where;
     if (track) {
         where = " WHERE track = ?";
         parameters.emplace_back(*track);
     }
+    std::map<std::int64_t, std::size_t> rows_by_id;
     for (const auto& row :
          connection_.query(fmt::format("SELECT {} FROM {}{} ORDER BY id", columns, table_name, where), parameters)) {
+        const RowReader reader(row);
         HistoryEntry entry;
-        entry.id = number(row[0]);
-        entry.track = row[1].value_or("");
-        entry.version = number(row[2]);
-        entry.direction = row[3].value_or("");
-        entry.from_version = number(row[4]);
-        entry.to_version = number(row[5]);
+        entry.id = reader.id();
+        entry.track = reader.text(1);
+        entry.version = reader.version(2);
+        entry.direction = reader.one_of(3, {"upgrade", "downgrade", "stamp", "repair"});
+        entry.from_version = reader.version(4);
+        entry.to_version = reader.version(5);
         entry.plugin_id = row[6].value_or("");
         entry.plugin_version = row[7].value_or("");
         entry.library_path = row[8].value_or("");
@@ -119,9 +231,12 @@ std::vector<HistoryEntry> HistoryStore::entries(const std::optional<std::string>
         entry.host_name = row[11].value_or("");
         entry.started_at = row[12].value_or("");
         entry.finished_at = row[13].value_or("");
-        if (row[14]) entry.duration_ms = std::stoll(*row[14]);
-        entry.outcome = row[15].value_or("");
+        entry.duration_ms = reader.optional_integer(14);
+        entry.outcome = reader.one_of(15, {"started", "succeeded", "failed"});
         entry.error = row[16].value_or("");
+        if (++rows_by_id[entry.id] == 2) {
+            refuse_history(fmt::format("holds 2 rows with id {}, where every row has its own", entry.id));
+        }
         result.push_back(std::move(entry));
     }
     return result;
@@ -137,15 +252,21 @@ std::optional<DirtyTrack> HistoryStore::dirty(const std::vector<HistoryEntry>& t
     return std::nullopt;
 }
 
-std::optional<std::string> HistoryStore::applied_checksum(const std::vector<HistoryEntry>& entries,
-                                                          const std::string& track, std::int64_t version) {
+const HistoryEntry* HistoryStore::applied_by(const std::vector<HistoryEntry>& entries, const std::string& track,
+                                             std::int64_t version) {
     for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
         if (it->track == track && it->version == version && it->direction == "upgrade" && it->outcome == "succeeded") {
-            if (it->checksum.empty()) return std::nullopt;
-            return it->checksum;
+            return &*it;
         }
     }
-    return std::nullopt;
+    return nullptr;
+}
+
+std::optional<std::string> HistoryStore::applied_checksum(const std::vector<HistoryEntry>& entries,
+                                                          const std::string& track, std::int64_t version) {
+    const HistoryEntry* applied = applied_by(entries, track, version);
+    if (applied == nullptr || applied->checksum.empty()) return std::nullopt;
+    return applied->checksum;
 }
 
 }  // namespace migration_host

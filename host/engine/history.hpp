@@ -1,9 +1,11 @@
 // The append-only step history (migration_host_history): one row per step attempt, and what it says about dirty tracks.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "database/database.hpp"
@@ -43,19 +45,29 @@ public:
 
     bool create_table_if_missing() const;  // true when created
 
-    // Appends `entry` (its id is assigned here, under the run lock) and returns the id.
+    // The id the next appended row gets (1 for an empty or missing table). Throws HostError(refused) when no id is
+    // left: commands ask before they change anything, so that a step never runs without a row to record it.
+    std::int64_t next_id() const;
+    // Appends `entry` (its id is assigned here, under the run lock) and returns the id. The error is stored as
+    // storable_error() makes it.
     std::int64_t append(HistoryEntry entry) const;
-    // Completes the row `id` appended as "started".
+    // Completes the row `id` appended as "started"; `error` is stored as storable_error() makes it.
     void finish(std::int64_t id, const std::string& outcome, const std::string& finished_at,
                 std::int64_t duration_ms, const std::string& error) const;
 
-    // All rows, oldest first; only `track`'s when given. Empty without the table.
+    // All rows, oldest first; only `track`'s when given. Empty without the table. Throws HostError(refused), naming
+    // the row and column, for a table without the host's columns or a row the host did not write as it is: an id,
+    // track, version, direction or outcome that is NULL or not what the host writes, a number that is not exactly
+    // an integer, and two rows with one id.
     std::vector<HistoryEntry> entries(const std::optional<std::string>& track = std::nullopt) const;
 
     // The track's last attempt when it leaves the track dirty (see DirtyTrack);
     // never on databases with transactional DDL, where a failed step rolled back.
     std::optional<DirtyTrack> dirty(const std::vector<HistoryEntry>& track_entries) const;
 
+    // The latest successful upgrade of track@version (the row that says which plugin applied it), or nullptr.
+    static const HistoryEntry* applied_by(const std::vector<HistoryEntry>& entries, const std::string& track,
+                                          std::int64_t version);
     // The checksum recorded by the latest successful upgrade of track@version, if any.
     static std::optional<std::string> applied_checksum(const std::vector<HistoryEntry>& entries,
                                                        const std::string& track, std::int64_t version);
@@ -64,6 +76,14 @@ private:
     const odbc::Connection& connection_;
     const DatabaseInfo& database_;
 };
+
+// The most an error text takes in the history: one that long is still readable, and every database's TEXT holds it.
+inline constexpr std::size_t max_stored_error_bytes = 4000;
+
+// `text` as the history stores it and the host reports it: valid UTF-8 (each byte that is not, and NUL, replaced by
+// U+FFFD) and at most max_stored_error_bytes, cut at a character boundary and ending in a marker that gives the
+// original size. A text already in that form comes back unchanged.
+std::string storable_error(std::string_view text);
 
 // "2026-11-25T12:00:00.123Z"
 std::string utc_now_iso8601();

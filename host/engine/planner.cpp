@@ -150,15 +150,31 @@ void require_known_version(const Catalog& catalog, const VersionRef& ref) {
     catalog.require_known(ref);
 }
 
-// The database must not be ahead of what the plugins know, or steps would be
-// planned from a state nobody described.
+// The database must not be ahead of what the plugins know, nor at an
+// impossible version, or steps would be planned from a state nobody described.
 void require_database_known(const Catalog& catalog, const VersionMap& current, const std::string& track) {
     const auto at = version_of(current, track);
+    if (at < 0) {
+        throw HostError(
+            ExitCode::refused,
+            fmt::format("the database has {} at version {}, which is impossible (versions start at 0)", track, at));
+    }
     if (at > catalog.latest(track)) {
         throw HostError(ExitCode::refused,
                         fmt::format("the database has {} at version {}, but the loaded plugins only know up to {}",
                                     track, at, catalog.latest(track)));
     }
+}
+
+// The migration a plan needs; never a null one, whatever the stored versions say.
+const Migration& planned(const Catalog& catalog, const VersionRef& ref) {
+    const Migration* migration = catalog.find(ref);
+    if (migration == nullptr) {
+        throw HostError(ExitCode::refused,
+                        fmt::format("no loaded plugin provides {}, which the plan from the database's versions needs",
+                                    ref.to_string()));
+    }
+    return *migration;
 }
 
 }  // namespace
@@ -191,12 +207,13 @@ std::vector<Step> plan_upgrade(const Catalog& catalog, const VersionMap& current
         for (auto version = version_of(current, goal.track) + 1; version <= goal.version; ++version) {
             const VersionRef ref{goal.track, version};
             if (!needed.insert(ref).second) continue;
-            for (const auto& requirement : catalog.find(ref)->requirements) work.push_back(requirement);
+            for (const auto& requirement : planned(catalog, ref).requirements) work.push_back(requirement);
         }
     }
-    const auto order = topological_order(needed, [&](const VersionRef& ref) { return inputs_of(*catalog.find(ref)); });
+    const auto order =
+        topological_order(needed, [&](const VersionRef& ref) { return inputs_of(planned(catalog, ref)); });
     std::vector<Step> steps;
-    for (const auto& ref : order) steps.push_back({catalog.find(ref), Direction::upgrade});
+    for (const auto& ref : order) steps.push_back({&planned(catalog, ref), Direction::upgrade});
     return steps;
 }
 
@@ -211,7 +228,7 @@ std::vector<Step> plan_downgrade(const Catalog& catalog, const VersionMap& curre
     }
     std::vector<Step> steps;
     for (auto version = at; version > target.version; --version) {
-        const Migration* migration = catalog.find({target.track, version});
+        const Migration* migration = &planned(catalog, {target.track, version});
         if (migration->irreversible) {
             throw HostError(ExitCode::refused,
                             fmt::format("cannot downgrade {}: {} is irreversible{}", target.to_string(),

@@ -1,10 +1,115 @@
-// Reads and writes each track's version in sqlalchemy-migrate's migrate_version table.
+// Reads and writes each track's version in sqlalchemy-migrate's migrate_version table, refusing what it cannot read
+// exactly.
 #include "engine/version_state.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <map>
+
+#include "exit_codes.hpp"
 
 namespace migration_host {
+namespace {
+
+constexpr std::string_view sqlalchemy_migrate_layout =
+    "sqlalchemy-migrate's table (repository_id VARCHAR(250) NOT NULL, repository_path TEXT, version INTEGER, "
+    "PRIMARY KEY (repository_id))";
+
+std::string lower(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+// Integer affinity on SQLite (its rule: the declared type contains "INT"); the integer types elsewhere.
+bool is_integer_type(const DatabaseInfo& database, const std::string& declared) {
+    if (database.dialect == "sqlite") return declared.find("int") != std::string::npos;
+    if (database.dialect == "mysql") {
+        return declared == "tinyint" || declared == "smallint" || declared == "mediumint" || declared == "int" ||
+               declared == "integer" || declared == "bigint";
+    }
+    return declared == "smallint" || declared == "integer" || declared == "bigint";
+}
+
+// Lower-case column name -> lower-case declared type, from the database's own catalog; empty when the host does
+// not know how to ask it.
+std::map<std::string, std::string> declared_columns(const odbc::Connection& connection, const DatabaseInfo& database,
+                                                    const std::string& table) {
+    std::string sql;
+    if (database.dialect == "sqlite") {
+        sql = "SELECT name, type FROM pragma_table_info(?)";
+    } else if (database.dialect == "mysql") {
+        sql =
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = DATABASE() AND "
+            "table_name = ?";
+    } else if (database.dialect == "postgresql") {
+        sql =
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = ?";
+    } else {
+        return {};
+    }
+    std::map<std::string, std::string> columns;
+    for (const auto& row : connection.query(sql, {table})) {
+        if (row.size() >= 2 && row[0]) columns[lower(*row[0])] = lower(row[1].value_or(""));
+    }
+    return columns;
+}
+
+std::string trim_trailing_spaces(std::string_view text) {
+    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+    return std::string(text);
+}
+
+// A row that holds no usable version: nothing is planned from it, and the operator is told how to set it.
+[[noreturn]] void refuse_version(const std::string& track, const std::string& problem) {
+    throw HostError(
+        ExitCode::refused,
+        fmt::format("{} row '{}' holds version {}: nothing was run; find the version its schema is at "
+                    "and record that: DELETE FROM {} WHERE repository_id = {}, then 'migration-host "
+                    "stamp {}@N'",
+                    VersionStore::table_name, track, problem, VersionStore::table_name, sql_literal(track), track));
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_stored_version(std::string_view text) {
+    const std::string_view digits = !text.empty() && text.front() == '-' ? text.substr(1) : text;
+    if (digits.empty() || (digits.front() == '0' && text.size() > 1)) return std::nullopt;  // "", "-", "007", "-0"
+    if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
+    std::int64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;  // out of range
+    return value;
+}
+
+std::string sql_literal(std::string_view text) {
+    std::string literal = "'";
+    for (const char c : text) literal += c == '\'' ? std::string("''") : std::string(1, c);
+    return literal + "'";
+}
+
+void require_columns(const odbc::Connection& connection, const DatabaseInfo& database, const std::string& table,
+                     const std::vector<ExpectedColumn>& columns, std::string_view layout) {
+    const auto declared = declared_columns(connection, database, table);
+    if (declared.empty()) return;
+    for (const auto& column : columns) {
+        const auto found = declared.find(column.name);
+        if (found == declared.end()) {
+            throw HostError(ExitCode::refused, fmt::format("{} has no column {}: it is not {}; nothing was run", table,
+                                                           column.name, layout));
+        }
+        if (column.integer && !is_integer_type(database, found->second)) {
+            throw HostError(
+                ExitCode::refused,
+                fmt::format("{} column {} is declared {}, not an integer type: it is not {}; nothing was run", table,
+                            column.name, found->second.empty() ? "without a type" : found->second, layout));
+        }
+    }
+}
 
 bool VersionStore::table_exists() const {
     return migration_host::table_exists(connection_, database_, table_name);
@@ -22,14 +127,40 @@ bool VersionStore::create_table_if_missing() const {
 std::vector<TrackVersion> VersionStore::rows() const {
     std::vector<TrackVersion> result;
     if (!table_exists()) return result;
+    require_columns(connection_, database_, table_name,
+                    {{"repository_id", false}, {"repository_path", false}, {"version", true}},
+                    sqlalchemy_migrate_layout);
+    std::map<std::string, std::vector<std::int64_t>> versions_by_track;
     for (const auto& row : connection_.query(
              fmt::format("SELECT repository_id, repository_path, version FROM {} ORDER BY repository_id", table_name))) {
+        if (!row.at(0)) {
+            throw HostError(ExitCode::refused,
+                            fmt::format("{} holds a row whose repository_id is NULL (version {}): nothing was run; "
+                                        "delete that row by hand",
+                                        table_name, row.at(2) ? sql_literal(*row.at(2)) : "NULL"));
+        }
         TrackVersion entry;
-        entry.track = row.at(0).value_or("");
+        entry.track = *row.at(0);
         entry.repository_path = row.at(1);
-        // sqlalchemy-migrate leaves version NULL only transiently; treat as 0.
-        entry.version = row.at(2) ? std::stoll(*row.at(2)) : 0;
+        // sqlalchemy-migrate never leaves a version NULL; a guessed version must never drive a step.
+        if (!row.at(2)) refuse_version(entry.track, "NULL, which is not a version");
+        const auto version = parse_stored_version(*row.at(2));
+        if (!version) refuse_version(entry.track, sql_literal(*row.at(2)) + ", which is not an integer");
+        if (*version < 0)
+            refuse_version(entry.track, std::to_string(*version) + ", which is impossible (versions start at 0)");
+        entry.version = *version;
+        versions_by_track[entry.track].push_back(entry.version);
         result.push_back(std::move(entry));
+    }
+    for (const auto& [track, versions] : versions_by_track) {
+        if (versions.size() == 1) continue;
+        std::string list;
+        for (const auto version : versions) list += (list.empty() ? "" : ", ") + std::to_string(version);
+        throw HostError(ExitCode::refused,
+                        fmt::format("{} holds {} rows for '{}' (versions {}), where sqlalchemy-migrate keeps one per "
+                                    "track: nothing was run; delete all but the right one by hand (the table lacks "
+                                    "its PRIMARY KEY (repository_id))",
+                                    table_name, versions.size(), track, list));
     }
     return result;
 }
@@ -38,6 +169,35 @@ VersionMap VersionStore::versions() const {
     VersionMap versions;
     for (const auto& row : rows()) versions[row.track] = row.version;
     return versions;
+}
+
+void VersionStore::require_exact_track_rows(const VersionMap& stored, const Catalog& catalog) const {
+    const auto refuse = [](const std::string& row, const std::string& track, std::string_view why) {
+        throw HostError(ExitCode::refused,
+                        fmt::format("{} row '{}' is not exactly track {}, but {}: nothing was run; rename the row to "
+                                    "{} or delete it by hand",
+                                    table_name, row, track, why, sql_literal(track)));
+    };
+    bool table_checked = false;
+    bool table_present = false;
+    for (const auto& [track, migrations] : catalog.tracks()) {
+        if (stored.count(track)) continue;
+        for (const auto& [row, version] : stored) {
+            if (lower(trim_trailing_spaces(row)) == lower(track)) {
+                refuse(row, track, "differs from it only in case or trailing spaces");
+            }
+        }
+        if (!table_checked) {
+            table_present = table_exists();
+            table_checked = true;
+        }
+        if (!table_present) continue;
+        const auto rows =
+            connection_.query(fmt::format("SELECT repository_id FROM {} WHERE repository_id = ?", table_name), {track});
+        for (const auto& row : rows) {
+            if (row.at(0) && *row.at(0) != track) refuse(*row.at(0), track, "the database compares the two as equal");
+        }
+    }
 }
 
 void VersionStore::add_track(const std::string& track, const std::string& repository_path) const {

@@ -1,8 +1,11 @@
-// Reads and writes each track's version in sqlalchemy-migrate's migrate_version table.
+// Reads and writes each track's version in sqlalchemy-migrate's migrate_version table, refusing what it cannot read
+// exactly.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "database/database.hpp"
@@ -10,6 +13,27 @@
 #include "engine/planner.hpp"
 
 namespace migration_host {
+
+// The number a stored integer's text holds, accepting only the canonical base-10 form of a 64-bit integer: "0", or
+// an optional '-' and digits without a leading zero ("42", "-7"), in range. That is how every driver returns an
+// integer column. Anything else is nullopt: a '+', spaces, leading zeros, "-0", decimals, exponents, trailing text,
+// values beyond 64 bits. A stored value is either exactly a number or refused, never guessed at.
+std::optional<std::int64_t> parse_stored_version(std::string_view text);
+
+// `text` as an SQL string literal ('it''s'), for the hints in messages.
+std::string sql_literal(std::string_view text);
+
+// A column the host reads from one of its tables, and whether it must be of an integer type.
+struct ExpectedColumn {
+    const char* name;
+    bool integer;
+};
+
+// Throws HostError(refused) naming the table and column when one of `columns` is missing from `table`, or is
+// declared with a type that is not an integer type where one is needed. `layout` says what the table should be.
+// Databases whose catalog the host does not know are not checked.
+void require_columns(const odbc::Connection& connection, const DatabaseInfo& database, const std::string& table,
+                     const std::vector<ExpectedColumn>& columns, std::string_view layout);
 
 struct TrackVersion {
     std::string track;  // repository_id
@@ -30,9 +54,16 @@ public:
     // Returns true when it had to create the table.
     bool create_table_if_missing() const;
 
-    // Every row; empty when the table does not exist.
+    // Every row; empty when the table does not exist. Throws HostError(refused), naming the row and how to put it
+    // right, for anything no step may be planned from: a table without sqlalchemy-migrate's columns, a NULL
+    // repository_id, a version that is NULL, not exactly an integer, or negative, and two rows for one track.
     std::vector<TrackVersion> rows() const;
     VersionMap versions() const;
+
+    // Throws HostError(refused) when a stored row is not exactly one of `catalog`'s tracks but would be taken for
+    // it: a name differing only in ASCII case or trailing spaces, or one the database's collation compares as
+    // equal (MySQL's repository_id ignores case). Writing the track would hit or move that row instead.
+    void require_exact_track_rows(const VersionMap& stored, const Catalog& catalog) const;
 
     // Registers a track at version 0 (sqlalchemy-migrate's version_control).
     void add_track(const std::string& track, const std::string& repository_path) const;

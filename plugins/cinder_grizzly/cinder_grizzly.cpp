@@ -240,6 +240,7 @@ void renumber_volume_types(const Op& op, NewId&& new_id) {
 }
 
 void upgrade_004(Host& host) {
+    host.require_parameters("004_volume_type_to_uuid renumbers with bound values");
     const Op op(host);
     const Dialect dialect = op.dialect();
     const bool keeps_key = dialect == Dialect::sqlite;
@@ -260,6 +261,7 @@ void upgrade_004(Host& host) {
 }
 
 void downgrade_004(Host& host) {
+    host.require_parameters("004_volume_type_to_uuid renumbers with bound values");
     const Op op(host);
     const Dialect dialect = op.dialect();
     const bool keeps_key = dialect == Dialect::sqlite;

@@ -129,14 +129,18 @@ private:
         }
     }
 
-    void require_parameters(const char* function) const {
+public:
+    // Throws HostCallError(MH_E_UNSUPPORTED) naming `what` unless the host offers
+    // bound parameters: a step that needs them calls it first, before changing anything.
+    void require_parameters(const char* what) const {
         if (has_parameters()) return;
         throw HostCallError(MH_E_UNSUPPORTED,
-                            std::string("this step needs bound parameters (") + function +
+                            std::string("this step needs bound parameters (") + what +
                                 ", ABI 1.2) but the host offers ABI " + std::to_string(api_->abi_major) + "." +
                                 std::to_string(api_->abi_minor) + "; upgrade migration-host");
     }
 
+private:
     static std::vector<const char*> value_pointers(const Values& values) {
         std::vector<const char*> pointers;
         pointers.reserve(values.size());

@@ -44,7 +44,7 @@ TEST_CASE("add_column renders type, default, NOT NULL and a foreign key per dial
               "ALTER TABLE volumes ADD CONSTRAINT fk_src FOREIGN KEY(source_volid) REFERENCES volumes (id) ON DELETE "
               "CASCADE"});
     CHECK(render::add_column(Dialect::postgresql, "user", Column("size", BigInteger())) ==
-          std::vector<std::string>{"ALTER TABLE \"user\" ADD COLUMN size BIGINT"});
+          std::vector<std::string>{"ALTER TABLE \"user\" ADD COLUMN \"size\" BIGINT"});
 }
 
 TEST_CASE("alter_column: PostgreSQL one statement per aspect, MySQL one MODIFY/CHANGE, SQLite only renames",
@@ -316,6 +316,22 @@ TEST_CASE("sqlite: a rebuild refuses a table definition that differs from the da
     CHECK_FALSE(result.succeeded);
     CHECK(result.error == "cannot rebuild table 't': the step describes columns (id,a) but the database has (id,a,b)");
     CHECK(column_names(*database, "t") == std::vector<std::string>{"id", "a", "b"});
+}
+
+TEST_CASE("sqlite: a rebuild refuses a table with triggers, which DROP TABLE would lose", "[sqlite][operations]") {
+    const auto database = TestDatabase::create(Backend::sqlite);
+    if (!database) return;
+    database->execute("CREATE TABLE t (id INTEGER NOT NULL, a VARCHAR(5), PRIMARY KEY (id))");
+    database->execute("CREATE TABLE audit (id INTEGER)");
+    database->execute("CREATE TRIGGER t_audit AFTER INSERT ON t BEGIN INSERT INTO audit VALUES (new.id); END");
+    const auto result = run_step(*database, [](sdk::Host& host) {
+        sdk::Op(host).drop_column(Table("t", {Column("id", Integer()).primary_key(), Column("a", String(5))}), "a");
+    });
+    CHECK_FALSE(result.succeeded);
+    CHECK(result.error == "cannot rebuild table 't': it has trigger 't_audit', which the rebuild would drop; drop it "
+                          "first and recreate it after");
+    CHECK(database->scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'") ==
+          std::optional<std::string>("1"));
 }
 
 // --- ABI 1.2 ---

@@ -350,7 +350,9 @@ public:
     //   other tables' ON DELETE actions (a CASCADE deletes their rows), so a rebuild of
     //   a table that such a key refers to is refused.
     // Online, `current` must match the database's table (column names, in order, from
-    // PRAGMA table_info): a rebuild from a wrong definition would lose data.
+    // PRAGMA table_info): a rebuild from a wrong definition would lose data. A table
+    // with triggers is refused (DROP TABLE drops them). CHECK constraints, indexes and
+    // keys come from `target`: whatever the definitions leave out is not recreated.
     void rebuild(const schema::Table& current, const schema::Table& target,
                  const std::vector<render::Transfer>& transfers) const {
         if (dialect_ != schema::Dialect::sqlite) throw std::logic_error("rebuild is for SQLite only");
@@ -410,6 +412,14 @@ private:
         if (declared != actual) {
             throw std::invalid_argument("cannot rebuild table '" + current.name() + "': the step describes columns (" +
                                         declared + ") but the database has (" + actual + ")");
+        }
+        // DROP TABLE drops the table's triggers, and the definition cannot carry them.
+        const Rows triggers = rows("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+                                   {current.name()});
+        if (!triggers.empty()) {
+            throw std::invalid_argument("cannot rebuild table '" + current.name() + "': it has trigger '" +
+                                        triggers.front()[0].value_or("") +
+                                        "', which the rebuild would drop; drop it first and recreate it after");
         }
         const Rows pragma = rows("PRAGMA foreign_keys");
         const bool enforced = !pragma.empty() && pragma.front()[0].value_or("0") == "1";

@@ -153,13 +153,13 @@ typedef struct mh_host_api {
      * case. Never NULL; owned by the host, valid during the step call. */
     const char *(*dialect_name)(mh_host_context *ctx);
 
-    /* The DBMS version as the driver reports it through ODBC's SQL_DBMS_VER:
-     * "10.11.000019" from MariaDB Connector/ODBC for MariaDB 10.11.x (not the
-     * server's "10.11.6-MariaDB"), "15.00.0010" from psqlodbc, "3.40.1" from
-     * sqliteodbc. Not the place to tell MariaDB from MySQL: ask the server
-     * (SELECT VERSION() contains "MariaDB" there). Never NULL; empty when
-     * unknown and always empty offline (offline renders must not depend on
-     * it); valid during the step call. */
+    /* The DBMS version as the driver reports it through ODBC's SQL_DBMS_VER,
+     * in the driver's own format, e.g. "10.11.000019" from MariaDB
+     * Connector/ODBC (not the server's "10.11.6-MariaDB"), "15.0.18" from
+     * psqlodbc, "3.39.3" from sqliteodbc. Not the place to tell MariaDB from
+     * MySQL: ask the server (SELECT VERSION() contains "MariaDB" there). Never
+     * NULL; empty when unknown and always empty offline (offline renders must
+     * not depend on it); valid during the step call. */
     const char *(*dbms_version)(mh_host_context *ctx);
 
     /* The current database (catalog) name, e.g. the MySQL schema the

@@ -141,6 +141,116 @@ static void* host_odbc_connection(mh_host_context* ctx) noexcept {
 
 }  // extern "C"
 
+// --- ABI 1.2: bound parameters (sql_exec_params, query_run_params) ---
+
+namespace {
+
+std::vector<migration_host::odbc::Parameter> text_parameters(const char* const* values, uint32_t count) {
+    std::vector<migration_host::odbc::Parameter> parameters;
+    parameters.reserve(count);
+    for (uint32_t i = 0; i < count; ++i) {
+        if (values[i] == nullptr) {
+            parameters.emplace_back(std::monostate{});
+        } else {
+            parameters.emplace_back(std::string(values[i]));
+        }
+    }
+    return parameters;
+}
+
+// Offline the values are kept beside the statement, in a comment: checksums
+// then change with the values, and a reviewer sees them, but the text is never
+// substituted into the SQL.
+std::string recorded_with_values(const char* sql, const char* const* values, uint32_t count) {
+    std::string out = sql;
+    out += " /* bound:";
+    for (uint32_t i = 0; i < count; ++i) {
+        out += i == 0 ? " " : ", ";
+        if (values[i] == nullptr) {
+            out += "NULL";
+            continue;
+        }
+        out += '\'';
+        for (const char* c = values[i]; *c != '\0'; ++c) {
+            out += *c;
+            if (*c == '\'') out += '\'';
+            if (*c == '*' && c[1] == '/') out += ' ';  // never end the comment early
+        }
+        out += '\'';
+    }
+    out += " */";
+    return out;
+}
+
+}  // namespace
+
+extern "C" {
+
+static int32_t host_sql_exec_params(mh_host_context* ctx, const char* sql, const char* const* values,
+                                    uint32_t value_count) noexcept {
+    if (ctx == nullptr) return MH_E_INVALID;
+    ctx->last_error.clear();
+    if (sql == nullptr || *sql == '\0' || (values == nullptr && value_count > 0)) {
+        ctx->last_error = "sql_exec_params: empty statement, or NULL values with value_count > 0";
+        return MH_E_INVALID;
+    }
+    spdlog::debug("[{}] SQL: {} ({} bound values)", ctx->label, one_line(sql), value_count);
+    if (ctx->connection == nullptr) {
+        ctx->recorded->push_back(recorded_with_values(sql, values, value_count));
+        return MH_OK;
+    }
+    auto result = ctx->connection->try_execute(sql, text_parameters(values, value_count));
+    if (auto* diagnostic = std::get_if<Diagnostic>(&result)) {
+        ctx->last_error = diagnostic->to_string();
+        return MH_E_SQL;
+    }
+    return MH_OK;
+}
+
+static int32_t host_query_run_params(mh_host_context* ctx, const char* sql, const char* const* values,
+                                     uint32_t value_count, mh_row_fn on_row, void* user) noexcept {
+    if (ctx == nullptr) return MH_E_INVALID;
+    ctx->last_error.clear();
+    if (sql == nullptr || on_row == nullptr || (values == nullptr && value_count > 0)) {
+        ctx->last_error = "query_run_params: NULL statement or callback, or NULL values with value_count > 0";
+        return MH_E_INVALID;
+    }
+    if (ctx->connection == nullptr) {
+        ctx->last_error = "query_run_params: no database connection (offline)";
+        return MH_E_UNSUPPORTED;
+    }
+    spdlog::debug("[{}] query: {} ({} bound values)", ctx->label, one_line(sql), value_count);
+    bool aborted = false;
+    std::vector<const char*> row_values;
+    std::vector<uint32_t> lengths;
+    auto error = ctx->connection->try_query(sql, text_parameters(values, value_count), [&](const Row& row) {
+        row_values.clear();
+        lengths.clear();
+        for (const auto& column : row) {
+            row_values.push_back(column ? column->c_str() : nullptr);
+            lengths.push_back(column ? static_cast<uint32_t>(column->size()) : 0U);
+        }
+        if (on_row(row_values.data(), lengths.data(), static_cast<uint32_t>(row.size()), user) != MH_OK) {
+            aborted = true;
+            return false;
+        }
+        return true;
+    });
+    if (error) {
+        ctx->last_error = error->to_string();
+        return MH_E_SQL;
+    }
+    if (aborted) {
+        ctx->last_error = "query_run_params: stopped by the row callback";
+        return MH_E_ABORTED;
+    }
+    return MH_OK;
+}
+
+}  // extern "C"
+
+// --- end ABI 1.2 ---
+
 namespace migration_host {
 
 const mh_host_api& StepExecutor::api() {
@@ -148,6 +258,8 @@ const mh_host_api& StepExecutor::api() {
         sizeof(mh_host_api), MH_ABI_VERSION_MAJOR, MH_ABI_VERSION_MINOR, host_sql_exec, host_query_run,
         host_dialect_name,   host_dbms_version,    host_database_name,   host_log_write, host_error_set,
         host_error_last,     host_odbc_connection,
+        // ABI 1.2
+        host_sql_exec_params, host_query_run_params,
     };
     return table;
 }

@@ -87,6 +87,15 @@ std::vector<TableInfo> read_sqlite(const TestDatabase& db) {
                                                    table.name))) {
             table.foreign_keys.push_back({text(fk[0]), text(fk[1]), text(fk[2])});
         }
+        for (const auto& index : db.query(fmt::format("SELECT name, \"unique\" FROM pragma_index_list('{}') WHERE origin = 'c'",
+                                                      table.name))) {
+            std::string columns;
+            for (const auto& c : db.query(fmt::format("SELECT name FROM pragma_index_info('{}') ORDER BY seqno", text(index[0])))) {
+                if (!columns.empty()) columns += ',';
+                columns += text(c[0]);
+            }
+            table.indexes.push_back(fmt::format("{}({}){}", text(index[0]), columns, text(index[1]) == "1" ? " UNIQUE" : ""));
+        }
         tables.push_back(std::move(table));
     }
     return tables;
@@ -122,6 +131,17 @@ std::vector<TableInfo> read_mysql(const TestDatabase& db) {
                                                "constraint_schema = DATABASE() AND table_name = ?",
                                                {table.name})
                                           .empty();
+        for (const auto& index : db.query("SELECT index_name, MIN(non_unique), GROUP_CONCAT(column_name ORDER BY seq_in_index) "
+                                          "FROM information_schema.statistics WHERE table_schema = DATABASE() AND "
+                                          "table_name = ? AND index_name <> 'PRIMARY' GROUP BY index_name",
+                                          {table.name})) {
+            table.indexes.push_back(fmt::format("{}({}){}", text(index[0]), text(index[2]), text(index[1]) == "0" ? " UNIQUE" : ""));
+        }
+        const auto options = db.query("SELECT engine, table_collation FROM information_schema.tables WHERE "
+                                      "table_schema = DATABASE() AND table_name = ?",
+                                      {table.name});
+        table.mysql_engine = text(options.at(0)[0]);
+        table.mysql_collation = text(options.at(0)[1]);
         tables.push_back(std::move(table));
     }
     return tables;
@@ -162,6 +182,16 @@ std::vector<TableInfo> read_postgresql(const TestDatabase& db) {
             if (type == "p") table.primary_key.push_back(text(k[0]));
             if (type == "f") table.foreign_keys.push_back({text(k[0]), text(k[2]), text(k[3])});
             if (type == "c") table.has_check_constraint = true;
+        }
+        for (const auto& index : db.query(
+                 "SELECT i.relname, x.indisunique, string_agg(a.attname, ',' ORDER BY k.ord) FROM pg_index x "
+                 "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+                 "CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord) "
+                 "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum "
+                 "WHERE t.relname = ? AND t.relnamespace = to_regnamespace(current_schema()) AND NOT x.indisprimary "
+                 "GROUP BY i.relname, x.indisunique",
+                 {table.name})) {
+            table.indexes.push_back(fmt::format("{}({}){}", text(index[0]), text(index[2]), text(index[1]) == "1" ? " UNIQUE" : ""));
         }
         tables.push_back(std::move(table));
     }
@@ -249,7 +279,10 @@ std::vector<TableInfo> read_tables(const TestDatabase& database) {
         case Backend::mysql: tables = read_mysql(database); break;
         case Backend::postgresql: tables = read_postgresql(database); break;
     }
-    for (auto& table : tables) std::sort(table.foreign_keys.begin(), table.foreign_keys.end());
+    for (auto& table : tables) {
+        std::sort(table.foreign_keys.begin(), table.foreign_keys.end());
+        std::sort(table.indexes.begin(), table.indexes.end());
+    }
     return tables;
 }
 

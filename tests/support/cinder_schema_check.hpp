@@ -32,6 +32,12 @@ struct TableInfo {
     std::vector<std::string> primary_key;     // in key order
     std::vector<ForeignKeyInfo> foreign_keys; // sorted
     bool has_check_constraint = false;
+    // Indexes other than the primary key's, each "name(col,col)" with " UNIQUE" when
+    // unique, sorted. MySQL lists the ones it made for foreign keys; SQLite only
+    // those made by CREATE INDEX.
+    std::vector<std::string> indexes{};
+    std::string mysql_engine{};     // MySQL only
+    std::string mysql_collation{};  // MySQL only
 };
 
 // Transcribed from the seed (001_cinder_init.py), independently of the plugin,

@@ -43,7 +43,15 @@
  * Versioning: MH_ABI_VERSION_MAJOR changes only when an existing member
  * changes meaning or layout (never planned). MH_ABI_VERSION_MINOR grows when a
  * member is appended to a struct; members are grouped by the minor version
- * that added them. History: 1.0 first release; 1.1 mh_migration.checksum.
+ * that added them. History: 1.0 first release; 1.1 mh_migration.checksum;
+ * 1.2 mh_host_api.sql_exec_params and query_run_params (bound parameters).
+ * MH_*_SIZE_1_N (after the structs) name each earlier layout's size, so that a
+ * plugin can say which layout it fills in.
+ *
+ * Designated initializers (C99 `.member = value`, C++20 likewise) are the
+ * recommended way to fill these structs: members can only be appended, so a
+ * designated initializer keeps compiling, and means the same, under every
+ * later minor version of this header.
  */
 
 #include <stddef.h>
@@ -54,7 +62,7 @@ extern "C" {
 #endif
 
 #define MH_ABI_VERSION_MAJOR 1u
-#define MH_ABI_VERSION_MINOR 1u
+#define MH_ABI_VERSION_MINOR 2u
 
 /* "MHPL" in ASCII: the first check that a descriptor really is one. */
 #define MH_PLUGIN_MAGIC 0x4D48504Cu
@@ -145,13 +153,18 @@ typedef struct mh_host_api {
      * case. Never NULL; owned by the host, valid during the step call. */
     const char *(*dialect_name)(mh_host_context *ctx);
 
-    /* The DBMS version as the driver reports it (e.g. "10.11.6-MariaDB").
-     * Never NULL (empty when unknown, e.g. offline); valid during the call. */
+    /* The DBMS version as the driver reports it through ODBC's SQL_DBMS_VER,
+     * in the driver's own format, e.g. "10.11.000019" from MariaDB
+     * Connector/ODBC (not the server's "10.11.6-MariaDB"), "15.0.18" from
+     * psqlodbc, "3.39.3" from sqliteodbc. Not the place to tell MariaDB from
+     * MySQL: ask the server (SELECT VERSION() contains "MariaDB" there). Never
+     * NULL; empty when unknown and always empty offline (offline renders must
+     * not depend on it); valid during the step call. */
     const char *(*dbms_version)(mh_host_context *ctx);
 
     /* The current database (catalog) name, e.g. the MySQL schema the
      * connection uses. Never NULL (empty when the database has none, as for
-     * SQLite, or when unknown); valid during the step call. */
+     * SQLite, when unknown, and always offline); valid during the step call. */
     const char *(*database_name)(mh_host_context *ctx);
 
     /* Writes `message` (UTF-8, borrowed) to the host's log at `level`
@@ -173,6 +186,27 @@ typedef struct mh_host_api {
      * only uses sql_exec works offline too. Owned by the host: do not free or
      * disconnect it, and do not end or start transactions on it. */
     void *(*odbc_connection)(mh_host_context *ctx);
+
+    /* --- ABI 1.2 --- (check MH_STRUCT_HAS(host, mh_host_api, member) first:
+     * a 1.1 host's table ends before these) */
+
+    /* sql_exec with bound parameters, so that values never become SQL text.
+     * `sql` has one `?` marker per value; values[i] is the i-th value as
+     * UTF-8 text, NUL-terminated, borrowed for the call, or NULL for SQL NULL.
+     * `values` may be NULL when value_count is 0. The database converts the
+     * text to the column's type as it does for a string literal ('42' into an
+     * INTEGER column; on PostgreSQL write an explicit CAST(? AS INTEGER) where
+     * the type cannot be inferred). Offline the statement is recorded with
+     * the values appended in a comment, and MH_OK is returned.
+     * Returns MH_OK, MH_E_SQL (message in error_last) or MH_E_INVALID. */
+    int32_t (*sql_exec_params)(mh_host_context *ctx, const char *sql, const char *const *values,
+                               uint32_t value_count);
+
+    /* query_run with bound parameters, as sql_exec_params binds them.
+     * Offline it returns MH_E_UNSUPPORTED without calling on_row.
+     * Returns as query_run. */
+    int32_t (*query_run_params)(mh_host_context *ctx, const char *sql, const char *const *values,
+                                uint32_t value_count, mh_row_fn on_row, void *user);
 } mh_host_api;
 
 /*
@@ -194,9 +228,11 @@ typedef struct mh_migration {
                            * a feature an old host must honour needs a minor version
                            * the plugin checks against the host's. */
 
-    /* The version line this migration belongs to, e.g. "cinder". Lower-case
-     * letters, digits, '_', '-' and '.'; not NULL, not empty. Several plugins
-     * may contribute versions to one track. */
+    /* The version line this migration belongs to, e.g. "cinder". The host
+     * (plugin_loader, with is_valid_track_name in version_ref.cpp) refuses the
+     * plugin unless it is 1 to 250 characters of lower-case ASCII letters,
+     * digits, '_', '-' and '.', starting with a letter or a digit. Several
+     * plugins may contribute versions to one track. */
     const char *track;
     /* The version this migration brings its track to: 1, 2, ... (> 0). */
     int64_t version;
@@ -240,7 +276,9 @@ typedef struct mh_plugin_descriptor {
     uint32_t abi_major;   /* MH_ABI_VERSION_MAJOR the plugin was built with */
     uint32_t abi_minor;   /* MH_ABI_VERSION_MINOR the plugin was built with */
 
-    const char *id;          /* unique, e.g. "cinder_initial"; not NULL */
+    const char *id;          /* unique, e.g. "cinder_initial"; not NULL. Same rule
+                              * as mh_migration.track: 1 to 250 of [a-z0-9_.-],
+                              * first [a-z0-9] ("CinderUpstream" is refused) */
     const char *name;        /* human name; not NULL */
     const char *version;     /* the plugin's product version; not NULL */
     const char *description; /* one line, or NULL */
@@ -262,6 +300,39 @@ typedef struct mh_plugin_descriptor {
  */
 typedef const mh_plugin_descriptor *(*mh_plugin_entry_fn)(uint32_t host_abi_major,
                                                          uint32_t host_abi_minor);
+
+/*
+ * Declares and then defines the entry function, so that builds with
+ * -Wmissing-prototypes (and -Wmissing-declarations) accept it. Use once, at
+ * file scope, followed by the body:
+ *
+ *     MH_PLUGIN_ENTRY(host_abi_major, host_abi_minor) {
+ *         (void)host_abi_minor;
+ *         return host_abi_major == MH_ABI_VERSION_MAJOR ? &descriptor : NULL;
+ *     }
+ *
+ * In C++ the function gets C linkage. (The C++ SDK's MIGRATION_HOST_PLUGIN
+ * macro writes the whole function for you.)
+ */
+#ifdef __cplusplus
+#define MH_PLUGIN_ENTRY_LINKAGE extern "C"
+#else
+#define MH_PLUGIN_ENTRY_LINKAGE
+#endif
+#define MH_PLUGIN_ENTRY(major_name, minor_name)                                                        \
+    MH_PLUGIN_ENTRY_LINKAGE MH_EXPORT const mh_plugin_descriptor *migration_host_plugin_entry(     \
+        uint32_t major_name, uint32_t minor_name);                                                     \
+    MH_PLUGIN_ENTRY_LINKAGE MH_EXPORT const mh_plugin_descriptor *migration_host_plugin_entry(     \
+        uint32_t major_name, uint32_t minor_name)
+
+/* The size of each struct as earlier minor versions laid it out: what a
+ * plugin built for that version puts in struct_size (and what a host of that
+ * version passes in mh_host_api.struct_size). */
+#define MH_MIGRATION_SIZE_1_0 ((uint32_t)offsetof(mh_migration, checksum))
+#define MH_MIGRATION_SIZE_1_1 ((uint32_t)(offsetof(mh_migration, checksum) + sizeof(const char *)))
+#define MH_HOST_API_SIZE_1_0 ((uint32_t)offsetof(mh_host_api, sql_exec_params))
+#define MH_HOST_API_SIZE_1_1 MH_HOST_API_SIZE_1_0 /* 1.1 added nothing to mh_host_api */
+#define MH_PLUGIN_DESCRIPTOR_SIZE_1_0 ((uint32_t)sizeof(mh_plugin_descriptor)) /* unchanged since */
 
 #ifdef __cplusplus
 }

@@ -31,6 +31,11 @@ private:
 // row callback.
 using RowView = std::vector<std::optional<std::string_view>>;
 
+// A value bound to a `?` marker (ABI 1.2): text the database converts to the
+// column's type, or nullopt for SQL NULL.
+using Value = std::optional<std::string>;
+using Values = std::vector<Value>;
+
 // The host API for one step call, with C++ types and exceptions.
 class Host {
 public:
@@ -46,28 +51,38 @@ public:
     // Runs a query, calling on_row(const RowView&) for each row in order.
     template <typename OnRow>
     void query(std::string_view sql, OnRow&& on_row) const {
-        struct Relay {
-            std::remove_reference_t<OnRow>* on_row;
-            std::exception_ptr failure;
-        } relay{&on_row, nullptr};
-        const auto callback = [](const char* const* values, const uint32_t* lengths, uint32_t count,
-                                 void* user) -> int32_t {
-            auto* relay_ = static_cast<Relay*>(user);
-            try {
-                RowView row(count);
-                for (uint32_t i = 0; i < count; ++i) {
-                    if (values[i] != nullptr) row[i] = std::string_view(values[i], lengths[i]);
-                }
-                (*relay_->on_row)(row);
-                return MH_OK;
-            } catch (...) {
-                // Carried across the C call and rethrown below, not swallowed.
-                relay_->failure = std::current_exception();
-                return MH_E_ABORTED;
-            }
-        };
+        Relay<OnRow> relay{&on_row, nullptr};
         const std::string statement(sql);
-        const int32_t status = api_->query_run(context_, statement.c_str(), callback, &relay);
+        const int32_t status = api_->query_run(context_, statement.c_str(), &relay_row<OnRow>, &relay);
+        if (relay.failure) std::rethrow_exception(relay.failure);
+        if (status != MH_OK) throw HostCallError(status, api_->error_last(context_));
+    }
+
+    // True when the host offers bound parameters (ABI 1.2 or later).
+    bool has_parameters() const noexcept { return MH_STRUCT_HAS(api_, mh_host_api, query_run_params); }
+
+    // Executes one statement with `values` bound to its `?` markers (ABI 1.2).
+    // On an older host throws HostCallError(MH_E_UNSUPPORTED) saying so,
+    // before anything is executed.
+    void exec(std::string_view sql, const Values& values) const {
+        require_parameters("sql_exec_params");
+        const std::string statement(sql);
+        const auto pointers = value_pointers(values);
+        const int32_t status = api_->sql_exec_params(context_, statement.c_str(), pointers.data(),
+                                                     static_cast<uint32_t>(pointers.size()));
+        if (status != MH_OK) throw HostCallError(status, api_->error_last(context_));
+    }
+
+    // Runs a query with `values` bound, calling on_row(const RowView&) per row (ABI 1.2).
+    template <typename OnRow>
+    void query(std::string_view sql, const Values& values, OnRow&& on_row) const {
+        require_parameters("query_run_params");
+        Relay<OnRow> relay{&on_row, nullptr};
+        const std::string statement(sql);
+        const auto pointers = value_pointers(values);
+        const int32_t status = api_->query_run_params(context_, statement.c_str(), pointers.data(),
+                                                      static_cast<uint32_t>(pointers.size()), &relay_row<OnRow>,
+                                                      &relay);
         if (relay.failure) std::rethrow_exception(relay.failure);
         if (status != MH_OK) throw HostCallError(status, api_->error_last(context_));
     }
@@ -91,6 +106,48 @@ public:
     mh_host_context* context() const noexcept { return context_; }
 
 private:
+    template <typename OnRow>
+    struct Relay {
+        std::remove_reference_t<OnRow>* on_row;
+        std::exception_ptr failure;
+    };
+
+    template <typename OnRow>
+    static int32_t relay_row(const char* const* values, const uint32_t* lengths, uint32_t count, void* user) {
+        auto* relay = static_cast<Relay<OnRow>*>(user);
+        try {
+            RowView row(count);
+            for (uint32_t i = 0; i < count; ++i) {
+                if (values[i] != nullptr) row[i] = std::string_view(values[i], lengths[i]);
+            }
+            (*relay->on_row)(row);
+            return MH_OK;
+        } catch (...) {
+            // Carried across the C call and rethrown by query(), not swallowed.
+            relay->failure = std::current_exception();
+            return MH_E_ABORTED;
+        }
+    }
+
+public:
+    // Throws HostCallError(MH_E_UNSUPPORTED) naming `what` unless the host offers
+    // bound parameters: a step that needs them calls it first, before changing anything.
+    void require_parameters(const char* what) const {
+        if (has_parameters()) return;
+        throw HostCallError(MH_E_UNSUPPORTED,
+                            std::string("this step needs bound parameters (") + what +
+                                ", ABI 1.2) but the host offers ABI " + std::to_string(api_->abi_major) + "." +
+                                std::to_string(api_->abi_minor) + "; upgrade migration-host");
+    }
+
+private:
+    static std::vector<const char*> value_pointers(const Values& values) {
+        std::vector<const char*> pointers;
+        pointers.reserve(values.size());
+        for (const Value& value : values) pointers.push_back(value ? value->c_str() : nullptr);
+        return pointers;
+    }
+
     const mh_host_api* api_;
     mh_host_context* context_;
 };
@@ -198,9 +255,8 @@ constexpr mh_plugin_descriptor make_descriptor(const char* id, const char* name,
 // Defines the plugin's exported entry function, returning `descriptor` (an
 // object with static storage) to any compatible host. Use once per library,
 // at namespace scope.
-#define MIGRATION_HOST_PLUGIN(descriptor)                                                                     \
-    extern "C" MH_EXPORT const mh_plugin_descriptor* migration_host_plugin_entry(uint32_t host_abi_major,     \
-                                                                                 uint32_t host_abi_minor) {   \
-        return ::migration_host::sdk::host_is_compatible(host_abi_major, host_abi_minor) ? &(descriptor)      \
-                                                                                         : nullptr;           \
+#define MIGRATION_HOST_PLUGIN(descriptor)                                                                    \
+    MH_PLUGIN_ENTRY(host_abi_major, host_abi_minor) {                                                        \
+        return ::migration_host::sdk::host_is_compatible(host_abi_major, host_abi_minor) ? &(descriptor)     \
+                                                                                         : nullptr;          \
     }

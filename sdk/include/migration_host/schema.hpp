@@ -20,8 +20,10 @@
 // - TableOptions::mysql_charset renders as `DEFAULT CHARSET=x` (SQLAlchemy's
 //   mysql_charset renders `CHARSET=x`; MySQL reads both as the table's default).
 //
-// Not supported: defaults, server defaults, CHECK/UNIQUE constraints, named or
-// composite foreign keys, ON DELETE/UPDATE, schemas, types other than the five below.
+// Also: server defaults (raw SQL text), UNIQUE (per column or named, composite),
+// named and composite foreign keys with ON DELETE, Boolean's CHECK (CheckedBoolean),
+// BigInteger, Float, Numeric, Date. Not supported: schemas, ON UPDATE, CHECKs other
+// than a Boolean's, client-side defaults.
 // Every constructor checks its input and throws std::invalid_argument when it is wrong.
 
 #include <algorithm>
@@ -259,10 +261,9 @@ inline std::string quote_identifier(std::string_view name, Dialect dialect) {
     out += quote;
     return out;
 }
-
-// A column type. Make one with the factories below: Integer(), String(n),
-// DateTime(), Boolean(), Text().
-enum class TypeKind { integer, string, datetime, boolean, text };
+// A column type. Make one with the factories below: Integer(), BigInteger(),
+// String(n), Text(), Float(), Numeric(p, s), Date(), DateTime(), Boolean().
+enum class TypeKind { integer, string, datetime, boolean, text, big_integer, float_, numeric, date };
 
 class Type {
 public:
@@ -276,11 +277,33 @@ public:
         }
     }
 
+    // Numeric(precision, scale): 0 < precision, scale <= precision.
+    static Type numeric(std::size_t precision, std::size_t scale) {
+        if (precision == 0 || scale > precision) {
+            throw std::invalid_argument("Numeric needs 0 < precision and scale <= precision");
+        }
+        Type type(TypeKind::numeric);
+        type.precision_ = precision;
+        type.scale_ = scale;
+        return type;
+    }
+    // Boolean(create_constraint=True): a CHECK (name IN (0, 1)) where the dialect has no
+    // native boolean (SQLite, MySQL), as SQLAlchemy 1.4 renders it.
+    static Type boolean_with_check() {
+        Type type(TypeKind::boolean);
+        type.check_ = true;
+        return type;
+    }
+
     TypeKind kind() const noexcept { return kind_; }
     std::size_t length() const noexcept { return length_; }
+    std::size_t precision() const noexcept { return precision_; }
+    std::size_t scale() const noexcept { return scale_; }
+    bool creates_check() const noexcept { return check_; }
 
-    // The type as the dialect's DDL writes it: INTEGER, VARCHAR(255), DATETIME (MySQL,
-    // SQLite) or TIMESTAMP WITHOUT TIME ZONE (PostgreSQL), BOOLEAN or BOOL (MySQL), TEXT.
+    // The type as the dialect's DDL writes it: INTEGER, BIGINT, VARCHAR(255), TEXT, FLOAT,
+    // NUMERIC(p, s), DATE, DATETIME (MySQL, SQLite) or TIMESTAMP WITHOUT TIME ZONE
+    // (PostgreSQL), BOOLEAN or BOOL (MySQL).
     std::string sql(Dialect dialect) const {
         switch (kind_) {
             case TypeKind::integer: return "INTEGER";
@@ -289,40 +312,79 @@ public:
                 return dialect == Dialect::postgresql ? "TIMESTAMP WITHOUT TIME ZONE" : "DATETIME";
             case TypeKind::boolean: return dialect == Dialect::mysql ? "BOOL" : "BOOLEAN";
             case TypeKind::text: return "TEXT";
+            case TypeKind::big_integer: return "BIGINT";
+            case TypeKind::float_: return "FLOAT";
+            case TypeKind::numeric:
+                return "NUMERIC(" + std::to_string(precision_) + ", " + std::to_string(scale_) + ")";
+            case TypeKind::date: return "DATE";
         }
         return "";
     }
 
-    // As SQLAlchemy's repr(): Integer(), String(length=255), DateTime(), Boolean(), Text().
+    // As SQLAlchemy's repr(): Integer(), String(length=255), DateTime(), Boolean(), Text(), ...
     std::string repr() const {
         switch (kind_) {
             case TypeKind::integer: return "Integer()";
             case TypeKind::string: return "String(length=" + std::to_string(length_) + ")";
             case TypeKind::datetime: return "DateTime()";
-            case TypeKind::boolean: return "Boolean()";
+            case TypeKind::boolean: return check_ ? "Boolean(create_constraint=True)" : "Boolean()";
             case TypeKind::text: return "Text()";
+            case TypeKind::big_integer: return "BigInteger()";
+            case TypeKind::float_: return "Float()";
+            case TypeKind::numeric:
+                return "Numeric(precision=" + std::to_string(precision_) + ", scale=" + std::to_string(scale_) + ")";
+            case TypeKind::date: return "Date()";
         }
         return "";
     }
 
     friend bool operator==(const Type& a, const Type& b) noexcept {
-        return a.kind_ == b.kind_ && a.length_ == b.length_;
+        return a.kind_ == b.kind_ && a.length_ == b.length_ && a.precision_ == b.precision_ &&
+               a.scale_ == b.scale_ && a.check_ == b.check_;
     }
     friend bool operator!=(const Type& a, const Type& b) noexcept { return !(a == b); }
 
 private:
     TypeKind kind_;
     std::size_t length_;
+    std::size_t precision_ = 0;
+    std::size_t scale_ = 0;
+    bool check_ = false;
 };
 
 inline Type Integer() { return Type(TypeKind::integer); }
+inline Type BigInteger() { return Type(TypeKind::big_integer); }
 inline Type String(std::size_t length) { return Type(TypeKind::string, length); }
-inline Type DateTime() { return Type(TypeKind::datetime); }
-inline Type Boolean() { return Type(TypeKind::boolean); }  // never renders a CHECK constraint
 inline Type Text() { return Type(TypeKind::text); }
+inline Type Float() { return Type(TypeKind::float_); }
+inline Type Numeric(std::size_t precision, std::size_t scale) { return Type::numeric(precision, scale); }
+inline Type Date() { return Type(TypeKind::date); }
+inline Type DateTime() { return Type(TypeKind::datetime); }
+inline Type Boolean() { return Type(TypeKind::boolean); }  // renders no CHECK constraint
+// Boolean(create_constraint=True): CHECK (col IN (0, 1)) on SQLite and MySQL.
+inline Type CheckedBoolean() { return Type::boolean_with_check(); }
+
+// What happens to referencing rows when the referenced row is deleted.
+// Rendered as `ON DELETE <action>`; empty means the database's default (NO ACTION).
+struct ReferentialAction {
+    static constexpr const char* cascade = "CASCADE";
+    static constexpr const char* set_null = "SET NULL";
+    static constexpr const char* restrict_ = "RESTRICT";
+    static constexpr const char* no_action = "NO ACTION";
+};
+
+namespace detail {
+inline void check_action(const std::string& action) {
+    if (action.empty() || action == "CASCADE" || action == "SET NULL" || action == "SET DEFAULT" ||
+        action == "RESTRICT" || action == "NO ACTION") {
+        return;
+    }
+    throw std::invalid_argument("unknown ON DELETE action '" + action + "'");
+}
+}  // namespace detail
 
 // A reference to another table's column, "table.column" (no schema). Rendered as
-// an unnamed table constraint `FOREIGN KEY(col) REFERENCES table (column)`.
+// a table constraint `[CONSTRAINT name ]FOREIGN KEY(col) REFERENCES table (column)[ ON DELETE x]`.
 class ForeignKey {
 public:
     explicit ForeignKey(std::string target) : target_(std::move(target)) {
@@ -337,19 +399,54 @@ public:
         detail::check_name(column_, "ForeignKey target column");
     }
 
+    // The constraint's name; unnamed (the database picks one) by default.
+    ForeignKey named(std::string name) const {
+        detail::check_name(name, "foreign key name");
+        ForeignKey copy = *this;
+        copy.name_ = std::move(name);
+        return copy;
+    }
+    ForeignKey on_delete(std::string action) const {
+        detail::check_action(action);
+        ForeignKey copy = *this;
+        copy.on_delete_ = std::move(action);
+        return copy;
+    }
+
     const std::string& target() const noexcept { return target_; }
     const std::string& table() const noexcept { return table_; }
     const std::string& column() const noexcept { return column_; }
+    const std::string& name() const noexcept { return name_; }
+    const std::string& on_delete_action() const noexcept { return on_delete_; }
 
 private:
     std::string target_;
     std::string table_;
     std::string column_;
+    std::string name_;
+    std::string on_delete_;
 };
 
-// A column: name, type, optional foreign key, and the two flags set by chaining:
+// A foreign key over one or more columns, declared on the table (composite keys,
+// or any key added to an existing table). `name` may be empty (the database picks one).
+struct ForeignKeyConstraint {
+    std::string name{};
+    std::vector<std::string> columns{};
+    std::string referenced_table{};
+    std::vector<std::string> referenced_columns{};
+    std::string on_delete{};  // empty, or a ReferentialAction
+};
+
+// A UNIQUE constraint over one or more columns; `name` may be empty.
+struct UniqueConstraint {
+    std::string name{};
+    std::vector<std::string> columns{};
+};
+
+// A column: name, type, optional foreign key, and the flags set by chaining:
 //     Column("id", Integer()).primary_key()
 //     Column("flavor_id", Integer(), ForeignKey("sm_flavors.id")).nullable(false)
+//     Column("status", String(32)).server_default("'new'")
 // As in SQLAlchemy, a primary-key column is NOT NULL unless told otherwise, and every
 // other column is nullable unless told otherwise. A primary-key column that is
 // explicitly nullable(true) is refused by Table.
@@ -379,11 +476,57 @@ public:
         nullable_ = on;
         return std::move(*this);
     }
+    // A server default: SQL text the database evaluates ("0", "'new'", "CURRENT_TIMESTAMP"),
+    // rendered after DEFAULT as given. Write string literals with their quotes.
+    Column& server_default(std::string sql) & {
+        detail::check_name(sql, "server default");
+        server_default_ = std::move(sql);
+        return *this;
+    }
+    Column server_default(std::string sql) && {
+        server_default(std::move(sql));
+        return std::move(*this);
+    }
+    // A single-column UNIQUE constraint (unnamed).
+    Column& unique(bool on = true) & {
+        unique_ = on;
+        return *this;
+    }
+    Column unique(bool on = true) && {
+        unique_ = on;
+        return std::move(*this);
+    }
+
+    // Copies with one thing changed, for operations that rebuild a definition.
+    Column renamed(std::string name) const {
+        Column copy = *this;
+        detail::check_name(name, "column name");
+        copy.name_ = std::move(name);
+        return copy;
+    }
+    Column with_type(Type type) const {
+        Column copy = *this;
+        copy.type_ = type;
+        return copy;
+    }
+    Column with_foreign_key(std::optional<ForeignKey> foreign_key) const {
+        Column copy = *this;
+        copy.foreign_key_ = std::move(foreign_key);
+        return copy;
+    }
+    Column with_server_default(std::optional<std::string> sql) const {
+        Column copy = *this;
+        if (sql) detail::check_name(*sql, "server default");
+        copy.server_default_ = std::move(sql);
+        return copy;
+    }
 
     const std::string& name() const noexcept { return name_; }
     const Type& type() const noexcept { return type_; }
     const std::optional<ForeignKey>& foreign_key() const noexcept { return foreign_key_; }
+    const std::optional<std::string>& default_sql() const noexcept { return server_default_; }
     bool is_primary_key() const noexcept { return primary_key_; }
+    bool is_unique() const noexcept { return unique_; }
     // What nullable(...) said, or else: not nullable for a primary-key column.
     bool is_nullable() const noexcept { return nullable_.value_or(!primary_key_); }
     // Whether nullable(...) was called at all.
@@ -393,7 +536,9 @@ private:
     std::string name_;
     Type type_;
     std::optional<ForeignKey> foreign_key_;
+    std::optional<std::string> server_default_;
     bool primary_key_ = false;
+    bool unique_ = false;
     std::optional<bool> nullable_;
 };
 
@@ -409,14 +554,42 @@ struct TableOptions {
     std::string mysql_engine{};   // e.g. "InnoDB" -> `)ENGINE=InnoDB`; MySQL only
     std::string mysql_charset{};  // e.g. "utf8" -> `DEFAULT CHARSET=utf8`; MySQL only
     std::vector<Index> indexes{};  // created by create_index_sql(), not by create_sql()
+    std::vector<ForeignKeyConstraint> foreign_keys{};  // besides the columns' own
+    std::vector<UniqueConstraint> unique_constraints{};
 };
+
+namespace detail {
+inline std::string column_list(const std::vector<std::string>& columns, Dialect dialect) {
+    return join(columns, ", ", [&](const std::string& c) { return quote_identifier(c, dialect); });
+}
+}  // namespace detail
+
+// `[CONSTRAINT name ]FOREIGN KEY(a, b) REFERENCES t (x, y)[ ON DELETE action]`
+inline std::string foreign_key_sql(const ForeignKeyConstraint& fk, Dialect dialect) {
+    std::string out;
+    if (!fk.name.empty()) out += "CONSTRAINT " + quote_identifier(fk.name, dialect) + " ";
+    out += "FOREIGN KEY(" + detail::column_list(fk.columns, dialect) + ") REFERENCES " +
+           quote_identifier(fk.referenced_table, dialect) + " (" +
+           detail::column_list(fk.referenced_columns, dialect) + ")";
+    if (!fk.on_delete.empty()) out += " ON DELETE " + fk.on_delete;
+    return out;
+}
+
+// `[CONSTRAINT name ]UNIQUE (a, b)`
+inline std::string unique_sql(const UniqueConstraint& unique, Dialect dialect) {
+    std::string out;
+    if (!unique.name.empty()) out += "CONSTRAINT " + quote_identifier(unique.name, dialect) + " ";
+    return out + "UNIQUE (" + detail::column_list(unique.columns, dialect) + ")";
+}
 
 class Table {
 public:
     // Throws std::invalid_argument for: an empty table name; no columns; two columns
     // of the same name; a primary-key column set nullable(true); an index with an
-    // empty or repeated name, no columns, or a column the table lacks; a mysql_engine
-    // or mysql_charset with characters other than [A-Za-z0-9_].
+    // empty or repeated name, no columns, or a column the table lacks; a foreign key
+    // or unique constraint without columns or on a column the table lacks, or whose
+    // column counts differ; a mysql_engine or mysql_charset with characters other
+    // than [A-Za-z0-9_].
     Table(std::string name, std::vector<Column> columns, TableOptions options = {})
         : name_(std::move(name)), columns_(std::move(columns)), options_(std::move(options)) {
         detail::check_name(name_, "table name");
@@ -440,15 +613,20 @@ public:
                                                 index.name + "'");
                 }
             }
-            if (index.columns.empty()) {
-                throw std::invalid_argument("index '" + index.name + "' has no columns");
+            check_columns(index.columns, "index '" + index.name + "'");
+        }
+        for (const ForeignKeyConstraint& fk : options_.foreign_keys) {
+            check_columns(fk.columns, "a foreign key");
+            detail::check_name(fk.referenced_table, "foreign key's referenced table");
+            if (fk.referenced_columns.size() != fk.columns.size()) {
+                throw std::invalid_argument("a foreign key of table '" + name_ +
+                                            "' names a different number of columns on each side");
             }
-            for (const std::string& column : index.columns) {
-                if (find_column(column) == nullptr) {
-                    throw std::invalid_argument("index '" + index.name + "' names column '" + column +
-                                                "', which table '" + name_ + "' does not have");
-                }
-            }
+            for (const auto& c : fk.referenced_columns) detail::check_name(c, "foreign key's referenced column");
+            detail::check_action(fk.on_delete);
+        }
+        for (const UniqueConstraint& unique : options_.unique_constraints) {
+            check_columns(unique.columns, "a unique constraint");
         }
         check_option(options_.mysql_engine, "mysql_engine");
         check_option(options_.mysql_charset, "mysql_charset");
@@ -457,6 +635,25 @@ public:
     const std::string& name() const noexcept { return name_; }
     const std::vector<Column>& columns() const noexcept { return columns_; }
     const TableOptions& options() const noexcept { return options_; }
+
+    const Column* find_column(std::string_view column_name) const noexcept {
+        for (const Column& column : columns_) {
+            if (column.name() == column_name) return &column;
+        }
+        return nullptr;
+    }
+
+    // Every foreign key, the columns' own first (as ForeignKeyConstraint), in rendering order.
+    std::vector<ForeignKeyConstraint> all_foreign_keys() const {
+        std::vector<ForeignKeyConstraint> out;
+        for (const Column& column : columns_) {
+            if (!column.foreign_key()) continue;
+            const ForeignKey& fk = *column.foreign_key();
+            out.push_back({fk.name(), {column.name()}, fk.table(), {fk.column()}, fk.on_delete_action()});
+        }
+        out.insert(out.end(), options_.foreign_keys.begin(), options_.foreign_keys.end());
+        return out;
+    }
 
     // The column that the database numbers by itself (SQLAlchemy's autoincrement="auto"):
     // the table's only primary-key column, when it is an Integer without a foreign key.
@@ -499,12 +696,21 @@ public:
                                                }) +
                                   ")");
         }
+        // SQLAlchemy 1.4 puts a Boolean's CHECK right after the primary key, where the
+        // dialect has no native boolean.
+        if (dialect != Dialect::postgresql) {
+            for (const Column& column : columns_) {
+                if (column.type().creates_check()) {
+                    constraints.push_back("CHECK (" + quote_identifier(column.name(), dialect) + " IN (0, 1))");
+                }
+            }
+        }
+        for (const ForeignKeyConstraint& fk : all_foreign_keys()) constraints.push_back(foreign_key_sql(fk, dialect));
         for (const Column& column : columns_) {
-            if (!column.foreign_key()) continue;
-            const ForeignKey& fk = *column.foreign_key();
-            constraints.push_back("FOREIGN KEY(" + quote_identifier(column.name(), dialect) +
-                                  ") REFERENCES " + quote_identifier(fk.table(), dialect) + " (" +
-                                  quote_identifier(fk.column(), dialect) + ")");
+            if (column.is_unique()) constraints.push_back(unique_sql({"", {column.name()}}, dialect));
+        }
+        for (const UniqueConstraint& unique : options_.unique_constraints) {
+            constraints.push_back(unique_sql(unique, dialect));
         }
         if (!constraints.empty()) {
             out += separator;
@@ -532,15 +738,15 @@ public:
     // One `CREATE [UNIQUE] INDEX name ON table (a, b)` per TableOptions::indexes entry, in order.
     std::vector<std::string> create_index_sql(Dialect dialect) const {
         std::vector<std::string> out;
-        for (const Index& index : options_.indexes) {
-            out.push_back(std::string("CREATE ") + (index.unique ? "UNIQUE " : "") + "INDEX " +
-                          quote_identifier(index.name, dialect) + " ON " +
-                          quote_identifier(name_, dialect) + " (" +
-                          detail::join(index.columns, ", ",
-                                       [&](const std::string& c) { return quote_identifier(c, dialect); }) +
-                          ")");
-        }
+        for (const Index& index : options_.indexes) out.push_back(create_index_sql(index, dialect));
         return out;
+    }
+
+    // `CREATE [UNIQUE] INDEX name ON table (a, b)` for one index of this table.
+    std::string create_index_sql(const Index& index, Dialect dialect) const {
+        return std::string("CREATE ") + (index.unique ? "UNIQUE " : "") + "INDEX " +
+               quote_identifier(index.name, dialect) + " ON " + quote_identifier(name_, dialect) + " (" +
+               detail::column_list(index.columns, dialect) + ")";
     }
 
     // As SQLAlchemy's repr(table), for a log line when creating the table fails:
@@ -562,12 +768,26 @@ public:
         return out;
     }
 
+    // Column SQL as CREATE TABLE and ADD COLUMN write it: `name TYPE [DEFAULT x][ NOT NULL]`,
+    // plus SERIAL / AUTO_INCREMENT for the autoincrement column.
+    static std::string column_sql(const Column& column, Dialect dialect, bool autoincrement = false) {
+        std::string out = quote_identifier(column.name(), dialect) + " ";
+        out += (autoincrement && dialect == Dialect::postgresql) ? "SERIAL" : column.type().sql(dialect);
+        if (column.default_sql()) out += " DEFAULT " + *column.default_sql();
+        if (!column.is_nullable()) out += " NOT NULL";
+        if (autoincrement && dialect == Dialect::mysql) out += " AUTO_INCREMENT";
+        return out;
+    }
+
 private:
-    const Column* find_column(std::string_view column_name) const noexcept {
-        for (const Column& column : columns_) {
-            if (column.name() == column_name) return &column;
+    void check_columns(const std::vector<std::string>& columns, const std::string& what) const {
+        if (columns.empty()) throw std::invalid_argument(what + " of table '" + name_ + "' has no columns");
+        for (const std::string& column : columns) {
+            if (find_column(column) == nullptr) {
+                throw std::invalid_argument(what + " names column '" + column + "', which table '" + name_ +
+                                            "' does not have");
+            }
         }
-        return nullptr;
     }
 
     static void check_option(const std::string& value, const char* what) {
@@ -578,14 +798,6 @@ private:
             throw std::invalid_argument(std::string(what) + " '" + value +
                                         "' may only contain letters, digits and '_'");
         }
-    }
-
-    static std::string column_sql(const Column& column, Dialect dialect, bool autoincrement) {
-        std::string out = quote_identifier(column.name(), dialect) + " ";
-        out += (autoincrement && dialect == Dialect::postgresql) ? "SERIAL" : column.type().sql(dialect);
-        if (!column.is_nullable()) out += " NOT NULL";
-        if (autoincrement && dialect == Dialect::mysql) out += " AUTO_INCREMENT";
-        return out;
     }
 
     std::string name_;

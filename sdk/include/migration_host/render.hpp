@@ -1,0 +1,271 @@
+// Header-only per-dialect rendering of schema operations (ALTER TABLE and friends): which statements, spelled how, for SQLite, MySQL and PostgreSQL.
+#pragma once
+
+// Pure functions from an operation's description to SQL text: no database, no
+// host. operations.hpp executes them through the host, and decides when SQLite
+// needs a table rebuild (sqlite_rebuild below) instead of an ALTER it lacks.
+// Every identifier goes through quote_identifier. A function that a dialect
+// cannot express throws Unsupported, naming the operation and the dialect.
+
+#include <migration_host/schema.hpp>
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace migration_host::render {
+
+using schema::Column;
+using schema::Dialect;
+using schema::ForeignKeyConstraint;
+using schema::Index;
+using schema::Table;
+using schema::Type;
+using schema::UniqueConstraint;
+
+// The dialect has no statement for this operation (SQLite's missing ALTERs).
+class Unsupported : public std::logic_error {
+public:
+    using std::logic_error::logic_error;
+};
+
+inline std::string q(std::string_view name, Dialect dialect) { return schema::quote_identifier(name, dialect); }
+
+inline std::string alter_table(std::string_view table, Dialect dialect) { return "ALTER TABLE " + q(table, dialect); }
+
+[[noreturn]] inline void unsupported(const std::string& what, Dialect dialect) {
+    throw Unsupported(what + " has no ALTER statement on " + std::string(schema::dialect_name(dialect)) +
+                      "; it needs a table rebuild");
+}
+
+// ALTER TABLE t ADD COLUMN c TYPE [DEFAULT x][ NOT NULL]; a foreign key follows as its
+// own ADD CONSTRAINT (MySQL, PostgreSQL) or inline REFERENCES (SQLite, which cannot
+// add constraints).
+inline std::vector<std::string> add_column(Dialect dialect, std::string_view table, const Column& column) {
+    if (column.is_primary_key()) throw std::invalid_argument("add_column cannot add a primary-key column");
+    std::vector<std::string> out{alter_table(table, dialect) + " ADD COLUMN " + Table::column_sql(column, dialect)};
+    if (column.is_unique()) {
+        if (dialect == Dialect::sqlite) throw Unsupported("adding a UNIQUE column on sqlite");
+        out.push_back(alter_table(table, dialect) + " ADD UNIQUE (" + q(column.name(), dialect) + ")");
+    }
+    if (column.foreign_key()) {
+        const auto& fk = *column.foreign_key();
+        if (dialect == Dialect::sqlite) {
+            out.front() += " REFERENCES " + q(fk.table(), dialect) + " (" + q(fk.column(), dialect) + ")";
+            if (!fk.on_delete_action().empty()) out.front() += " ON DELETE " + fk.on_delete_action();
+        } else {
+            out.push_back(alter_table(table, dialect) + " ADD " +
+                          schema::foreign_key_sql({fk.name(), {column.name()}, fk.table(), {fk.column()},
+                                                   fk.on_delete_action()},
+                                                  dialect));
+        }
+    }
+    return out;
+}
+
+// ALTER TABLE t DROP COLUMN c. SQLite has it since 3.35 only, and refuses it for a
+// column in an index, key or constraint: operations.hpp rebuilds instead.
+inline std::string drop_column(Dialect dialect, std::string_view table, std::string_view column) {
+    return alter_table(table, dialect) + " DROP COLUMN " + q(column, dialect);
+}
+
+// What alter_column changes; everything left empty stays as it is.
+struct ColumnChange {
+    std::optional<Type> type{};
+    std::optional<bool> nullable{};
+    // nullopt: keep; a value: set it; a value holding nullopt: drop the default.
+    std::optional<std::optional<std::string>> server_default{};
+    std::optional<std::string> new_name{};
+    // PostgreSQL: the USING expression for a type change the server cannot cast by itself,
+    // e.g. "CAST(volume_type_id AS INTEGER)". Ignored elsewhere.
+    std::string postgresql_using{};
+    // MySQL: whether the new definition is AUTO_INCREMENT (MODIFY rewrites the whole column,
+    // so leaving it out removes it). Ignored elsewhere.
+    bool mysql_autoincrement = false;
+
+    bool changes_definition() const { return type || nullable || server_default; }
+};
+
+// `existing` with `change` applied (under its old name).
+inline Column changed_column(const Column& existing, const ColumnChange& change) {
+    Column column = existing;
+    if (change.type) column = column.with_type(*change.type);
+    if (change.nullable) column.nullable(*change.nullable);
+    if (change.server_default) column = column.with_server_default(*change.server_default);
+    return column;
+}
+
+// The statements for one column change:
+// - PostgreSQL: TYPE [USING], then SET/DROP NOT NULL, SET/DROP DEFAULT, and the rename last.
+// - MySQL: one CHANGE (rename) or MODIFY with the whole new definition, built from
+//   `existing` (MySQL forgets whatever MODIFY does not repeat); ALTER COLUMN SET/DROP
+//   DEFAULT when only the default changes.
+// - SQLite: RENAME COLUMN only; anything else throws Unsupported (rebuild instead).
+inline std::vector<std::string> alter_column(Dialect dialect, std::string_view table, const Column& existing,
+                                             const ColumnChange& change) {
+    const std::string prefix = alter_table(table, dialect);
+    const std::string column = q(existing.name(), dialect);
+    std::vector<std::string> out;
+    switch (dialect) {
+        case Dialect::postgresql:
+            if (change.type) {
+                out.push_back(prefix + " ALTER COLUMN " + column + " TYPE " + change.type->sql(dialect) +
+                              (change.postgresql_using.empty() ? "" : " USING " + change.postgresql_using));
+            }
+            if (change.nullable) {
+                out.push_back(prefix + " ALTER COLUMN " + column + (*change.nullable ? " DROP" : " SET") + " NOT NULL");
+            }
+            if (change.server_default) {
+                out.push_back(prefix + " ALTER COLUMN " + column +
+                              (*change.server_default ? " SET DEFAULT " + **change.server_default : " DROP DEFAULT"));
+            }
+            if (change.new_name) {
+                out.push_back(prefix + " RENAME COLUMN " + column + " TO " + q(*change.new_name, dialect));
+            }
+            return out;
+        case Dialect::mysql: {
+            const bool whole = change.type || change.nullable || change.new_name || change.mysql_autoincrement;
+            if (!whole) {
+                if (change.server_default) {
+                    out.push_back(prefix + " ALTER COLUMN " + column +
+                                  (*change.server_default ? " SET DEFAULT " + **change.server_default : " DROP DEFAULT"));
+                }
+                return out;
+            }
+            Column target = changed_column(existing, change);
+            if (change.new_name) target = target.renamed(*change.new_name);
+            std::string spec = Table::column_sql(target, dialect);
+            if (target.is_nullable()) spec += " NULL";  // explicit: MODIFY keeps nothing implicitly
+            if (change.mysql_autoincrement) spec += " AUTO_INCREMENT";
+            out.push_back(prefix + (change.new_name ? " CHANGE " + column + " " : " MODIFY ") + spec);
+            return out;
+        }
+        case Dialect::sqlite:
+            if (change.changes_definition()) unsupported("changing a column's type, nullability or default", dialect);
+            if (change.new_name) {
+                out.push_back(prefix + " RENAME COLUMN " + column + " TO " + q(*change.new_name, dialect));
+            }
+            return out;
+    }
+    return out;
+}
+
+inline std::string drop_table(Dialect dialect, std::string_view table) { return "DROP TABLE " + q(table, dialect); }
+
+inline std::string rename_table(Dialect dialect, std::string_view from, std::string_view to) {
+    return alter_table(from, dialect) + " RENAME TO " + q(to, dialect);
+}
+
+inline std::string create_index(Dialect dialect, std::string_view table, const Index& index) {
+    if (index.columns.empty()) throw std::invalid_argument("index '" + index.name + "' has no columns");
+    return std::string("CREATE ") + (index.unique ? "UNIQUE " : "") + "INDEX " + q(index.name, dialect) + " ON " +
+           q(table, dialect) + " (" + schema::detail::column_list(index.columns, dialect) + ")";
+}
+
+// DROP INDEX ix (SQLite, PostgreSQL) or DROP INDEX ix ON t (MySQL, where index names
+// belong to their table).
+inline std::string drop_index(Dialect dialect, std::string_view table, std::string_view index) {
+    std::string out = "DROP INDEX " + q(index, dialect);
+    if (dialect == Dialect::mysql) out += " ON " + q(table, dialect);
+    return out;
+}
+
+// ALTER TABLE t ADD CONSTRAINT name UNIQUE (a, b). SQLite cannot add a constraint to a
+// table, but a unique index enforces the same rule and can be dropped by name:
+// CREATE UNIQUE INDEX name ON t (a, b).
+inline std::string add_unique_constraint(Dialect dialect, std::string_view table, const UniqueConstraint& unique) {
+    schema::detail::check_name(unique.name, "unique constraint name");
+    if (dialect == Dialect::sqlite) return create_index(dialect, table, {unique.name, unique.columns, true});
+    return alter_table(table, dialect) + " ADD " + schema::unique_sql(unique, dialect);
+}
+
+// The inverse of add_unique_constraint: DROP CONSTRAINT (PostgreSQL), DROP INDEX (MySQL,
+// where a UNIQUE constraint is an index; SQLite, where add_unique_constraint made one).
+inline std::string drop_unique_constraint(Dialect dialect, std::string_view table, std::string_view name) {
+    switch (dialect) {
+        case Dialect::postgresql: return alter_table(table, dialect) + " DROP CONSTRAINT " + q(name, dialect);
+        case Dialect::mysql: return alter_table(table, dialect) + " DROP INDEX " + q(name, dialect);
+        case Dialect::sqlite: return drop_index(dialect, table, name);
+    }
+    return "";
+}
+
+// ALTER TABLE t ADD [CONSTRAINT name] FOREIGN KEY(a) REFERENCES r (b) [ON DELETE x].
+inline std::string add_foreign_key(Dialect dialect, std::string_view table, const ForeignKeyConstraint& fk) {
+    if (dialect == Dialect::sqlite) unsupported("adding a foreign key", dialect);
+    return alter_table(table, dialect) + " ADD " + schema::foreign_key_sql(fk, dialect);
+}
+
+// DROP FOREIGN KEY name (MySQL), DROP CONSTRAINT name (PostgreSQL).
+inline std::string drop_foreign_key(Dialect dialect, std::string_view table, std::string_view name) {
+    if (dialect == Dialect::sqlite) unsupported("dropping a foreign key", dialect);
+    return alter_table(table, dialect) + (dialect == Dialect::mysql ? " DROP FOREIGN KEY " : " DROP CONSTRAINT ") +
+           q(name, dialect);
+}
+
+// The table every rebuild copies through: a TEMPORARY table, so that a failure
+// cannot leave it behind, and no other table ever refers to it.
+inline std::string rebuild_holding_table(std::string_view table) { return "_mh_rebuild_" + std::string(table); }
+
+// One column of the rebuilt table and where its values come from: `source` is SQL
+// over the old table (usually the old column's quoted name), or empty for a new column
+// that takes its default.
+struct Transfer {
+    std::string column;
+    std::string source;
+};
+
+// SQLite's missing ALTERs as a rebuild, after SQLite's "Making Other Kinds Of Table
+// Schema Changes" and Alembic's batch mode, copying through a holding table so the
+// new table is created under its final name (no RENAME, which since 3.25 re-parses
+// views and triggers, and with foreign keys on rewrites other tables' references):
+//   CREATE TEMPORARY TABLE holding AS SELECT <sources> FROM t
+//   DROP TABLE t
+//   CREATE TABLE t (<target>)
+//   INSERT INTO t (<columns>) SELECT <columns> FROM holding
+//   DROP TABLE holding
+//   CREATE INDEX ... (every index of the target)
+// Run inside the step's transaction. Values convert by the new columns' type
+// affinity on the INSERT. Foreign keys: see Op::rebuild in operations.hpp.
+inline std::vector<std::string> sqlite_rebuild(const Table& target, const std::vector<Transfer>& transfers) {
+    const Dialect d = Dialect::sqlite;
+    const std::string holding = q(rebuild_holding_table(target.name()), d);
+    std::vector<std::string> select, columns;
+    for (const Transfer& transfer : transfers) {
+        if (target.find_column(transfer.column) == nullptr) {
+            throw std::invalid_argument("rebuild of '" + target.name() + "' copies into column '" + transfer.column +
+                                        "', which the new table does not have");
+        }
+        if (transfer.source.empty()) continue;
+        select.push_back(transfer.source + " AS " + q(transfer.column, d));
+        columns.push_back(q(transfer.column, d));
+    }
+    if (columns.empty()) throw std::invalid_argument("rebuild of '" + target.name() + "' copies no column");
+    const auto list = [](const std::vector<std::string>& items) {
+        return schema::detail::join(items, ", ", [](const std::string& s) { return s; });
+    };
+    std::vector<std::string> out{
+        "CREATE TEMPORARY TABLE " + holding + " AS SELECT " + list(select) + " FROM " + q(target.name(), d),
+        drop_table(d, target.name()),
+        target.create_sql(d),
+        "INSERT INTO " + q(target.name(), d) + " (" + list(columns) + ") SELECT " + list(columns) + " FROM " + holding,
+        drop_table(d, rebuild_holding_table(target.name())),
+    };
+    for (std::string& statement : target.create_index_sql(d)) out.push_back(std::move(statement));
+    return out;
+}
+
+// The transfers that copy every column `target` shares by name with `current`.
+inline std::vector<Transfer> same_name_transfers(const Table& current, const Table& target) {
+    std::vector<Transfer> out;
+    for (const Column& column : target.columns()) {
+        if (current.find_column(column.name()) != nullptr) {
+            out.push_back({column.name(), q(column.name(), Dialect::sqlite)});
+        }
+    }
+    return out;
+}
+
+}  // namespace migration_host::render

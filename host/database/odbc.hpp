@@ -97,7 +97,9 @@ class Connection {
 public:
     // Connects with SQLDriverConnect. `connection_string` is a full ODBC
     // connection string ("DSN=name" for a DSN). Throws Error on failure; the
-    // error text never contains the password.
+    // error text never contains the password. A string ODBC cannot carry
+    // (longer than max_connection_string_bytes, or holding a NUL byte) is
+    // refused before the driver sees it, never cut short.
     Connection(const Environment& environment, const std::string& connection_string,
                std::uint32_t login_timeout_seconds);
     Connection(const Connection&) = delete;
@@ -107,6 +109,15 @@ public:
     SQLHDBC get() const noexcept { return handle_.get(); }
 
     std::string info_string(SQLUSMALLINT info_type) const;
+
+    // Bounds every later statement on this connection to `seconds` (0: no
+    // bound), through SQL_ATTR_QUERY_TIMEOUT; where the driver does not honour
+    // that attribute (it ignores it or changes it to 0), a timer cancels the
+    // statement with SQLCancel instead. A statement stopped this way fails with
+    // a diagnostic that names the timeout. Plugin code that allocates its own
+    // statements on the raw handle is not bounded.
+    void set_statement_timeout(std::uint32_t seconds) noexcept { statement_timeout_seconds_ = seconds; }
+    std::uint32_t statement_timeout() const noexcept { return statement_timeout_seconds_; }
 
     // Runs one statement; returns the affected row count (-1 when the driver
     // does not know). Never throws on SQL errors: returns the diagnostic.
@@ -128,8 +139,33 @@ public:
     void rollback() noexcept;
 
 private:
+    friend class WithoutStatementTimeout;
+
     Handle<SQL_HANDLE_DBC> handle_;
     bool connected_ = false;
+    // Mutable for WithoutStatementTimeout, which code holding a const
+    // connection uses around a wait that has its own bound.
+    mutable std::uint32_t statement_timeout_seconds_ = 0;
+};
+
+// The longest connection string SQLDriverConnect can be given: its length is
+// an SQLSMALLINT.
+inline constexpr std::size_t max_connection_string_bytes = 32767;
+
+// While this object lives, statements on the connection are not bounded by
+// its statement timeout: for waits that carry their own bound (GET_LOCK's
+// --lock-timeout), which the statement timeout must not cut short.
+class WithoutStatementTimeout {
+public:
+    explicit WithoutStatementTimeout(const Connection& connection)
+        : connection_(connection), saved_(std::exchange(connection.statement_timeout_seconds_, 0U)) {}
+    WithoutStatementTimeout(const WithoutStatementTimeout&) = delete;
+    WithoutStatementTimeout& operator=(const WithoutStatementTimeout&) = delete;
+    ~WithoutStatementTimeout() { connection_.statement_timeout_seconds_ = saved_; }
+
+private:
+    const Connection& connection_;
+    std::uint32_t saved_;
 };
 
 // A transaction on a connection for the lifetime of this object: rolled back

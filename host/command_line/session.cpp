@@ -35,8 +35,10 @@ public:
     ConnectWatchdog(std::uint32_t timeout_seconds, std::string target)
         : thread_([this, timeout_seconds, target = std::move(target)] {
               std::unique_lock lock(mutex_);
-              // A second of grace lets drivers that honour the timeout report their own reason.
-              if (connected_.wait_for(lock, std::chrono::seconds(timeout_seconds + 1), [this] { return done_; })) return;
+              // A second of grace lets drivers that honour the timeout report their own reason. Counted in
+              // std::chrono::seconds, never in the option's 32-bit type, where the addition could wrap to 0.
+              const auto grace = std::chrono::seconds(timeout_seconds) + std::chrono::seconds(1);
+              if (connected_.wait_for(lock, grace, [this] { return done_; })) return;
               std::fprintf(stderr, "migration-host: error: cannot connect to %s: no answer from the server within %u s\n",
                            target.c_str(), timeout_seconds);
               std::fflush(stderr);
@@ -81,11 +83,12 @@ LoadedCatalog load_catalog(const GlobalOptions& options) {
 std::unique_ptr<Session> open_session(const GlobalOptions& options) {
     auto session = std::make_unique<Session>();
     const std::string connection_string = resolve_connection_string(options.dsn);
-    spdlog::debug("connecting to {}", redact_secrets(connection_string));
-    const ConnectWatchdog watchdog(options.connect_timeout_seconds, redact_secrets(connection_string));
+    spdlog::debug("connecting to {}", redact_connection_string(connection_string));
+    const ConnectWatchdog watchdog(options.connect_timeout_seconds, redact_connection_string(connection_string));
     try {
         session->connection = std::make_unique<odbc::Connection>(session->environment, connection_string,
                                                                  options.connect_timeout_seconds);
+        session->connection->set_statement_timeout(options.statement_timeout_seconds);
         session->database = describe_database(*session->connection);
     } catch (const odbc::Error& error) {
         throw HostError(ExitCode::cannot_connect, error.what());

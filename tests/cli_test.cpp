@@ -3,12 +3,16 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -467,4 +471,138 @@ TEST_CASE("mysql: a statement timeout does not cut short the wait for the run lo
     holder.kill(SIGKILL);
     holder.wait();
     fs::remove_all(dir);
+}
+
+namespace {
+
+// Relays TCP connections to a server on 127.0.0.1 until a client sends `trigger` (those bytes are still relayed),
+// then freezes: it passes no byte either way and answers no new connection, holding every socket open, as a server
+// that stopped mid-statement would. Everything is closed and joined on destruction.
+class FreezingProxy {
+public:
+    FreezingProxy(int target_port, std::string trigger) : target_port_(target_port), trigger_(std::move(trigger)) {
+        listener_ = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address = loopback(0);
+        REQUIRE(bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+        REQUIRE(listen(listener_, 16) == 0);
+        socklen_t length = sizeof(address);
+        getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+        port_ = ntohs(address.sin_port);
+        acceptor_ = std::thread([this] { accept_loop(); });
+    }
+    FreezingProxy(const FreezingProxy&) = delete;
+    FreezingProxy& operator=(const FreezingProxy&) = delete;
+    ~FreezingProxy() {
+        stopping_ = true;
+        acceptor_.join();
+        for (auto& relay : relays_) relay.join();
+        for (const int fd : sockets_) close(fd);
+        close(listener_);
+    }
+    int port() const { return port_; }
+    bool frozen() const { return frozen_; }
+
+private:
+    static sockaddr_in loopback(int port) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        address.sin_port = htons(static_cast<std::uint16_t>(port));
+        return address;
+    }
+
+    void accept_loop() {
+        while (!stopping_) {
+            pollfd waiting{listener_, POLLIN, 0};
+            if (poll(&waiting, 1, 20) <= 0) continue;
+            const int client = accept(listener_, nullptr, nullptr);
+            if (client < 0) continue;
+            std::lock_guard lock(mutex_);
+            sockets_.push_back(client);
+            if (frozen_) continue;  // accepted by the kernel, never answered
+            const int server = socket(AF_INET, SOCK_STREAM, 0);
+            sockets_.push_back(server);
+            sockaddr_in address = loopback(target_port_);
+            if (connect(server, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) continue;
+            relays_.emplace_back([this, client, server] { relay(client, server); });
+        }
+    }
+
+    void relay(int client, int server) {
+        std::string recent;  // the client's last bytes, to find the trigger across reads
+        std::array<char, 65536> buffer{};
+        while (!stopping_) {
+            if (frozen_) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                continue;
+            }
+            std::array<pollfd, 2> ends{{{client, POLLIN, 0}, {server, POLLIN, 0}}};
+            if (poll(ends.data(), ends.size(), 20) <= 0) continue;
+            for (std::size_t side = 0; side < ends.size(); ++side) {
+                if (ends[side].revents == 0 || frozen_) continue;
+                const int from = ends[side].fd;
+                const int to = side == 0 ? server : client;
+                const ssize_t got = read(from, buffer.data(), buffer.size());
+                if (got <= 0) return;  // one side closed: the relay ends, the sockets stay until destruction
+                if (write(to, buffer.data(), static_cast<std::size_t>(got)) != got) return;
+                if (side == 0) {
+                    recent = recent.substr(recent.size() > trigger_.size() ? recent.size() - trigger_.size() : 0) +
+                             std::string(buffer.data(), static_cast<std::size_t>(got));
+                    if (recent.find(trigger_) != std::string::npos) frozen_ = true;
+                }
+            }
+        }
+    }
+
+    int target_port_;
+    std::string trigger_;
+    int listener_ = -1;
+    int port_ = 0;
+    std::atomic<bool> frozen_{false};
+    std::atomic<bool> stopping_{false};
+    std::mutex mutex_;
+    std::vector<int> sockets_;
+    std::vector<std::thread> relays_;
+    std::thread acceptor_;
+};
+
+// A server that freezes while a step's statement runs answers neither the statement timeout nor the cancellation:
+// the host gives it --connect-timeout more, then ends the run with exit 1 and one line naming the timeout.
+void check_frozen_server_ends_the_run(Backend backend) {
+    const auto db = TestDatabase::create(backend);
+    if (!db) return;
+    std::smatch port;
+    REQUIRE(std::regex_search(db->connection_string(), port, std::regex("PORT=(\\d+)")));
+    FreezingProxy proxy(std::stoi(port[1]), backend == Backend::mysql ? "SLEEP(600)" : "pg_sleep(600)");
+    const std::string through_proxy =
+        std::regex_replace(db->connection_string(), std::regex("PORT=\\d+"), "PORT=" + std::to_string(proxy.port()));
+    const auto result = run_host({"--dsn", through_proxy, "--plugin-path", long_statement_dir, "--statement-timeout",
+                                  "1", "--connect-timeout", "2", "upgrade"});
+    INFO(result.all());
+    CHECK(proxy.frozen());
+    CHECK(result.exit_code == 1);
+    CHECK(result.err.find("\nmigration-host: error: statement timeout: no answer from the server 2 s after a statement "
+                          "ran past --statement-timeout (1 s); giving up on it\n") != std::string::npos);
+    CHECK(result.all().find("PWD=") == std::string::npos);
+    CHECK(db->version_of("long_statement") == 0);
+    if (backend == Backend::mysql) {
+        // The frozen session's SLEEP(600) never got the cancellation; end it rather than leave it to the server.
+        for (const auto& row : db->query("SELECT id FROM information_schema.processlist WHERE db = ? AND info LIKE "
+                                         "'%SLEEP(600)%' AND id <> CONNECTION_ID()",
+                                         {db->name()})) {
+            db->execute("KILL " + row.at(0).value_or("0"));
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("mysql: a server that freezes mid-statement ends the run after the statement and connect timeouts",
+          "[cli][mysql]") {
+    check_frozen_server_ends_the_run(Backend::mysql);
+}
+
+TEST_CASE("postgresql: a server that freezes mid-statement ends the run after the statement and connect timeouts",
+          "[cli][postgresql]") {
+    check_frozen_server_ends_the_run(Backend::postgresql);
 }

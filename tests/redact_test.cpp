@@ -123,3 +123,14 @@ TEST_CASE("a log line whose message ends in a password keeps its line end", "[re
     CHECK(written.find("first UID=u;PWD=***\n") != std::string::npos);
     CHECK(written.find("second\n") != std::string::npos);
 }
+
+TEST_CASE("inputs the redaction fuzzer found against the earlier redaction stay fixed", "[redact]") {
+    // Not idempotent: the second pass read "***zet}" as a new value.
+    const std::string braced_twice = "uid=a;pwd={se;cr}zet};port=;";
+    CHECK(redact_secrets(braced_twice) == "uid=a;pwd=***;port=;");
+    CHECK(redact_secrets(redact_secrets(braced_twice)) == redact_secrets(braced_twice));
+    // An unterminated brace of one secret closed inside the next password, whose rest was printed.
+    const std::string closed_inside = "aPWD={**;PASSWORD =p}hunter2;X=1";
+    CHECK(redact_secrets(closed_inside) == "aPWD=***;X=1");
+    CHECK(redact_connection_string(closed_inside).find("hunter2") == std::string::npos);
+}

@@ -62,6 +62,25 @@ private:
     std::thread thread_;  // last: starts after the members it uses exist
 };
 
+// --statement-timeout. A server that does not even answer the cancellation within the connect timeout (the time the
+// user gives it to answer) is frozen or gone: the driver would wait for it forever, so the host ends the run the way
+// ConnectWatchdog does. The database then sees the connection close and rolls back what the open transaction did;
+// on MySQL the step's history row stays 'started' and the track dirty, as after a kill.
+odbc::StatementTimeout statement_timeout(const GlobalOptions& options) {
+    odbc::StatementTimeout timeout;
+    timeout.seconds = options.statement_timeout_seconds;
+    timeout.grace = std::chrono::seconds(options.connect_timeout_seconds);
+    timeout.on_unanswered = [seconds = timeout.seconds, grace = options.connect_timeout_seconds] {
+        std::fprintf(stderr,
+                     "migration-host: error: statement timeout: no answer from the server %u s after a statement "
+                     "ran past --statement-timeout (%u s); giving up on it\n",
+                     grace, seconds);
+        std::fflush(stderr);
+        std::_Exit(static_cast<int>(ExitCode::step_failed));
+    };
+    return timeout;
+}
+
 }  // namespace
 
 LoadedCatalog load_catalog(const GlobalOptions& options) {
@@ -88,7 +107,7 @@ std::unique_ptr<Session> open_session(const GlobalOptions& options) {
     try {
         session->connection = std::make_unique<odbc::Connection>(session->environment, connection_string,
                                                                  options.connect_timeout_seconds);
-        session->connection->set_statement_timeout(options.statement_timeout_seconds);
+        session->connection->set_statement_timeout(statement_timeout(options));
         session->database = describe_database(*session->connection);
     } catch (const odbc::Error& error) {
         throw HostError(ExitCode::cannot_connect, error.what());

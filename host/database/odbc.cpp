@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -40,22 +41,21 @@ bool is_timeout_state(const std::string& sqlstate) {
     return sqlstate == "HYT00" || sqlstate == "HYT01" || sqlstate == "57014";
 }
 
-// Cancels a statement (SQLCancel, from its own thread, as ODBC allows) when it runs past its time, for drivers that
-// do not honour SQL_ATTR_QUERY_TIMEOUT. Stopped, and its thread joined, by the destructor.
-class CancelTimer {
+// Runs an action on its own thread at a deadline, unless destroyed first (which stops and joins the thread).
+class Alarm {
 public:
-    CancelTimer(SQLHSTMT statement, std::chrono::seconds timeout)
-        : thread_([this, statement, timeout] {
-              std::unique_lock lock(mutex_);
-              if (stopped_.wait_for(lock, timeout, [this] { return done_; })) return;
-              fired_ = true;
-              // Unchecked: reading the diagnostics here would race with the call it interrupts, which reports the
-              // cancellation (or its own end) itself.
-              SQLCancel(statement);
+    Alarm(Clock::time_point deadline, std::function<void()> action)
+        : thread_([this, deadline, action = std::move(action)] {
+              {
+                  std::unique_lock lock(mutex_);
+                  if (stopped_.wait_until(lock, deadline, [this] { return done_; })) return;
+                  rang_ = true;
+              }
+              action();
           }) {}
-    CancelTimer(const CancelTimer&) = delete;
-    CancelTimer& operator=(const CancelTimer&) = delete;
-    ~CancelTimer() {
+    Alarm(const Alarm&) = delete;
+    Alarm& operator=(const Alarm&) = delete;
+    ~Alarm() {
         {
             std::lock_guard lock(mutex_);
             done_ = true;
@@ -63,29 +63,33 @@ public:
         stopped_.notify_one();
         thread_.join();
     }
-    bool fired() {
+    bool rang() {
         std::lock_guard lock(mutex_);
-        return fired_;
+        return rang_;
     }
 
 private:
     std::mutex mutex_;
     std::condition_variable stopped_;
     bool done_ = false;
-    bool fired_ = false;
+    bool rang_ = false;
     std::thread thread_;  // last: starts after the members it uses exist
 };
 
 // A statement handle for one call; closes its cursor and frees itself.
 class Statement {
 public:
-    Statement(SQLHDBC connection, std::uint32_t timeout_seconds) : timeout_seconds_(timeout_seconds) {
+    Statement(SQLHDBC connection, const StatementTimeout& timeout) : timeout_(timeout) {
         SQLHANDLE raw = SQL_NULL_HANDLE;
         const SQLRETURN rc = SQLAllocHandle(SQL_HANDLE_STMT, connection, &raw);
         allocation_error_ = check(rc, SQL_HANDLE_DBC, connection);
         handle_ = Handle<SQL_HANDLE_STMT>(raw);
     }
-    ~Statement() { cancel_timer_.reset(); }  // before the handle it may cancel is freed
+    ~Statement() {
+        // Before the handle they use is freed.
+        unanswered_alarm_.reset();
+        cancel_alarm_.reset();
+    }
     SQLHSTMT get() const noexcept { return handle_.get(); }
     const std::optional<Diagnostic>& allocation_error() const noexcept { return allocation_error_; }
 
@@ -94,7 +98,7 @@ public:
         auto error = check(rc, SQL_HANDLE_STMT, get());
         if (error && timed_out(*error)) {
             error->message = fmt::format("statement timeout: stopped after {} s (--statement-timeout): {}",
-                                         timeout_seconds_, error->message);
+                                         timeout_.seconds, error->message);
         }
         return error;
     }
@@ -161,28 +165,36 @@ private:
     }
 
     // Asks the driver to bound the statement; where it does not take the value (SQLite's driver accepts and
-    // ignores it, MariaDB's changes it to 0 with 01S02), a CancelTimer bounds it instead.
+    // ignores it, MariaDB's changes it to 0 with 01S02), an alarm cancels the statement (SQLCancel, from another
+    // thread, as ODBC allows) instead. A second alarm, when the connection has one, reports a server that still
+    // has not answered the grace time later (frozen, or the network gone): nothing else would bound that wait.
     std::optional<Diagnostic> start_timeout() {
-        if (timeout_seconds_ == 0) return std::nullopt;
+        if (timeout_.seconds == 0) return std::nullopt;
         started_ = Clock::now();
-        const auto wanted = static_cast<SQLULEN>(timeout_seconds_);
+        const auto wanted = static_cast<SQLULEN>(timeout_.seconds);
         const SQLRETURN set_rc = SQLSetStmtAttr(get(), SQL_ATTR_QUERY_TIMEOUT, reinterpret_cast<SQLPOINTER>(wanted), 0);
         if (auto error = check(set_rc, SQL_HANDLE_STMT, get())) return error;
         SQLULEN taken = 0;
         const SQLRETURN get_rc = SQLGetStmtAttr(get(), SQL_ATTR_QUERY_TIMEOUT, &taken, 0, nullptr);
         if (auto error = check(get_rc, SQL_HANDLE_STMT, get())) return error;
+        const auto timed_out_at = started_ + std::chrono::seconds(timeout_.seconds);
         if (set_rc != SQL_SUCCESS || taken != wanted) {
-            cancel_timer_ = std::make_unique<CancelTimer>(get(), std::chrono::seconds(timeout_seconds_));
+            // Unchecked: reading the diagnostics here would race with the call it interrupts, which reports the
+            // cancellation (or its own end) itself.
+            cancel_alarm_ = std::make_unique<Alarm>(timed_out_at, [statement = get()] { SQLCancel(statement); });
+        }
+        if (timeout_.on_unanswered) {
+            unanswered_alarm_ = std::make_unique<Alarm>(timed_out_at + timeout_.grace, [this] { timeout_.on_unanswered(); });
         }
         return std::nullopt;
     }
 
-    // Whether `error` ended the statement because its time ran out: our timer cancelled it, or the driver gave a
+    // Whether `error` ended the statement because its time ran out: our alarm cancelled it, or the driver gave a
     // timeout state once the time had passed (a timeout cannot come earlier).
     bool timed_out(const Diagnostic& error) {
-        if (timeout_seconds_ == 0) return false;
-        if (cancel_timer_) return cancel_timer_->fired();
-        return is_timeout_state(error.sqlstate) && Clock::now() - started_ >= std::chrono::seconds(timeout_seconds_);
+        if (timeout_.seconds == 0) return false;
+        if (cancel_alarm_) return cancel_alarm_->rang();
+        return is_timeout_state(error.sqlstate) && Clock::now() - started_ >= std::chrono::seconds(timeout_.seconds);
     }
 
     std::optional<Diagnostic> read_column(SQLUSMALLINT column, std::optional<std::string>& out) {
@@ -215,9 +227,10 @@ private:
     Handle<SQL_HANDLE_STMT> handle_;
     std::optional<Diagnostic> allocation_error_;
     std::vector<BoundValue> bound_;
-    std::uint32_t timeout_seconds_ = 0;
+    StatementTimeout timeout_;
     Clock::time_point started_;
-    std::unique_ptr<CancelTimer> cancel_timer_;
+    std::unique_ptr<Alarm> cancel_alarm_;
+    std::unique_ptr<Alarm> unanswered_alarm_;
 };
 
 }  // namespace
@@ -324,7 +337,7 @@ std::string Connection::info_string(SQLUSMALLINT info_type) const {
 
 std::variant<std::int64_t, Diagnostic> Connection::try_execute(std::string_view sql,
                                                                 const std::vector<Parameter>& parameters) const {
-    Statement statement(get(), statement_timeout_seconds_);
+    Statement statement(get(), statement_timeout_);
     if (statement.allocation_error()) return *statement.allocation_error();
     if (auto error = statement.execute(sql, parameters)) return *error;
     SQLLEN row_count = -1;
@@ -335,7 +348,7 @@ std::variant<std::int64_t, Diagnostic> Connection::try_execute(std::string_view 
 
 std::optional<Diagnostic> Connection::try_query(std::string_view sql, const std::vector<Parameter>& parameters,
                                                 const RowCallback& on_row) const {
-    Statement statement(get(), statement_timeout_seconds_);
+    Statement statement(get(), statement_timeout_);
     if (statement.allocation_error()) return statement.allocation_error();
     if (auto error = statement.execute(sql, parameters)) return error;
     return statement.read_rows(on_row);

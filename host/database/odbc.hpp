@@ -4,6 +4,7 @@
 #include <sql.h>
 #include <sqlext.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -92,6 +93,22 @@ using Row = std::vector<std::optional<std::string>>;
 // Receives rows in order; return false to stop reading.
 using RowCallback = std::function<bool(const Row&)>;
 
+// How long one statement may run. The driver is asked through
+// SQL_ATTR_QUERY_TIMEOUT; where it does not honour that attribute (it ignores
+// it, or changes it to 0), the host cancels the statement with SQLCancel once
+// the time has passed. A statement stopped either way fails with a diagnostic
+// that names the timeout. Plugin code that allocates its own statements on the
+// raw handle is not bounded.
+struct StatementTimeout {
+    std::uint32_t seconds = 0;  // 0: no bound
+    // When a statement is still waiting for the server `grace` after its time
+    // ran out (the server is frozen or gone, and does not answer even the
+    // cancellation), this is called from another thread. The connection is
+    // stuck inside the driver then, so it must end the process.
+    std::chrono::seconds grace{0};
+    std::function<void()> on_unanswered;
+};
+
 // A connected ODBC connection. Disconnects on destruction.
 class Connection {
 public:
@@ -110,14 +127,9 @@ public:
 
     std::string info_string(SQLUSMALLINT info_type) const;
 
-    // Bounds every later statement on this connection to `seconds` (0: no
-    // bound), through SQL_ATTR_QUERY_TIMEOUT; where the driver does not honour
-    // that attribute (it ignores it or changes it to 0), a timer cancels the
-    // statement with SQLCancel instead. A statement stopped this way fails with
-    // a diagnostic that names the timeout. Plugin code that allocates its own
-    // statements on the raw handle is not bounded.
-    void set_statement_timeout(std::uint32_t seconds) noexcept { statement_timeout_seconds_ = seconds; }
-    std::uint32_t statement_timeout() const noexcept { return statement_timeout_seconds_; }
+    // Bounds every later statement on this connection (see StatementTimeout).
+    void set_statement_timeout(StatementTimeout timeout) { statement_timeout_ = std::move(timeout); }
+    const StatementTimeout& statement_timeout() const noexcept { return statement_timeout_; }
 
     // Runs one statement; returns the affected row count (-1 when the driver
     // does not know). Never throws on SQL errors: returns the diagnostic.
@@ -145,7 +157,7 @@ private:
     bool connected_ = false;
     // Mutable for WithoutStatementTimeout, which code holding a const
     // connection uses around a wait that has its own bound.
-    mutable std::uint32_t statement_timeout_seconds_ = 0;
+    mutable StatementTimeout statement_timeout_;
 };
 
 // The longest connection string SQLDriverConnect can be given: its length is
@@ -158,10 +170,10 @@ inline constexpr std::size_t max_connection_string_bytes = 32767;
 class WithoutStatementTimeout {
 public:
     explicit WithoutStatementTimeout(const Connection& connection)
-        : connection_(connection), saved_(std::exchange(connection.statement_timeout_seconds_, 0U)) {}
+        : connection_(connection), saved_(std::exchange(connection.statement_timeout_.seconds, 0U)) {}
     WithoutStatementTimeout(const WithoutStatementTimeout&) = delete;
     WithoutStatementTimeout& operator=(const WithoutStatementTimeout&) = delete;
-    ~WithoutStatementTimeout() { connection_.statement_timeout_seconds_ = saved_; }
+    ~WithoutStatementTimeout() { connection_.statement_timeout_.seconds = saved_; }
 
 private:
     const Connection& connection_;

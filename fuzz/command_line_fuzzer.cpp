@@ -1,4 +1,4 @@
-// Fuzz target: the whole command-line parser, fed argument vectors: a usage error (exit 2) or a valid invocation, never a crash or another exception.
+// Fuzz target: the whole command-line parser; any argv is a usage error (exit 2) or a valid invocation, never a crash.
 #include <cstddef>
 #include <cstdint>
 #include <string>

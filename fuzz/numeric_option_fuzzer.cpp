@@ -1,4 +1,4 @@
-// Fuzz target: the strict parser of numeric options (parse_bounded_number) against an independent model of what it must accept.
+// Fuzz target: the strict numeric-option parser (parse_bounded_number) against an independent model of what it accepts.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Fuzz target: no part of a password survives redaction, whatever it holds and whatever surrounds it, and redaction is idempotent.
+// Fuzz target: no part of a password survives redaction, whatever it holds or follows; redaction is idempotent.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <algorithm>
@@ -20,7 +20,8 @@ namespace {
 // or starts (after blanks) with '{'. Both readings agree then on where it ends.
 std::string encode_value(const std::string& value) {
     const auto first = value.find_first_not_of(" \t\n\v\f\r");
-    const bool needs_braces = value.find(';') != std::string::npos || (first != std::string::npos && value[first] == '{');
+    const bool needs_braces =
+        value.find(';') != std::string::npos || (first != std::string::npos && value[first] == '{');
     if (!needs_braces) return value;
     std::string out = "{";
     for (const char c : value) {
@@ -70,8 +71,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     const std::string redacted = redact_secrets(text);
     fuzz::require(!has_high_byte(redacted), "no byte of the password survives redact_secrets", text);
-    fuzz::require(!has_high_byte(redact_connection_string(text)), "no byte of the password survives "
-                  "redact_connection_string", text);
+    fuzz::require(!has_high_byte(redact_connection_string(text)),
+                  "no byte of the password survives redact_connection_string", text);
     fuzz::require(!has_high_byte(redact_secrets(redact_connection_string(text) + ": " + suffix)),
                   "nor a second redaction of a message around it", text);
     return 0;

@@ -1,4 +1,4 @@
-// Fuzz target: TRACK@VERSION and upgrade-target parsing (plugins/version_ref) must never crash, and what it accepts must be valid and round-trip.
+// Fuzz target: TRACK@VERSION and upgrade targets (version_ref) never crash; what is accepted is valid and round-trips.
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -4,8 +4,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
@@ -277,8 +277,8 @@ TEST_CASE("numeric options outside their documented range exit 2 naming the opti
         for (const auto& value : bad) {
             INFO(range.option << " '" << value << "'");
             const auto db = TestDatabase::create(Backend::sqlite);
-            const auto result = run_host({"--dsn", db->connection_string(), "--plugin-path", CINDER_PLUGIN_DIR,
-                                          range.option, value, "upgrade"});
+            const auto result = run_host(
+                {"--dsn", db->connection_string(), "--plugin-path", CINDER_PLUGIN_DIR, range.option, value, "upgrade"});
             CHECK(result.exit_code == 2);
             check_one_line_error(result, "invalid " + range.option + " '" + value +
                                              "': expected a whole number of seconds from " + range.min + " to " +
@@ -325,8 +325,8 @@ TEST_CASE("a connection string ODBC cannot carry exits 2 before anything is touc
     // 65536 + n bytes were once cut to n: the driver then opened (and the host migrated) whatever file the first n
     // bytes named. Here that would be dir/n, never named in full anywhere.
     const std::string truncated_prefix = "DRIVER=SQLite3;DATABASE=" + dir + "/n";
-    for (const std::size_t size : {std::size_t{32768}, std::size_t{65535}, std::size_t{65536} + truncated_prefix.size(),
-                                   std::size_t{100000}}) {
+    for (const std::size_t size :
+         {std::size_t{32768}, std::size_t{65535}, std::size_t{65536} + truncated_prefix.size(), std::size_t{100000}}) {
         INFO(size);
         const std::string connection = size == 65536 + truncated_prefix.size()
                                            ? truncated_prefix + std::string(65536, 'x')
@@ -336,15 +336,15 @@ TEST_CASE("a connection string ODBC cannot carry exits 2 before anything is touc
         CHECK(from_option.exit_code == 2);
         check_one_line_error(from_option, "invalid --dsn: the connection string is " + std::to_string(size) +
                                               " bytes long; ODBC carries at most 32767");
-        const auto from_environment = run_host(HostRun{{"--plugin-path", CINDER_PLUGIN_DIR, "upgrade"},
-                                                       {{"MIGRATION_HOST_DSN", connection}}, {}});
+        const auto from_environment = run_host(
+            HostRun{{"--plugin-path", CINDER_PLUGIN_DIR, "upgrade"}, {{"MIGRATION_HOST_DSN", connection}}, {}});
         CHECK(from_environment.exit_code == 2);
         check_one_line_error(from_environment, "invalid MIGRATION_HOST_DSN: the connection string is");
     }
     CHECK(fs::is_empty(dir));
     // The longest string ODBC carries still works.
-    const auto longest = run_host({"--dsn", sqlite_connection_string_of_size(named, 32767), "--plugin-path",
-                                   CINDER_PLUGIN_DIR, "upgrade"});
+    const auto longest = run_host(
+        {"--dsn", sqlite_connection_string_of_size(named, 32767), "--plugin-path", CINDER_PLUGIN_DIR, "upgrade"});
     INFO(longest.all());
     CHECK(longest.exit_code == 0);
     CHECK(fs::exists(named));
@@ -369,8 +369,8 @@ TEST_CASE("a password that looks redacted is never printed, at any log level", "
         for (const char after : std::string(":; )}'\"")) {
             const std::string dsn = target + ";UID=cinder;PWD=***" + after + "hunter2";
             INFO(dsn);
-            const auto result = run_host({"--dsn", dsn, "--log-level", "debug", "--plugin-path", CINDER_PLUGIN_DIR,
-                                          "status"});
+            const auto result =
+                run_host({"--dsn", dsn, "--log-level", "debug", "--plugin-path", CINDER_PLUGIN_DIR, "status"});
             INFO(result.all());
             CHECK(result.exit_code == 3);
             // Unbraced, ';' ends the password ("***"): "hunter2" is then a key-less attribute, not a secret.
@@ -393,8 +393,8 @@ TEST_CASE("a password that looks redacted is never printed, at any log level", "
             CHECK(connecting_lines == 1);
         }
         const std::string braced = target + ";UID=cinder;PWD={***;hunter2}";
-        const auto result = run_host({"--dsn", braced, "--log-level", "trace", "--plugin-path", CINDER_PLUGIN_DIR,
-                                      "status"});
+        const auto result =
+            run_host({"--dsn", braced, "--log-level", "trace", "--plugin-path", CINDER_PLUGIN_DIR, "status"});
         INFO(result.all());
         CHECK(result.exit_code == 3);
         CHECK(result.all().find("hunter2") == std::string::npos);
@@ -412,21 +412,22 @@ const std::string long_statement_dir = TEST_PLUGIN_ROOT "/long_statement";
 void check_statement_timeout_stops_a_step(Backend backend) {
     const auto db = TestDatabase::create(backend);
     if (!db) return;
-    const auto result = run_host({"--dsn", db->connection_string(), "--plugin-path", long_statement_dir,
-                                  "--statement-timeout", "1", "upgrade"});
+    const auto result = run_host(
+        {"--dsn", db->connection_string(), "--plugin-path", long_statement_dir, "--statement-timeout", "1", "upgrade"});
     INFO(result.all());
     CHECK(result.exit_code == 1);
     // The info lines before it say which step ran; the error is one line naming the step and the timeout.
-    CHECK(std::regex_search(result.err, std::regex(R"((^|\n)migration-host: error: long_statement@1 \(001_long_statement\) )"
-                                                   R"(failed: [^\n]*statement timeout: stopped after 1 s \(--statement-timeout\))")));
+    CHECK(std::regex_search(
+        result.err, std::regex(R"((^|\n)migration-host: error: long_statement@1 \(001_long_statement\) )"
+                               R"(failed: [^\n]*statement timeout: stopped after 1 s \(--statement-timeout\))")));
     CHECK(db->version_of("long_statement") == 0);
     const auto outcome = db->scalar("SELECT outcome FROM migration_host_history WHERE track = 'long_statement'");
     CHECK(outcome == std::optional<std::string>("failed"));
-    const auto marker = db->query(backend == Backend::sqlite
-                                      ? "SELECT name FROM sqlite_master WHERE name = 'long_statement_marker'"
-                                      : "SELECT table_name FROM information_schema.tables WHERE table_name = "
-                                        "'long_statement_marker' AND table_schema NOT IN ('pg_catalog', "
-                                        "'information_schema')");
+    const auto marker =
+        db->query(backend == Backend::sqlite ? "SELECT name FROM sqlite_master WHERE name = 'long_statement_marker'"
+                                             : "SELECT table_name FROM information_schema.tables WHERE table_name = "
+                                               "'long_statement_marker' AND table_schema NOT IN ('pg_catalog', "
+                                               "'information_schema')");
     // DDL commits as it goes on MySQL (the track is then dirty, as for any failed step there); elsewhere it is
     // rolled back with the step.
     CHECK(marker.empty() == (backend != Backend::mysql));
@@ -452,9 +453,10 @@ TEST_CASE("mysql: a statement timeout does not cut short the wait for the run lo
     if (!db) return;
     const auto dir = make_temp_dir("mh-lock-wait");
     const std::string ready = dir + "/ready";
-    BackgroundHost holder(HostRun{{"--dsn", db->connection_string(), "--plugin-path", TEST_PLUGIN_ROOT "/slow", "upgrade"},
-                                  {{"MIGRATION_HOST_TEST_SLEEP_MS", "60000"}, {"MIGRATION_HOST_TEST_READY_FILE", ready}},
-                                  {}});
+    BackgroundHost holder(
+        HostRun{{"--dsn", db->connection_string(), "--plugin-path", TEST_PLUGIN_ROOT "/slow", "upgrade"},
+                {{"MIGRATION_HOST_TEST_SLEEP_MS", "60000"}, {"MIGRATION_HOST_TEST_READY_FILE", ready}},
+                {}});
     // Polls rather than sleeping a fixed time: the contender must come while the holder's step runs.
     while (!fs::exists(ready) && holder.running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     REQUIRE(fs::exists(ready));

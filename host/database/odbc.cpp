@@ -32,7 +32,8 @@ constexpr std::size_t max_small_buffer = static_cast<std::size_t>(std::numeric_l
 
 // What the host reports for an argument ODBC cannot carry (HY090: invalid string or buffer length).
 Diagnostic too_long(std::string_view what, std::size_t size, std::size_t limit) {
-    return Diagnostic{"HY090", 0, fmt::format("{} of {} bytes is longer than ODBC can carry ({} bytes)", what, size, limit)};
+    return Diagnostic{"HY090", 0,
+                      fmt::format("{} of {} bytes is longer than ODBC can carry ({} bytes)", what, size, limit)};
 }
 
 // SQLSTATEs a driver gives for a statement it stopped because its time ran out (57014: PostgreSQL's
@@ -107,8 +108,8 @@ public:
     std::optional<Diagnostic> execute(std::string_view sql, const std::vector<Parameter>& parameters) {
         if (sql.size() > max_statement_bytes) return too_long("a statement", sql.size(), max_statement_bytes);
         if (parameters.size() > max_parameters) {
-            return Diagnostic{"07002", 0, fmt::format("{} parameters: ODBC numbers at most {}", parameters.size(),
-                                                      max_parameters)};
+            return Diagnostic{"07002", 0,
+                              fmt::format("{} parameters: ODBC numbers at most {}", parameters.size(), max_parameters)};
         }
         bound_.resize(parameters.size());
         for (std::size_t i = 0; i < parameters.size(); ++i) {
@@ -184,7 +185,8 @@ private:
             cancel_alarm_ = std::make_unique<Alarm>(timed_out_at, [statement = get()] { SQLCancel(statement); });
         }
         if (timeout_.on_unanswered) {
-            unanswered_alarm_ = std::make_unique<Alarm>(timed_out_at + timeout_.grace, [this] { timeout_.on_unanswered(); });
+            unanswered_alarm_ =
+                std::make_unique<Alarm>(timed_out_at + timeout_.grace, [this] { timeout_.on_unanswered(); });
         }
         return std::nullopt;
     }

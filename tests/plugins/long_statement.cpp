@@ -1,4 +1,4 @@
-// Test plugin long_statement: a step whose one query runs far longer than any test waits, so --statement-timeout has something to stop.
+// Test plugin long_statement: a step whose query runs for many minutes, for --statement-timeout to stop.
 #include <migration_host/plugin.hpp>
 #include <migration_host/schema.hpp>
 
@@ -38,18 +38,20 @@ void upgrade_001(Host& host) {
     }
     // Read through query(): a driver may compute the result only when the first row is fetched.
     std::string count;
-    host.query(long_query(dialect), [&count](const migration_host::sdk::RowView& row) {
-        count = std::string(row.at(0).value_or("NULL"));
-    });
+    host.query(long_query(dialect),
+               [&count](const migration_host::sdk::RowView& row) { count = std::string(row.at(0).value_or("NULL")); });
     throw std::runtime_error("the long query ended by itself (" + count + "): nothing stopped it");
 }
 
-void downgrade_001(Host& host) { host.exec(long_statement_marker().drop_sql(schema::require_dialect(host.dialect()))); }
+void downgrade_001(Host& host) {
+    host.exec(long_statement_marker().drop_sql(schema::require_dialect(host.dialect())));
+}
 
-constexpr mh_migration long_statement_migration = migration_host::sdk::Migration("long_statement", 1, "001_long_statement")
-                                                      .upgrade(migration_host::sdk::step<&upgrade_001>)
-                                                      .downgrade(migration_host::sdk::step<&downgrade_001>)
-                                                      .build();
+constexpr mh_migration long_statement_migration =
+    migration_host::sdk::Migration("long_statement", 1, "001_long_statement")
+        .upgrade(migration_host::sdk::step<&upgrade_001>)
+        .downgrade(migration_host::sdk::step<&downgrade_001>)
+        .build();
 
 const mh_migration* const migrations[] = {&long_statement_migration};
 

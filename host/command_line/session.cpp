@@ -62,9 +62,10 @@ private:
     std::thread thread_;  // last: starts after the members it uses exist
 };
 
-// --statement-timeout. A server that does not even answer the cancellation within the connect timeout (the time the
-// user gives it to answer) is frozen or gone: the driver would wait for it forever, so the host ends the run the way
-// ConnectWatchdog does. The database then sees the connection close and rolls back what the open transaction did;
+// --statement-timeout. A statement that has not ended the connect timeout (the time the user gives the server to
+// answer) after its own ran out did not answer its cancellation: the server is frozen or gone and the driver would
+// wait for it forever (or a plugin's row callback never returns), so the host ends the run the way ConnectWatchdog
+// does. The database then sees the connection close and rolls back what the open transaction did;
 // on MySQL the step's history row stays 'started' and the track dirty, as after a kill.
 odbc::StatementTimeout statement_timeout(const GlobalOptions& options) {
     odbc::StatementTimeout timeout;
@@ -72,9 +73,10 @@ odbc::StatementTimeout statement_timeout(const GlobalOptions& options) {
     timeout.grace = std::chrono::seconds(options.connect_timeout_seconds);
     timeout.on_unanswered = [seconds = timeout.seconds, grace = options.connect_timeout_seconds] {
         std::fprintf(stderr,
-                     "migration-host: error: statement timeout: no answer from the server %u s after a statement "
-                     "ran past --statement-timeout (%u s); giving up on it\n",
-                     grace, seconds);
+                     "migration-host: error: statement timeout: a statement ran past --statement-timeout (%u s) and "
+                     "still had not ended %u s later (a frozen or unreachable server answers no cancellation); "
+                     "giving up on it\n",
+                     seconds, grace);
         std::fflush(stderr);
         std::_Exit(static_cast<int>(ExitCode::step_failed));
     };

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages that building, running (and with --with-servers, testing) migration-host needs.
+# Installs the Debian 12 packages that building, running (and with --with-servers, testing) migration-host needs;
+# --with-fuzzers adds clang and its libFuzzer and sanitizer runtimes for the fuzz/ targets.
 set -euo pipefail
 
 packages=(
@@ -8,10 +9,22 @@ packages=(
     unixodbc unixodbc-dev libsqliteodbc odbc-mariadb odbc-postgresql
     libspdlog-dev libfmt-dev catch2
 )
-if [[ "${1:-}" == "--with-servers" ]]; then
-    # The test suite starts its own private servers from these binaries.
-    packages+=(mariadb-server mariadb-client postgresql postgresql-client)
-fi
+for option in "$@"; do
+    case "$option" in
+    --with-servers)
+        # The test suite starts its own private servers from these binaries.
+        packages+=(mariadb-server mariadb-client postgresql postgresql-client)
+        ;;
+    --with-fuzzers)
+        # libclang_rt.fuzzer (libFuzzer) and the ASan/UBSan runtimes for clang live in libclang-rt-14-dev.
+        packages+=(clang clang-14 libclang-rt-14-dev)
+        ;;
+    *)
+        echo "install-deps: unknown option '$option' (expected --with-servers, --with-fuzzers)" >&2
+        exit 2
+        ;;
+    esac
+done
 
 missing=()
 for package in "${packages[@]}"; do

@@ -1,6 +1,8 @@
 // The ODBC layer on a real SQLite database: statements, parameters, NULLs, diagnostics, transactions.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "database/database.hpp"
 #include "database/odbc.hpp"
 #include "test_database.hpp"
@@ -65,4 +67,25 @@ TEST_CASE("the dialect comes from the driver's DBMS name", "[sqlite][odbc]") {
     CHECK(dialect_for_dbms("MySQL") == "mysql");
     CHECK(dialect_for_dbms("PostgreSQL") == "postgresql");
     CHECK(dialect_for_dbms("Oracle") == "oracle");
+}
+
+TEST_CASE("a connection string ODBC cannot carry is refused, never cut short", "[sqlite][odbc]") {
+    const auto dir = test_support::make_temp_dir("mh-odbc-long");
+    // Cut to its first 12 bytes (what 65548 once became as an SQLSMALLINT), this would open dir/a.
+    const std::string prefix = "DRIVER=SQLite3;DATABASE=" + dir + "/a";
+    for (const std::size_t size : {odbc::max_connection_string_bytes + 1, std::size_t{65536} + prefix.size()}) {
+        INFO(size);
+        const std::string connection = prefix + std::string(size - prefix.size(), 'x');
+        try {
+            odbc::Connection refused(test_support::odbc_environment(), connection, 5);
+            FAIL("connected with a " << size << "-byte connection string");
+        } catch (const odbc::Error& error) {
+            CHECK(error.diagnostic().sqlstate == "HY090");
+            CHECK(std::string(error.what()).find("longer than ODBC can carry (32767 bytes)") != std::string::npos);
+        }
+    }
+    const std::string with_nul = prefix + std::string(1, '\0') + "b";
+    CHECK_THROWS_AS(odbc::Connection(test_support::odbc_environment(), with_nul, 5), odbc::Error);
+    CHECK(std::filesystem::is_empty(dir));
+    std::filesystem::remove_all(dir);
 }

@@ -7,9 +7,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <sstream>
 
 #include "exit_codes.hpp"
+#include "command_line/config.hpp"
 #include "command_line/logging.hpp"
 
 #ifndef MIGRATION_HOST_VERSION
@@ -66,6 +68,25 @@ const CommandSpec* find_command(const std::string& name) {
     return it == std::end(commands) ? nullptr : &*it;
 }
 
+// A numeric option: taken as text and parsed strictly here, because Boost.Program_options reads "-1" into an
+// unsigned type as 4294967295.
+struct SecondsOption {
+    const char* name;
+    std::uint32_t min;
+    std::uint32_t max;
+    std::uint32_t GlobalOptions::*field;
+};
+
+const SecondsOption seconds_options[] = {
+    {"connect-timeout", 1, 3600, &GlobalOptions::connect_timeout_seconds},
+    {"lock-timeout", 0, 86400, &GlobalOptions::lock_timeout_seconds},
+    {"statement-timeout", 0, 86400, &GlobalOptions::statement_timeout_seconds},
+};
+
+po::typed_value<std::string>* seconds_value(std::uint32_t default_seconds) {
+    return po::value<std::string>()->value_name("SECONDS")->default_value(std::to_string(default_seconds));
+}
+
 po::options_description global_options_description(GlobalOptions& global) {
     po::options_description options("Global options");
     options.add_options()
@@ -79,10 +100,12 @@ po::options_description global_options_description(GlobalOptions& global) {
          "default: ../lib/migration-host/plugins beside the executable)")
         ("log-level", po::value<std::string>(&global.log_level)->value_name("LEVEL")->default_value("info"),
          "trace, debug, info, warn, error or off (logs go to stderr)")
-        ("connect-timeout", po::value<std::uint32_t>(&global.connect_timeout_seconds)->value_name("SECONDS")
-             ->default_value(15), "login timeout for the database connection")
-        ("lock-timeout", po::value<std::uint32_t>(&global.lock_timeout_seconds)->value_name("SECONDS")
-             ->default_value(60), "how long to wait for another migration-host run against the same database")
+        ("connect-timeout", seconds_value(global.connect_timeout_seconds),
+         "login timeout for the database connection (1 to 3600)")
+        ("lock-timeout", seconds_value(global.lock_timeout_seconds),
+         "how long to wait for another migration-host run against the same database (0 to 86400; 0: do not wait)")
+        ("statement-timeout", seconds_value(global.statement_timeout_seconds),
+         "longest any one statement may run, a step's included, before the step fails (0 to 86400; 0: no limit)")
         ("skip-broken-plugins", po::bool_switch(&global.skip_broken_plugins),
          "warn about libraries in the plugin path that cannot be used, instead of failing (exit 4)");
     return options;
@@ -113,7 +136,30 @@ HostError usage_error(const std::string& message) {
     return HostError(ExitCode::usage, message + " (see 'migration-host --help')");
 }
 
+void read_seconds_options(const po::variables_map& values, GlobalOptions& global) {
+    for (const auto& option : seconds_options) {
+        const auto& text = values[option.name].as<std::string>();
+        const auto seconds = parse_bounded_number(text, option.min, option.max);
+        if (!seconds) {
+            throw usage_error(fmt::format("invalid --{} '{}': expected a whole number of seconds from {} to {}",
+                                          option.name, text, option.min, option.max));
+        }
+        global.*option.field = *seconds;
+    }
+}
+
 }  // namespace
+
+std::optional<std::uint32_t> parse_bounded_number(std::string_view text, std::uint32_t min, std::uint32_t max) {
+    // from_chars alone would accept a leading '-' and stop at the first non-digit.
+    if (text.empty() || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+    }
+    std::uint32_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) return std::nullopt;
+    return value;
+}
 
 Invocation parse_command_line(int argc, const char* const argv[]) {
     Invocation invocation;
@@ -135,10 +181,16 @@ Invocation parse_command_line(int argc, const char* const argv[]) {
     } catch (const po::error& error) {
         throw usage_error(error.what());
     }
-    if (values.count("dsn")) invocation.global.dsn = values["dsn"].as<std::string>();
+    if (values.count("dsn")) {
+        invocation.global.dsn = values["dsn"].as<std::string>();
+        if (const auto problem = connection_string_problem(connection_string_for(*invocation.global.dsn))) {
+            throw usage_error("invalid --dsn: " + *problem);
+        }
+    }
     if (!parse_log_level(invocation.global.log_level)) {
         throw usage_error(fmt::format("invalid --log-level '{}'", invocation.global.log_level));
     }
+    read_seconds_options(values, invocation.global);
 
     if (values.count("version")) {
         invocation.action = Invocation::Action::show_text;

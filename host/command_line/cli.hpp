@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace migration_host {
@@ -12,8 +13,9 @@ struct GlobalOptions {
     std::optional<std::string> dsn;
     std::vector<std::string> plugin_paths;
     std::string log_level = "info";
-    std::uint32_t connect_timeout_seconds = 15;
-    std::uint32_t lock_timeout_seconds = 60;
+    std::uint32_t connect_timeout_seconds = 15;   // 1..3600
+    std::uint32_t lock_timeout_seconds = 60;      // 0..86400
+    std::uint32_t statement_timeout_seconds = 0;  // 0..86400, 0: no bound
     bool skip_broken_plugins = false;
 };
 
@@ -28,5 +30,9 @@ struct Invocation {
 
 // Throws HostError(usage) with a one-line cause for anything malformed.
 Invocation parse_command_line(int argc, const char* const argv[]);
+
+// A whole number from `min` to `max`, written in decimal digits only: no sign,
+// blank, exponent or fraction. nullopt for anything else.
+std::optional<std::uint32_t> parse_bounded_number(std::string_view text, std::uint32_t min, std::uint32_t max);
 
 }  // namespace migration_host

@@ -2,8 +2,12 @@
 #include "command_line/config.hpp"
 
 #include <boost/dll/runtime_symbol_info.hpp>
+#include <fmt/format.h>
 
 #include <cstdlib>
+
+#include "database/odbc.hpp"
+#include "exit_codes.hpp"
 
 #ifndef MIGRATION_HOST_PLUGIN_SUBDIR
 #error "MIGRATION_HOST_PLUGIN_SUBDIR must be defined by the build"
@@ -20,14 +24,34 @@ std::optional<std::string> environment(const char* name) {
 
 }  // namespace
 
+std::string connection_string_for(const std::string& dsn) {
+    if (dsn.find('=') != std::string::npos) return dsn;
+    return "DSN=" + dsn;
+}
+
+std::optional<std::string> connection_string_problem(std::string_view connection_string) {
+    if (connection_string.size() > odbc::max_connection_string_bytes) {
+        return fmt::format("the connection string is {} bytes long; ODBC carries at most {}", connection_string.size(),
+                           odbc::max_connection_string_bytes);
+    }
+    if (connection_string.find('\0') != std::string_view::npos) {
+        return std::string("the connection string holds a NUL byte, where the driver would stop reading it");
+    }
+    return std::nullopt;
+}
+
 std::string resolve_connection_string(const std::optional<std::string>& dsn_option) {
     const auto dsn = dsn_option ? dsn_option : environment("MIGRATION_HOST_DSN");
     if (!dsn) {
         const auto file = std::filesystem::current_path() / default_sqlite_file;
         return "DRIVER=SQLite3;DATABASE=" + file.string();
     }
-    if (dsn->find('=') != std::string::npos) return *dsn;
-    return "DSN=" + *dsn;
+    std::string connection_string = connection_string_for(*dsn);
+    if (const auto problem = connection_string_problem(connection_string)) {
+        throw HostError(ExitCode::usage,
+                        fmt::format("invalid {}: {}", dsn_option ? "--dsn" : "MIGRATION_HOST_DSN", *problem));
+    }
+    return connection_string;
 }
 
 std::filesystem::path default_plugin_dir() {

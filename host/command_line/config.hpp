@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace migration_host {
@@ -13,8 +14,18 @@ inline constexpr const char* default_sqlite_file = "migration-host.sqlite";
 
 // --dsn, else $MIGRATION_HOST_DSN, else the embedded SQLite file in the
 // current directory. A value containing '=' is a full connection string;
-// anything else names a DSN.
+// anything else names a DSN. Throws HostError(usage) for a connection string
+// ODBC cannot carry (connection_string_problem).
 std::string resolve_connection_string(const std::optional<std::string>& dsn_option);
+
+// The connection string for a --dsn value: the value itself when it contains
+// '=', else "DSN=<value>".
+std::string connection_string_for(const std::string& dsn);
+
+// Why ODBC cannot be given this connection string (longer than 32767 bytes,
+// the most SQLDriverConnect takes, or holding a NUL byte, where the driver
+// would stop reading), or nullopt when it can. Never quotes the string.
+std::optional<std::string> connection_string_problem(std::string_view connection_string);
 
 // --plugin-path (repeatable), else $MIGRATION_HOST_PLUGIN_PATH (colon-
 // separated), else ../lib/migration-host/plugins beside the executable.

@@ -13,14 +13,18 @@ namespace migration_host {
 namespace {
 
 // Redacts at the sink, so that no log call anywhere can leak a password,
-// whatever it formats.
+// whatever it formats. Only the message is redacted, before the pattern adds
+// the time, level and line end: a secret value runs to the end of the text it
+// is in, and must not take the newline with it.
 class RedactingStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
 protected:
     void sink_it_(const spdlog::details::log_msg& message) override {
+        const std::string text = redact_secrets(std::string_view(message.payload.data(), message.payload.size()));
+        spdlog::details::log_msg redacted = message;
+        redacted.payload = spdlog::string_view_t(text.data(), text.size());
         spdlog::memory_buf_t formatted;
-        formatter_->format(message, formatted);
-        const std::string line = redact_secrets(std::string_view(formatted.data(), formatted.size()));
-        std::fwrite(line.data(), 1, line.size(), stderr);
+        formatter_->format(redacted, formatted);
+        std::fwrite(formatted.data(), 1, formatted.size(), stderr);
     }
     void flush_() override { std::fflush(stderr); }
 };

@@ -35,8 +35,10 @@ public:
     ConnectWatchdog(std::uint32_t timeout_seconds, std::string target)
         : thread_([this, timeout_seconds, target = std::move(target)] {
               std::unique_lock lock(mutex_);
-              // A second of grace lets drivers that honour the timeout report their own reason.
-              if (connected_.wait_for(lock, std::chrono::seconds(timeout_seconds + 1), [this] { return done_; })) return;
+              // A second of grace lets drivers that honour the timeout report their own reason. Counted in
+              // std::chrono::seconds, never in the option's 32-bit type, where the addition could wrap to 0.
+              const auto grace = std::chrono::seconds(timeout_seconds) + std::chrono::seconds(1);
+              if (connected_.wait_for(lock, grace, [this] { return done_; })) return;
               std::fprintf(stderr, "migration-host: error: cannot connect to %s: no answer from the server within %u s\n",
                            target.c_str(), timeout_seconds);
               std::fflush(stderr);
@@ -60,6 +62,27 @@ private:
     std::thread thread_;  // last: starts after the members it uses exist
 };
 
+// --statement-timeout. A statement that has not ended the connect timeout (the time the user gives the server to
+// answer) after its own ran out did not answer its cancellation: the server is frozen or gone and the driver would
+// wait for it forever (or a plugin's row callback never returns), so the host ends the run the way ConnectWatchdog
+// does. The database then sees the connection close and rolls back what the open transaction did;
+// on MySQL the step's history row stays 'started' and the track dirty, as after a kill.
+odbc::StatementTimeout statement_timeout(const GlobalOptions& options) {
+    odbc::StatementTimeout timeout;
+    timeout.seconds = options.statement_timeout_seconds;
+    timeout.grace = std::chrono::seconds(options.connect_timeout_seconds);
+    timeout.on_unanswered = [seconds = timeout.seconds, grace = options.connect_timeout_seconds] {
+        std::fprintf(stderr,
+                     "migration-host: error: statement timeout: a statement ran past --statement-timeout (%u s) and "
+                     "still had not ended %u s later (a frozen or unreachable server answers no cancellation); "
+                     "giving up on it\n",
+                     seconds, grace);
+        std::fflush(stderr);
+        std::_Exit(static_cast<int>(ExitCode::step_failed));
+    };
+    return timeout;
+}
+
 }  // namespace
 
 LoadedCatalog load_catalog(const GlobalOptions& options) {
@@ -81,11 +104,12 @@ LoadedCatalog load_catalog(const GlobalOptions& options) {
 std::unique_ptr<Session> open_session(const GlobalOptions& options) {
     auto session = std::make_unique<Session>();
     const std::string connection_string = resolve_connection_string(options.dsn);
-    spdlog::debug("connecting to {}", redact_secrets(connection_string));
-    const ConnectWatchdog watchdog(options.connect_timeout_seconds, redact_secrets(connection_string));
+    spdlog::debug("connecting to {}", redact_connection_string(connection_string));
+    const ConnectWatchdog watchdog(options.connect_timeout_seconds, redact_connection_string(connection_string));
     try {
         session->connection = std::make_unique<odbc::Connection>(session->environment, connection_string,
                                                                  options.connect_timeout_seconds);
+        session->connection->set_statement_timeout(statement_timeout(options));
         session->database = describe_database(*session->connection);
     } catch (const odbc::Error& error) {
         throw HostError(ExitCode::cannot_connect, error.what());

@@ -4,42 +4,119 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <thread>
 
 #include "database/redact.hpp"
 
 namespace migration_host::odbc {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 SQLCHAR* sql_text(std::string_view text) {
     // ODBC's C API takes non-const pointers for input strings it never writes.
     return reinterpret_cast<SQLCHAR*>(const_cast<char*>(text.data()));
 }
 
-SQLINTEGER sql_length(std::string_view text) {
-    return static_cast<SQLINTEGER>(text.size());
+// ODBC's length arguments are narrower than size_t: a length that does not fit
+// is refused, never cast (a cast would make the driver read a cut-short text).
+constexpr std::size_t max_statement_bytes = static_cast<std::size_t>(std::numeric_limits<SQLINTEGER>::max());
+constexpr std::size_t max_parameters = std::numeric_limits<SQLUSMALLINT>::max();
+constexpr std::size_t max_small_buffer = static_cast<std::size_t>(std::numeric_limits<SQLSMALLINT>::max());
+
+// What the host reports for an argument ODBC cannot carry (HY090: invalid string or buffer length).
+Diagnostic too_long(std::string_view what, std::size_t size, std::size_t limit) {
+    return Diagnostic{"HY090", 0,
+                      fmt::format("{} of {} bytes is longer than ODBC can carry ({} bytes)", what, size, limit)};
 }
+
+// SQLSTATEs a driver gives for a statement it stopped because its time ran out (57014: PostgreSQL's
+// "canceling statement due to statement timeout").
+bool is_timeout_state(const std::string& sqlstate) {
+    return sqlstate == "HYT00" || sqlstate == "HYT01" || sqlstate == "57014";
+}
+
+// Runs an action on its own thread at a deadline, unless destroyed first (which stops and joins the thread).
+class Alarm {
+public:
+    Alarm(Clock::time_point deadline, std::function<void()> action)
+        : thread_([this, deadline, action = std::move(action)] {
+              {
+                  std::unique_lock lock(mutex_);
+                  if (stopped_.wait_until(lock, deadline, [this] { return done_; })) return;
+                  rang_ = true;
+              }
+              action();
+          }) {}
+    Alarm(const Alarm&) = delete;
+    Alarm& operator=(const Alarm&) = delete;
+    ~Alarm() {
+        {
+            std::lock_guard lock(mutex_);
+            done_ = true;
+        }
+        stopped_.notify_one();
+        thread_.join();
+    }
+    bool rang() {
+        std::lock_guard lock(mutex_);
+        return rang_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable stopped_;
+    bool done_ = false;
+    bool rang_ = false;
+    std::thread thread_;  // last: starts after the members it uses exist
+};
 
 // A statement handle for one call; closes its cursor and frees itself.
 class Statement {
 public:
-    explicit Statement(SQLHDBC connection) {
+    Statement(SQLHDBC connection, const StatementTimeout& timeout) : timeout_(timeout) {
         SQLHANDLE raw = SQL_NULL_HANDLE;
         const SQLRETURN rc = SQLAllocHandle(SQL_HANDLE_STMT, connection, &raw);
         allocation_error_ = check(rc, SQL_HANDLE_DBC, connection);
         handle_ = Handle<SQL_HANDLE_STMT>(raw);
     }
+    ~Statement() {
+        // Before the handle they use is freed.
+        unanswered_alarm_.reset();
+        cancel_alarm_.reset();
+    }
     SQLHSTMT get() const noexcept { return handle_.get(); }
     const std::optional<Diagnostic>& allocation_error() const noexcept { return allocation_error_; }
 
-    std::optional<Diagnostic> check_call(SQLRETURN rc) const { return check(rc, SQL_HANDLE_STMT, get()); }
+    // check() for a call on this statement; a call stopped by the statement timeout says so.
+    std::optional<Diagnostic> check_call(SQLRETURN rc) {
+        auto error = check(rc, SQL_HANDLE_STMT, get());
+        if (error && timed_out(*error)) {
+            error->message = fmt::format("statement timeout: stopped after {} s (--statement-timeout): {}",
+                                         timeout_.seconds, error->message);
+        }
+        return error;
+    }
 
     // Binds parameters (kept alive by this object) and runs `sql`.
     std::optional<Diagnostic> execute(std::string_view sql, const std::vector<Parameter>& parameters) {
+        if (sql.size() > max_statement_bytes) return too_long("a statement", sql.size(), max_statement_bytes);
+        if (parameters.size() > max_parameters) {
+            return Diagnostic{"07002", 0,
+                              fmt::format("{} parameters: ODBC numbers at most {}", parameters.size(), max_parameters)};
+        }
         bound_.resize(parameters.size());
         for (std::size_t i = 0; i < parameters.size(); ++i) {
             if (auto error = bind(static_cast<SQLUSMALLINT>(i + 1), parameters[i], bound_[i])) return error;
         }
-        return check_call(SQLExecDirect(get(), sql_text(sql), sql_length(sql)));
+        if (auto error = start_timeout()) return error;
+        return check_call(SQLExecDirect(get(), sql_text(sql), static_cast<SQLINTEGER>(sql.size())));
     }
 
     // Reads every row of the current result set, then drains further results
@@ -88,6 +165,40 @@ private:
                                            &value.indicator));
     }
 
+    // Asks the driver to bound the statement; where it does not take the value (SQLite's driver accepts and
+    // ignores it, MariaDB's changes it to 0 with 01S02), an alarm cancels the statement (SQLCancel, from another
+    // thread, as ODBC allows) instead. A second alarm, when the connection has one, reports a server that still
+    // has not answered the grace time later (frozen, or the network gone): nothing else would bound that wait.
+    std::optional<Diagnostic> start_timeout() {
+        if (timeout_.seconds == 0) return std::nullopt;
+        started_ = Clock::now();
+        const auto wanted = static_cast<SQLULEN>(timeout_.seconds);
+        const SQLRETURN set_rc = SQLSetStmtAttr(get(), SQL_ATTR_QUERY_TIMEOUT, reinterpret_cast<SQLPOINTER>(wanted), 0);
+        if (auto error = check(set_rc, SQL_HANDLE_STMT, get())) return error;
+        SQLULEN taken = 0;
+        const SQLRETURN get_rc = SQLGetStmtAttr(get(), SQL_ATTR_QUERY_TIMEOUT, &taken, 0, nullptr);
+        if (auto error = check(get_rc, SQL_HANDLE_STMT, get())) return error;
+        const auto timed_out_at = started_ + std::chrono::seconds(timeout_.seconds);
+        if (set_rc != SQL_SUCCESS || taken != wanted) {
+            // Unchecked: reading the diagnostics here would race with the call it interrupts, which reports the
+            // cancellation (or its own end) itself.
+            cancel_alarm_ = std::make_unique<Alarm>(timed_out_at, [statement = get()] { SQLCancel(statement); });
+        }
+        if (timeout_.on_unanswered) {
+            unanswered_alarm_ =
+                std::make_unique<Alarm>(timed_out_at + timeout_.grace, [this] { timeout_.on_unanswered(); });
+        }
+        return std::nullopt;
+    }
+
+    // Whether `error` ended the statement because its time ran out: our alarm cancelled it, or the driver gave a
+    // timeout state once the time had passed (a timeout cannot come earlier).
+    bool timed_out(const Diagnostic& error) {
+        if (timeout_.seconds == 0) return false;
+        if (cancel_alarm_) return cancel_alarm_->rang();
+        return is_timeout_state(error.sqlstate) && Clock::now() - started_ >= std::chrono::seconds(timeout_.seconds);
+    }
+
     std::optional<Diagnostic> read_column(SQLUSMALLINT column, std::optional<std::string>& out) {
         std::array<char, 1024> buffer{};
         std::string value;
@@ -107,7 +218,8 @@ private:
                 value.append(buffer.data(), buffer.size() - 1);  // the last byte is the terminator
                 continue;
             }
-            value.append(buffer.data(), static_cast<std::size_t>(indicator));
+            // A driver that reports more than it wrote must not make the host read past the buffer.
+            value.append(buffer.data(), std::min(static_cast<std::size_t>(indicator), buffer.size() - 1));
             break;
         }
         out = std::move(value);
@@ -117,6 +229,10 @@ private:
     Handle<SQL_HANDLE_STMT> handle_;
     std::optional<Diagnostic> allocation_error_;
     std::vector<BoundValue> bound_;
+    StatementTimeout timeout_;
+    Clock::time_point started_;
+    std::unique_ptr<Alarm> cancel_alarm_;
+    std::unique_ptr<Alarm> unanswered_alarm_;
 };
 
 }  // namespace
@@ -141,7 +257,8 @@ std::optional<Diagnostic> check(SQLRETURN rc, SQLSMALLINT handle_type, SQLHANDLE
                                       reinterpret_cast<SQLCHAR*>(message.data()),
                                       static_cast<SQLSMALLINT>(message.size()), &length);
     if (diag_rc == SQL_SUCCESS_WITH_INFO && length >= static_cast<SQLSMALLINT>(message.size())) {
-        message.assign(static_cast<std::size_t>(length) + 1, '\0');
+        // The buffer length is an SQLSMALLINT too: a longer message is cut at the largest buffer it can name.
+        message.assign(std::min(static_cast<std::size_t>(length) + 1, max_small_buffer), '\0');
         diag_rc = SQLGetDiagRec(handle_type, handle, 1, state.data(), &native,
                                 reinterpret_cast<SQLCHAR*>(message.data()),
                                 static_cast<SQLSMALLINT>(message.size()), &length);
@@ -149,7 +266,7 @@ std::optional<Diagnostic> check(SQLRETURN rc, SQLSMALLINT handle_type, SQLHANDLE
     if (diag_rc == SQL_SUCCESS || diag_rc == SQL_SUCCESS_WITH_INFO) {
         diagnostic.sqlstate.assign(reinterpret_cast<const char*>(state.data()), 5);
         diagnostic.native_error = native;
-        message.resize(std::min(static_cast<std::size_t>(length), message.size() - 1));
+        message.resize(std::min(static_cast<std::size_t>(std::max<SQLSMALLINT>(length, 0)), message.size() - 1));
         // Drivers sometimes end messages with a newline; errors must stay one line.
         for (char& c : message) {
             if (c == '\n' || c == '\r') c = ' ';
@@ -180,6 +297,13 @@ Connection::Connection(const Environment& environment, const std::string& connec
     require(SQLAllocHandle(SQL_HANDLE_DBC, environment.get(), &raw), SQL_HANDLE_ENV, environment.get(),
             "cannot allocate an ODBC connection");
     handle_ = Handle<SQL_HANDLE_DBC>(raw);
+    const std::string target = "cannot connect to " + redact_connection_string(connection_string);
+    if (connection_string.size() > max_connection_string_bytes) {
+        throw Error(target, too_long("the connection string", connection_string.size(), max_connection_string_bytes));
+    }
+    if (connection_string.find('\0') != std::string::npos) {
+        throw Error(target, Diagnostic{"HY090", 0, "the connection string holds a NUL byte, which would end it early"});
+    }
     require(SQLSetConnectAttr(get(), SQL_ATTR_LOGIN_TIMEOUT,
                               reinterpret_cast<SQLPOINTER>(static_cast<SQLULEN>(login_timeout_seconds)), 0),
             SQL_HANDLE_DBC, get(), "cannot set the login timeout");
@@ -188,7 +312,7 @@ Connection::Connection(const Environment& environment, const std::string& connec
     require(SQLDriverConnect(get(), nullptr, sql_text(connection_string),
                              static_cast<SQLSMALLINT>(connection_string.size()), completed.data(),
                              static_cast<SQLSMALLINT>(completed.size()), &completed_length, SQL_DRIVER_NOPROMPT),
-            SQL_HANDLE_DBC, get(), "cannot connect to " + redact_secrets(connection_string));
+            SQL_HANDLE_DBC, get(), target);
     connected_ = true;
 }
 
@@ -200,16 +324,22 @@ Connection::~Connection() {
 }
 
 std::string Connection::info_string(SQLUSMALLINT info_type) const {
-    std::array<char, 512> buffer{};
+    std::string buffer(512, '\0');
     SQLSMALLINT length = 0;
-    require(SQLGetInfo(get(), info_type, buffer.data(), static_cast<SQLSMALLINT>(buffer.size()), &length),
-            SQL_HANDLE_DBC, get(), "cannot read connection information");
-    return std::string(buffer.data(), std::min(static_cast<std::size_t>(length), buffer.size() - 1));
+    for (;;) {
+        require(SQLGetInfo(get(), info_type, buffer.data(), static_cast<SQLSMALLINT>(buffer.size()), &length),
+                SQL_HANDLE_DBC, get(), "cannot read connection information");
+        const auto needed = static_cast<std::size_t>(std::max<SQLSMALLINT>(length, 0)) + 1;  // with the terminator
+        if (needed <= buffer.size() || buffer.size() == max_small_buffer) break;
+        buffer.assign(std::min(needed, max_small_buffer), '\0');
+    }
+    buffer.resize(std::min(static_cast<std::size_t>(std::max<SQLSMALLINT>(length, 0)), buffer.size() - 1));
+    return buffer;
 }
 
 std::variant<std::int64_t, Diagnostic> Connection::try_execute(std::string_view sql,
                                                                 const std::vector<Parameter>& parameters) const {
-    Statement statement(get());
+    Statement statement(get(), statement_timeout_);
     if (statement.allocation_error()) return *statement.allocation_error();
     if (auto error = statement.execute(sql, parameters)) return *error;
     SQLLEN row_count = -1;
@@ -220,7 +350,7 @@ std::variant<std::int64_t, Diagnostic> Connection::try_execute(std::string_view 
 
 std::optional<Diagnostic> Connection::try_query(std::string_view sql, const std::vector<Parameter>& parameters,
                                                 const RowCallback& on_row) const {
-    Statement statement(get());
+    Statement statement(get(), statement_timeout_);
     if (statement.allocation_error()) return statement.allocation_error();
     if (auto error = statement.execute(sql, parameters)) return error;
     return statement.read_rows(on_row);

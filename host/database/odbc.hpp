@@ -4,6 +4,7 @@
 #include <sql.h>
 #include <sqlext.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -92,12 +93,30 @@ using Row = std::vector<std::optional<std::string>>;
 // Receives rows in order; return false to stop reading.
 using RowCallback = std::function<bool(const Row&)>;
 
+// How long one statement may run. The driver is asked through
+// SQL_ATTR_QUERY_TIMEOUT; where it does not honour that attribute (it ignores
+// it, or changes it to 0), the host cancels the statement with SQLCancel once
+// the time has passed. A statement stopped either way fails with a diagnostic
+// that names the timeout. Plugin code that allocates its own statements on the
+// raw handle is not bounded.
+struct StatementTimeout {
+    std::uint32_t seconds = 0;  // 0: no bound
+    // When a statement is still waiting for the server `grace` after its time
+    // ran out (the server is frozen or gone, and does not answer even the
+    // cancellation), this is called from another thread. The connection is
+    // stuck inside the driver then, so it must end the process.
+    std::chrono::seconds grace{0};
+    std::function<void()> on_unanswered;
+};
+
 // A connected ODBC connection. Disconnects on destruction.
 class Connection {
 public:
     // Connects with SQLDriverConnect. `connection_string` is a full ODBC
     // connection string ("DSN=name" for a DSN). Throws Error on failure; the
-    // error text never contains the password.
+    // error text never contains the password. A string ODBC cannot carry
+    // (longer than max_connection_string_bytes, or holding a NUL byte) is
+    // refused before the driver sees it, never cut short.
     Connection(const Environment& environment, const std::string& connection_string,
                std::uint32_t login_timeout_seconds);
     Connection(const Connection&) = delete;
@@ -107,6 +126,10 @@ public:
     SQLHDBC get() const noexcept { return handle_.get(); }
 
     std::string info_string(SQLUSMALLINT info_type) const;
+
+    // Bounds every later statement on this connection (see StatementTimeout).
+    void set_statement_timeout(StatementTimeout timeout) { statement_timeout_ = std::move(timeout); }
+    const StatementTimeout& statement_timeout() const noexcept { return statement_timeout_; }
 
     // Runs one statement; returns the affected row count (-1 when the driver
     // does not know). Never throws on SQL errors: returns the diagnostic.
@@ -128,8 +151,33 @@ public:
     void rollback() noexcept;
 
 private:
+    friend class WithoutStatementTimeout;
+
     Handle<SQL_HANDLE_DBC> handle_;
     bool connected_ = false;
+    // Mutable for WithoutStatementTimeout, which code holding a const
+    // connection uses around a wait that has its own bound.
+    mutable StatementTimeout statement_timeout_;
+};
+
+// The longest connection string SQLDriverConnect can be given: its length is
+// an SQLSMALLINT.
+inline constexpr std::size_t max_connection_string_bytes = 32767;
+
+// While this object lives, statements on the connection are not bounded by
+// its statement timeout: for waits that carry their own bound (GET_LOCK's
+// --lock-timeout), which the statement timeout must not cut short.
+class WithoutStatementTimeout {
+public:
+    explicit WithoutStatementTimeout(const Connection& connection)
+        : connection_(connection), saved_(std::exchange(connection.statement_timeout_.seconds, 0U)) {}
+    WithoutStatementTimeout(const WithoutStatementTimeout&) = delete;
+    WithoutStatementTimeout& operator=(const WithoutStatementTimeout&) = delete;
+    ~WithoutStatementTimeout() { connection_.statement_timeout_.seconds = saved_; }
+
+private:
+    const Connection& connection_;
+    std::uint32_t saved_;
 };
 
 // A transaction on a connection for the lifetime of this object: rolled back

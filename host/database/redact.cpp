@@ -18,6 +18,10 @@ bool is_key_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
 }
 
+bool is_blank(char c) {
+    return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
+
 // A key is secret when it ends in one of these (PWD, Password, TLSKEYPASSWORD...).
 constexpr std::array<std::string_view, 3> secret_key_endings{"pwd", "password", "passwd"};
 
@@ -27,17 +31,38 @@ bool is_secret_key(std::string_view key) {
     });
 }
 
-// "***" followed by the end of a value: text this function already redacted.
-bool already_redacted(std::string_view text, std::size_t value) {
-    if (text.substr(value, 3) != "***") return false;
-    const std::size_t after = value + 3;
-    return after == text.size() || std::string_view(";: )}'\"").find(text[after]) != std::string_view::npos;
+// Where the value starting at `start` ends, judged only by the connection-string grammar and never by what the
+// value holds. Drivers disagree on the details (leading blanks before a brace, text after a closing brace, "}}"),
+// so the extent taken is the widest any of them could read: a braced value runs to its closing brace, and every
+// value then runs on to the next ';'. Never shorter than the plain "up to the next ';'" reading.
+std::size_t end_of_value(std::string_view text, std::size_t start) {
+    std::size_t position = start;
+    while (position < text.size() && is_blank(text[position])) ++position;
+    if (position < text.size() && text[position] == '{') {
+        ++position;
+        while (position < text.size()) {
+            if (text[position] == '}') {
+                if (position + 1 < text.size() && text[position + 1] == '}') {
+                    position += 2;  // "}}" stands for one '}' inside the braces
+                    continue;
+                }
+                ++position;
+                break;
+            }
+            ++position;
+        }
+    }
+    return std::min(text.find(';', position), text.size());
 }
 
-}  // namespace
+struct Redacted {
+    std::string text;
+    bool ends_in_secret = false;  // the last thing in `text` is a "***" this pass wrote
+};
 
-std::string redact_secrets(std::string_view text) {
-    std::string out;
+Redacted redact(std::string_view text) {
+    Redacted result;
+    std::string& out = result.text;
     out.reserve(text.size());
     std::size_t i = 0;
     while (i < text.size()) {
@@ -50,45 +75,31 @@ std::string redact_secrets(std::string_view text) {
         std::size_t key_end = i;
         while (key_end < text.size() && is_key_char(text[key_end])) ++key_end;
         std::size_t eq = key_end;
-        while (eq < text.size() && text[eq] == ' ') ++eq;
+        while (eq < text.size() && is_blank(text[eq])) ++eq;
         const std::string_view key = text.substr(i, key_end - i);
-        const bool is_secret = eq < text.size() && text[eq] == '=' && is_secret_key(key);
-        if (!is_secret) {
-            out.append(text.substr(i, key_end - i));
+        if (eq >= text.size() || text[eq] != '=' || !is_secret_key(key)) {
+            out.append(key);
             i = key_end;
             continue;
         }
         out.append(text.substr(i, eq + 1 - i));
-        std::size_t value = eq + 1;
-        if (already_redacted(text, value)) {
-            // Already redacted (messages are redacted again before printing):
-            // what follows is not part of the secret.
-            out += "***";
-            i = value + 3;
-            continue;
-        }
-        if (value < text.size() && text[value] == '{') {
-            // ODBC braces: '}}' inside stands for one '}'.
-            std::size_t j = value + 1;
-            while (j < text.size()) {
-                if (text[j] == '}') {
-                    if (j + 1 < text.size() && text[j + 1] == '}') {
-                        j += 2;
-                        continue;
-                    }
-                    ++j;
-                    break;
-                }
-                ++j;
-            }
-            value = j;
-        } else {
-            while (value < text.size() && text[value] != ';') ++value;
-        }
         out += "***";
-        i = value;
+        i = end_of_value(text, eq + 1);
+        result.ends_in_secret = i == text.size();
     }
-    return out;
+    return result;
+}
+
+}  // namespace
+
+std::string redact_secrets(std::string_view text) {
+    return redact(text).text;
+}
+
+std::string redact_connection_string(std::string_view connection_string) {
+    Redacted redacted = redact(connection_string);
+    if (redacted.ends_in_secret) redacted.text += ';';
+    return std::move(redacted.text);
 }
 
 }  // namespace migration_host

@@ -47,6 +47,8 @@ class MysqlLock final : public RunLock {
 public:
     MysqlLock(const odbc::Connection& connection, const DatabaseInfo& database, std::chrono::seconds timeout)
         : connection_(connection), key_(("migration_host:" + database.database_name).substr(0, 64)) {
+        // GET_LOCK waits up to --lock-timeout itself: --statement-timeout must not cut that wait short.
+        const odbc::WithoutStatementTimeout own_bound(connection_);
         const auto rows = connection_.query("SELECT GET_LOCK(?, ?)", {key_, static_cast<std::int64_t>(timeout.count())});
         const auto result = rows.at(0).at(0);
         held_ = result && *result == "1";

@@ -1,0 +1,37 @@
+// Fuzz target: TRACK@VERSION and upgrade targets (version_ref) never crash; what is accepted is valid and round-trips.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "exit_codes.hpp"
+#include "fuzz_check.hpp"
+#include "plugins/version_ref.hpp"
+
+using namespace migration_host;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view text(reinterpret_cast<const char*>(data), size);
+    for (const std::int64_t min_version : {std::int64_t{0}, std::int64_t{1}}) {
+        const auto ref = parse_version_ref(text, min_version);
+        if (!ref) continue;
+        fuzz::require(is_valid_track_name(ref->track), "an accepted reference has a valid track name", text);
+        fuzz::require(ref->version >= min_version, "an accepted version is at least the minimum", text);
+        fuzz::require(text.substr(0, ref->track.size()) == ref->track && text[ref->track.size()] == '@',
+                      "the track is the text before '@'", text);
+        fuzz::require(parse_version_ref(ref->to_string(), min_version) == ref, "to_string() parses back", text);
+    }
+    if (const auto target = parse_upgrade_target(text)) {
+        fuzz::require(is_valid_track_name(target->track), "an accepted target has a valid track name", text);
+        fuzz::require(!target->version || *target->version >= 0, "an upgrade target's version is not negative", text);
+        fuzz::require(target->version.has_value() == (text.find('@') != std::string_view::npos),
+                      "a version exactly when the text has '@'", text);
+    }
+    try {
+        const auto targets = parse_upgrade_targets({std::string(text)});
+        fuzz::require(targets.size() == 1, "one argument, one target", text);
+    } catch (const HostError& error) {
+        fuzz::require(error.code() == ExitCode::usage, "a malformed target is a usage error", text);
+    }
+    return 0;
+}

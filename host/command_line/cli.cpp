@@ -84,7 +84,10 @@ po::options_description global_options_description(GlobalOptions& global) {
         ("lock-timeout", po::value<std::uint32_t>(&global.lock_timeout_seconds)->value_name("SECONDS")
              ->default_value(60), "how long to wait for another migration-host run against the same database")
         ("skip-broken-plugins", po::bool_switch(&global.skip_broken_plugins),
-         "warn about libraries in the plugin path that cannot be used, instead of failing (exit 4)");
+         "warn about libraries in the plugin path that cannot be used, instead of failing (exit 4)")
+        ("allow-insecure-plugins", po::bool_switch(&global.allow_insecure_plugins),
+         "load plugin libraries that users other than root and you could change, with a warning, instead of "
+         "refusing them (exit 4)");
     return options;
 }
 

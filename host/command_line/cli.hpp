@@ -15,6 +15,7 @@ struct GlobalOptions {
     std::uint32_t connect_timeout_seconds = 15;
     std::uint32_t lock_timeout_seconds = 60;
     bool skip_broken_plugins = false;
+    bool allow_insecure_plugins = false;
 };
 
 struct Invocation {

@@ -23,7 +23,8 @@ void print(const std::string& raw) {
 
 ExitCode list_plugins(const Invocation& invocation) {
     const auto dirs = resolve_plugin_dirs(invocation.global.plugin_paths);
-    const Discovery discovery = discover_plugins(dirs);
+    const Discovery discovery = discover_plugins(
+        dirs, invocation.global.allow_insecure_plugins ? InsecurePlugins::warn : InsecurePlugins::refuse);
     for (const auto& plugin : discovery.plugins) {
         print(fmt::format("{} {} - {}\n  library: {}\n  ABI: {}.{}\n", plugin->id(), plugin->version(), plugin->name(),
                           plugin->path().string(), plugin->abi_major(), plugin->abi_minor()));

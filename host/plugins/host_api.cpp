@@ -85,10 +85,9 @@ static int32_t host_query_run(mh_host_context* ctx, const char* sql, mh_row_fn o
         int32_t status = MH_OK;
         try {
             status = on_row(values.data(), lengths.data(), static_cast<uint32_t>(row.size()), user);
-        } catch (abi::__forced_unwind&) {
-            migration_host::end_process_in_plugin_code("ended the host's thread (pthread_exit or cancellation)");
         } catch (...) {
             // Plugin code must not unwind through the host: a plugin defect, failing the step.
+            migration_host::end_process_if_unwinding_the_thread();
             ctx->escaped = "its row callback " + migration_host::describe_escaped_exception();
             status = MH_E_ABORTED;
         }

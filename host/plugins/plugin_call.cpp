@@ -1,6 +1,7 @@
 // Calls plugin code across the C ABI: an escaping exception becomes a reason, and exit() or a crash names the call.
 #include "plugins/plugin_call.hpp"
 
+#include <cxxabi.h>
 #include <dlfcn.h>
 #include <fmt/format.h>
 #include <signal.h>
@@ -165,7 +166,10 @@ PluginCallScope::~PluginCallScope() {
     if (previous_ == nullptr) restore_crash_handlers();
 }
 
-void end_process_in_plugin_code(const std::string& what_happened) {
+void end_process_if_unwinding_the_thread() {
+    if (abi::__cxa_current_exception_type() != nullptr) return;
+    const std::string what_happened =
+        "ended the host's thread (pthread_exit, cancellation, or an exception of another language)";
     if (const auto* state = active_call.load()) end_process(*state, what_happened);
     std::abort();
 }

@@ -1,8 +1,6 @@
 // Calls plugin code across the C ABI: an escaping exception becomes a reason, and exit() or a crash names the call.
 #pragma once
 
-#include <cxxabi.h>
-
 #include <exception>
 #include <functional>
 #include <memory>
@@ -34,9 +32,12 @@ private:
     std::unique_ptr<State> state_;
 };
 
-// Ends the process as the innermost scope's guard does, for ways out that
-// unwind (pthread_exit); outside any scope, std::abort().
-[[noreturn]] void end_process_in_plugin_code(const std::string& what_happened);
+// Call inside a catch (...) around plugin code. pthread_exit and thread
+// cancellation unwind as an exception that no C++ type describes (as does an
+// exception of another language): letting it go on would end the run with
+// status 0 once the thread is gone, and swallowing it aborts. So this ends
+// the process as the innermost scope's guard does.
+void end_process_if_unwinding_the_thread();
 
 // Why plugin code failed when an exception escaped it: "threw an exception:
 // <what()>" or "threw a non-standard exception (<type>)". Call inside a catch.
@@ -47,7 +48,7 @@ std::string library_holding(const void* code);
 
 // Runs `call` (plugin code) under a PluginCallScope. An exception escaping it is
 // a plugin defect, translated here at the boundary into the reason returned;
-// a thread exit through it ends the process through the scope.
+// a thread exit through it ends the process as exit() would.
 template <typename Call>
 auto call_plugin(const std::string& who, ExitCode exit_code, const std::string& aftermath, Call&& call)
     -> std::variant<std::invoke_result_t<Call>, std::string> {
@@ -55,11 +56,8 @@ auto call_plugin(const std::string& who, ExitCode exit_code, const std::string& 
     const PluginCallScope scope(who, exit_code, aftermath);
     try {
         return Result(std::in_place_index<0>, std::invoke(std::forward<Call>(call)));
-    } catch (abi::__forced_unwind&) {
-        // pthread_exit or cancellation: unwinding on would end the run with
-        // status 0 once the thread is gone.
-        end_process_in_plugin_code("ended the host's thread (pthread_exit or cancellation)");
     } catch (...) {
+        end_process_if_unwinding_the_thread();
         return Result(std::in_place_index<1>, describe_escaped_exception());
     }
 }

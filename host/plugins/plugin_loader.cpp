@@ -349,9 +349,7 @@ Discovery discover_plugins(const std::vector<fs::path>& directories, InsecurePlu
             if (trust.problem) {
                 if (insecure == InsecurePlugins::refuse) {
                     discovery.problems.push_back(
-                        {candidate, fmt::format("refused as insecure: {}, so others than root and the user running "
-                                                "the host could change the code it runs (--allow-insecure-plugins "
-                                                "loads it anyway)",
+                        {candidate, fmt::format("refused as insecure: {} (--allow-insecure-plugins loads it anyway)",
                                                 *trust.problem)});
                     continue;
                 }

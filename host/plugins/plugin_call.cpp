@@ -63,8 +63,9 @@ void write_all(const char* data, std::size_t size) noexcept {
 }
 
 void on_exit_from_plugin(int status, void*) {
-    if (const auto* state = active_call.load())
+    if (const auto* state = active_call.load()) {
         end_process(*state, fmt::format("called exit({}) instead of returning", status));
+    }
 }
 
 void on_quick_exit_from_plugin() {

@@ -107,7 +107,10 @@ po::options_description global_options_description(GlobalOptions& global) {
         ("statement-timeout", seconds_value(global.statement_timeout_seconds),
          "longest any one statement may run, a step's included, before the step fails (0 to 86400; 0: no limit)")
         ("skip-broken-plugins", po::bool_switch(&global.skip_broken_plugins),
-         "warn about libraries in the plugin path that cannot be used, instead of failing (exit 4)");
+         "warn about libraries in the plugin path that cannot be used, instead of failing (exit 4)")
+        ("allow-insecure-plugins", po::bool_switch(&global.allow_insecure_plugins),
+         "load plugin libraries that users other than root and you could change, with a warning, instead of "
+         "refusing them (exit 4)");
     return options;
 }
 

@@ -17,6 +17,7 @@ struct GlobalOptions {
     std::uint32_t lock_timeout_seconds = 60;      // 0..86400
     std::uint32_t statement_timeout_seconds = 0;  // 0..86400, 0: no bound
     bool skip_broken_plugins = false;
+    bool allow_insecure_plugins = false;
 };
 
 struct Invocation {

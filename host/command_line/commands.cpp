@@ -97,7 +97,8 @@ void print_line(std::string_view line) {
 
 ExitCode list_plugins(const Invocation& invocation) {
     const auto dirs = resolve_plugin_dirs(invocation.global.plugin_paths);
-    const Discovery discovery = discover_plugins(dirs);
+    const Discovery discovery = discover_plugins(
+        dirs, invocation.global.allow_insecure_plugins ? InsecurePlugins::warn : InsecurePlugins::refuse);
     for (const auto& plugin : discovery.plugins) {
         print_line(fmt::format("{} {} - {}", plugin->id(), plugin->version(), plugin->name()));
         print_line(fmt::format("  library: {}", plugin->path().string()));

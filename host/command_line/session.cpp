@@ -88,7 +88,8 @@ odbc::StatementTimeout statement_timeout(const GlobalOptions& options) {
 LoadedCatalog load_catalog(const GlobalOptions& options) {
     const auto dirs = resolve_plugin_dirs(options.plugin_paths);
     for (const auto& dir : dirs) spdlog::debug("plugin directory: {}", dir.string());
-    Discovery discovery = discover_plugins(dirs);
+    Discovery discovery =
+        discover_plugins(dirs, options.allow_insecure_plugins ? InsecurePlugins::warn : InsecurePlugins::refuse);
     if (!discovery.problems.empty()) {
         if (!options.skip_broken_plugins) {
             throw HostError(ExitCode::plugin_error, "unusable plugin library: " + describe_problems(discovery.problems));

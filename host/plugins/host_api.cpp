@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "database/redact.hpp"
+#include "plugins/plugin_call.hpp"
 
 // The context a step receives; opaque to plugins.
 struct mh_host_context {
@@ -15,6 +16,7 @@ struct mh_host_context {
     std::string label;
     std::string last_error;  // error_last: the last failed host call
     std::string step_error;  // error_set: the plugin's own reason
+    std::string escaped;     // an exception that escaped a row callback: fails the step whatever it returns
     std::vector<std::string>* recorded = nullptr;
 };
 
@@ -80,7 +82,16 @@ static int32_t host_query_run(mh_host_context* ctx, const char* sql, mh_row_fn o
             values.push_back(column ? column->c_str() : nullptr);
             lengths.push_back(column ? static_cast<uint32_t>(column->size()) : 0U);
         }
-        if (on_row(values.data(), lengths.data(), static_cast<uint32_t>(row.size()), user) != MH_OK) {
+        int32_t status = MH_OK;
+        try {
+            status = on_row(values.data(), lengths.data(), static_cast<uint32_t>(row.size()), user);
+        } catch (...) {
+            // Plugin code must not unwind through the host: a plugin defect, failing the step.
+            migration_host::end_process_if_unwinding_the_thread();
+            ctx->escaped = "its row callback " + migration_host::describe_escaped_exception();
+            status = MH_E_ABORTED;
+        }
+        if (status != MH_OK) {
             aborted = true;
             return false;
         }
@@ -91,7 +102,8 @@ static int32_t host_query_run(mh_host_context* ctx, const char* sql, mh_row_fn o
         return MH_E_SQL;
     }
     if (aborted) {
-        ctx->last_error = "query_run: stopped by the row callback";
+        ctx->last_error =
+            ctx->escaped.empty() ? "query_run: stopped by the row callback" : "query_run: " + ctx->escaped;
         return MH_E_ABORTED;
     }
     return MH_OK;
@@ -264,6 +276,17 @@ const mh_host_api& StepExecutor::api() {
     return table;
 }
 
+std::string StepExecutor::aftermath() const {
+    if (connection_ == nullptr) {
+        return "the step was only being rendered offline, so nothing of it reached the database";
+    }
+    if (has_transactional_ddl(database_)) {
+        return "its transaction ends with the process, so nothing of the step is kept";
+    }
+    return "what the step did so far stays applied (DDL commits implicitly here) and its track stays dirty until "
+           "'migration-host repair'";
+}
+
 StepResult StepExecutor::run(mh_step_fn step, const std::string& label) {
     recorded_.clear();
     mh_host_context context;
@@ -271,7 +294,13 @@ StepResult StepExecutor::run(mh_step_fn step, const std::string& label) {
     context.database = &database_;
     context.label = label;
     context.recorded = &recorded_;
-    const int32_t status = step(&api(), &context);
+    const std::string library = library_holding(reinterpret_cast<const void*>(step));
+    const std::string code = library.empty() ? "the step" : "the step (in " + library + ")";
+    const auto returned = call_plugin("step " + label + (library.empty() ? "" : " in " + library),
+                                      ExitCode::step_failed, aftermath(), [&] { return step(&api(), &context); });
+    if (const auto* escaped = std::get_if<1>(&returned)) return {false, code + " " + *escaped};
+    if (!context.escaped.empty()) return {false, code + ": " + context.escaped};
+    const int32_t status = std::get<0>(returned);
     if (status == MH_OK) return {true, {}};
     std::string reason = !context.step_error.empty() ? context.step_error
                          : !context.last_error.empty() ? context.last_error

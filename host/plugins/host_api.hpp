@@ -23,7 +23,9 @@ public:
     StepExecutor(const odbc::Connection* connection, const DatabaseInfo& database)
         : connection_(connection), database_(database) {}
 
-    // Calls `step` with the host API; never throws for a plugin's failure.
+    // Calls `step` with the host API; never throws for a plugin's failure. An
+    // exception escaping the step is its failure, naming the library; exit()
+    // or a crash inside it ends the process naming the step (PluginCallScope).
     StepResult run(mh_step_fn step, const std::string& label);
 
     // Offline only: the statements recorded by the last run.
@@ -32,6 +34,9 @@ public:
     static const mh_host_api& api();
 
 private:
+    // What the database is left with when the process ends inside a step.
+    std::string aftermath() const;
+
     const odbc::Connection* connection_;
     const DatabaseInfo& database_;
     std::vector<std::string> recorded_;

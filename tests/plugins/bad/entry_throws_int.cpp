@@ -1,0 +1,6 @@
+// Bad plugin entry_throws_int: its entry function throws an int, which is no std::exception.
+#include "bad_plugin.hpp"
+
+extern "C" MH_EXPORT const mh_plugin_descriptor* migration_host_plugin_entry(uint32_t, uint32_t) {
+    throw 42;
+}

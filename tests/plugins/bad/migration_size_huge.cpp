@@ -1,0 +1,15 @@
+// Bad plugin migration_size_huge: its migration declares an absurd struct_size (4 GiB).
+#include "bad_plugin.hpp"
+
+namespace {
+constexpr mh_migration make_migration() {
+    mh_migration migration = bad::migration(bad::create_marker);
+    migration.struct_size = 0xFFFFFFFFu;
+    return migration;
+}
+constexpr mh_migration first = make_migration();
+const mh_migration* const migrations[] = {&first};
+constexpr mh_plugin_descriptor descriptor = bad::descriptor("bad_migration_size_huge", migrations);
+}  // namespace
+
+BAD_PLUGIN_ENTRY(&descriptor)

@@ -1,0 +1,10 @@
+// Bad plugin null_track: its migration has no track (NULL).
+#include "bad_plugin.hpp"
+
+namespace {
+constexpr mh_migration first = bad::migration(bad::create_marker, nullptr, 1, "001_bad");
+const mh_migration* const migrations[] = {&first};
+constexpr mh_plugin_descriptor descriptor = bad::descriptor("bad_null_track", migrations);
+}  // namespace
+
+BAD_PLUGIN_ENTRY(&descriptor)

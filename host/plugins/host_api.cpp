@@ -40,6 +40,48 @@ std::string one_line(std::string text) {
 // std::terminate rather than undefined behaviour.
 extern "C" {
 
+// Runs a plugin's query and hands it each row. The row callback is plugin
+// code: an exception escaping it fails the step rather than unwinding through
+// the host (query_run and query_run_params share this).
+static int32_t run_query_for_plugin(mh_host_context* ctx, const char* function, const char* sql,
+                                    const std::vector<migration_host::odbc::Parameter>& parameters, mh_row_fn on_row,
+                                    void* user) noexcept {
+    bool aborted = false;
+    std::vector<const char*> values;
+    std::vector<uint32_t> lengths;
+    auto error = ctx->connection->try_query(sql, parameters, [&](const Row& row) {
+        values.clear();
+        lengths.clear();
+        for (const auto& column : row) {
+            values.push_back(column ? column->c_str() : nullptr);
+            lengths.push_back(column ? static_cast<uint32_t>(column->size()) : 0U);
+        }
+        int32_t status = MH_OK;
+        try {
+            status = on_row(values.data(), lengths.data(), static_cast<uint32_t>(row.size()), user);
+        } catch (...) {
+            migration_host::end_process_if_unwinding_the_thread();
+            ctx->escaped = "its row callback " + migration_host::describe_escaped_exception();
+            status = MH_E_ABORTED;
+        }
+        if (status != MH_OK) {
+            aborted = true;
+            return false;
+        }
+        return true;
+    });
+    if (error) {
+        ctx->last_error = error->to_string();
+        return MH_E_SQL;
+    }
+    if (aborted) {
+        ctx->last_error = std::string(function) + ": " +
+                          (ctx->escaped.empty() ? std::string("stopped by the row callback") : ctx->escaped);
+        return MH_E_ABORTED;
+    }
+    return MH_OK;
+}
+
 static int32_t host_sql_exec(mh_host_context* ctx, const char* sql) noexcept {
     if (ctx == nullptr) return MH_E_INVALID;
     ctx->last_error.clear();
@@ -72,41 +114,7 @@ static int32_t host_query_run(mh_host_context* ctx, const char* sql, mh_row_fn o
         return MH_E_UNSUPPORTED;
     }
     spdlog::debug("[{}] query: {}", ctx->label, one_line(sql));
-    bool aborted = false;
-    std::vector<const char*> values;
-    std::vector<uint32_t> lengths;
-    auto error = ctx->connection->try_query(sql, {}, [&](const Row& row) {
-        values.clear();
-        lengths.clear();
-        for (const auto& column : row) {
-            values.push_back(column ? column->c_str() : nullptr);
-            lengths.push_back(column ? static_cast<uint32_t>(column->size()) : 0U);
-        }
-        int32_t status = MH_OK;
-        try {
-            status = on_row(values.data(), lengths.data(), static_cast<uint32_t>(row.size()), user);
-        } catch (...) {
-            // Plugin code must not unwind through the host: a plugin defect, failing the step.
-            migration_host::end_process_if_unwinding_the_thread();
-            ctx->escaped = "its row callback " + migration_host::describe_escaped_exception();
-            status = MH_E_ABORTED;
-        }
-        if (status != MH_OK) {
-            aborted = true;
-            return false;
-        }
-        return true;
-    });
-    if (error) {
-        ctx->last_error = error->to_string();
-        return MH_E_SQL;
-    }
-    if (aborted) {
-        ctx->last_error =
-            ctx->escaped.empty() ? "query_run: stopped by the row callback" : "query_run: " + ctx->escaped;
-        return MH_E_ABORTED;
-    }
-    return MH_OK;
+    return run_query_for_plugin(ctx, "query_run", sql, {}, on_row, user);
 }
 
 static const char* host_dialect_name(mh_host_context* ctx) noexcept {
@@ -232,31 +240,7 @@ static int32_t host_query_run_params(mh_host_context* ctx, const char* sql, cons
         return MH_E_UNSUPPORTED;
     }
     spdlog::debug("[{}] query: {} ({} bound values)", ctx->label, one_line(sql), value_count);
-    bool aborted = false;
-    std::vector<const char*> row_values;
-    std::vector<uint32_t> lengths;
-    auto error = ctx->connection->try_query(sql, text_parameters(values, value_count), [&](const Row& row) {
-        row_values.clear();
-        lengths.clear();
-        for (const auto& column : row) {
-            row_values.push_back(column ? column->c_str() : nullptr);
-            lengths.push_back(column ? static_cast<uint32_t>(column->size()) : 0U);
-        }
-        if (on_row(row_values.data(), lengths.data(), static_cast<uint32_t>(row.size()), user) != MH_OK) {
-            aborted = true;
-            return false;
-        }
-        return true;
-    });
-    if (error) {
-        ctx->last_error = error->to_string();
-        return MH_E_SQL;
-    }
-    if (aborted) {
-        ctx->last_error = "query_run_params: stopped by the row callback";
-        return MH_E_ABORTED;
-    }
-    return MH_OK;
+    return run_query_for_plugin(ctx, "query_run_params", sql, text_parameters(values, value_count), on_row, user);
 }
 
 }  // extern "C"

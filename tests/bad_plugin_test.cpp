@@ -221,13 +221,7 @@ Snapshot expected_after(const Snapshot& before, const BadCase& bad_case, Backend
 
 ProcessResult run_with(const TestDatabase& db, const std::vector<std::string>& plugin_dirs,
                        const std::vector<std::string>& arguments) {
-    std::vector<std::string> all{"--dsn", db.connection_string()};
-    for (const auto& dir : plugin_dirs) {
-        all.push_back("--plugin-path");
-        all.push_back(dir);
-    }
-    all.insert(all.end(), arguments.begin(), arguments.end());
-    return run_host(all);
+    return run_host(host_run_on(db.connection_string(), plugin_dirs, arguments));
 }
 
 std::vector<std::string> error_lines(const std::string& err) {

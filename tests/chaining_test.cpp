@@ -26,15 +26,7 @@ const std::string variant = TEST_PLUGIN_ROOT "/variant";
 
 ProcessResult run_with(const TestDatabase& db, const std::vector<std::string>& plugin_dirs,
                        const std::vector<std::string>& arguments, std::map<std::string, std::string> environment = {}) {
-    HostRun run;
-    run.arguments = {"--dsn", db.connection_string()};
-    for (const auto& dir : plugin_dirs) {
-        run.arguments.push_back("--plugin-path");
-        run.arguments.push_back(dir);
-    }
-    run.arguments.insert(run.arguments.end(), arguments.begin(), arguments.end());
-    run.environment = std::move(environment);
-    return run_host(run);
+    return run_host(host_run_on(db.connection_string(), plugin_dirs, arguments, std::move(environment)));
 }
 
 ProcessResult run_chain(const TestDatabase& db, const std::vector<std::string>& arguments) {

@@ -69,16 +69,9 @@ double seconds_since(Clock::time_point start) {
 HostRun host_run(const TestDatabase& database, const std::vector<std::string>& plugin_dirs,
                  const std::vector<std::string>& command, const std::vector<std::string>& global = {},
                  std::map<std::string, std::string> environment = {}) {
-    HostRun run;
-    run.arguments = {"--dsn", database.connection_string()};
-    for (const auto& dir : plugin_dirs) {
-        run.arguments.push_back("--plugin-path");
-        run.arguments.push_back(dir);
-    }
-    run.arguments.insert(run.arguments.end(), global.begin(), global.end());
-    run.arguments.insert(run.arguments.end(), command.begin(), command.end());
-    run.environment = std::move(environment);
-    return run;
+    std::vector<std::string> arguments = global;
+    arguments.insert(arguments.end(), command.begin(), command.end());
+    return host_run_on(database.connection_string(), plugin_dirs, arguments, std::move(environment));
 }
 
 // Every history row, oldest first, as "track@version direction outcome".

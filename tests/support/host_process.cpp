@@ -207,6 +207,19 @@ ProcessResult BackgroundHost::wait() {
     return result;
 }
 
+HostRun host_run_on(const std::string& dsn, const std::vector<std::string>& plugin_dirs,
+                    const std::vector<std::string>& arguments, std::map<std::string, std::string> environment) {
+    HostRun run;
+    run.arguments = {"--dsn", dsn};
+    for (const auto& dir : plugin_dirs) {
+        run.arguments.push_back("--plugin-path");
+        run.arguments.push_back(dir);
+    }
+    run.arguments.insert(run.arguments.end(), arguments.begin(), arguments.end());
+    run.environment = std::move(environment);
+    return run;
+}
+
 std::string host_executable() {
     return MIGRATION_HOST_EXECUTABLE;
 }

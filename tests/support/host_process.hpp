@@ -26,6 +26,11 @@ struct HostRun {
     std::optional<std::string> working_directory;
 };
 
+// A run against the database `dsn` with `plugin_dirs` on the plugin path, then `arguments` (global options
+// before the command, as the CLI expects them).
+HostRun host_run_on(const std::string& dsn, const std::vector<std::string>& plugin_dirs,
+                    const std::vector<std::string>& arguments, std::map<std::string, std::string> environment = {});
+
 // The path of the built migration-host executable.
 std::string host_executable();
 

@@ -10,6 +10,7 @@
 #include "command_line/commands.hpp"
 #include "exit_codes.hpp"
 #include "command_line/logging.hpp"
+#include "command_line/terminal_text.hpp"
 #include "database/odbc.hpp"
 #include "database/redact.hpp"
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "cinder_schema_check.hpp"
-#include "command_line/commands.hpp"
+#include "command_line/terminal_text.hpp"
 #include "engine/history.hpp"
 #include "engine/version_state.hpp"
 #include "host_process.hpp"
@@ -482,6 +482,7 @@ void check_failure_message(Backend backend, const std::string& mode, const std::
     CHECK(stored->size() <= 4100);
     CHECK(is_valid_utf8(*stored));
     if (mode == "huge") CHECK(contains(*stored, "truncated"));
+    if (mode == "escape") CHECK(contains(result.err, "logged escape follows: \\x1b[2J\\x1b]0;title\\x07 end"));
     // Where DDL is transactional the step's table went with it; elsewhere it stays and the track is dirty.
     CHECK(has_table(*db, "failing_two") == (backend == Backend::mysql));
 }

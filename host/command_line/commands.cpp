@@ -10,20 +10,12 @@
 
 #include "command_line/config.hpp"
 #include "engine/offline.hpp"
-#include "engine/utf8.hpp"
 #include "database/redact.hpp"
 #include "command_line/session.hpp"
+#include "command_line/terminal_text.hpp"
 
 namespace migration_host {
 namespace {
-
-// Characters that change how a terminal shows what follows, though they print nothing themselves.
-bool is_control(char32_t c) {
-    return c < 0x20 || (c >= 0x7f && c <= 0x9f) ||       // C0, DEL, C1 (U+009B is CSI on some terminals)
-           c == 0x061c || c == 0x200e || c == 0x200f ||  // bidirectional marks
-           (c >= 0x2028 && c <= 0x202e) ||               // line and paragraph separators, bidi embeddings
-           (c >= 0x2066 && c <= 0x2069);                 // bidi isolates
-}
 
 // The most lines validate prints for one track's steps that no loaded plugin provides; a stored version can be
 // as large as a BIGINT, so the rest is summed up in one line.
@@ -51,42 +43,6 @@ std::string unprovided_origin(const std::vector<HistoryEntry>& history, const st
 }
 
 }  // namespace
-
-std::string escape_nonprintable(std::string_view text) {
-    std::string result;
-    result.reserve(text.size());
-    const auto escape_bytes = [&result](std::string_view bytes) {
-        for (const char byte : bytes) result += fmt::format("\\x{:02x}", static_cast<unsigned char>(byte));
-    };
-    for (std::size_t at = 0; at < text.size();) {
-        const utf8::Sequence sequence = utf8::decode(text, at);
-        if (sequence.length == 0) {
-            escape_bytes(text.substr(at, 1));
-            ++at;
-            continue;
-        }
-        const std::string_view bytes = text.substr(at, sequence.length);
-        at += sequence.length;
-        switch (sequence.code_point) {
-            case U'\n':
-                result += "\\n";
-                break;
-            case U'\r':
-                result += "\\r";
-                break;
-            case U'\t':
-                result += "\\t";
-                break;
-            default:
-                if (is_control(sequence.code_point)) {
-                    escape_bytes(bytes);
-                } else {
-                    result.append(bytes);
-                }
-        }
-    }
-    return result;
-}
 
 void print_line(std::string_view line) {
     // Results can carry plugin and driver texts (history errors): no secret leaves through stdout either.

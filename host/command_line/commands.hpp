@@ -26,12 +26,6 @@ ExitCode downgrade(const Invocation& invocation);
 ExitCode stamp(const Invocation& invocation);
 ExitCode repair(const Invocation& invocation);
 
-// `text` with everything a terminal could act on made visible: "\n", "\r" and "\t" for those, "\xHH" for every
-// byte of other control characters (C0, DEL, C1 such as U+009B CSI, bidirectional and line/paragraph separators)
-// and for each byte that is not valid UTF-8. Printable UTF-8 passes unchanged. Every line the host prints that
-// can hold database or plugin text goes through this, on stdout (print_line) and stderr (the top-level report).
-std::string escape_nonprintable(std::string_view text);
-
 // Writes one line to stdout, secrets redacted and escaped (escape_nonprintable) so that a stored text can neither
 // drive the terminal nor forge another line, then flushes, so results interleave sanely with stderr logs.
 void print_line(std::string_view line);

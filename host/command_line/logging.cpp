@@ -1,4 +1,4 @@
-// Sets up the host's spdlog logger: stderr, chosen level, every line passed through secret redaction.
+// Sets up the host's spdlog logger: stderr, chosen level, every message redacted and escaped.
 #include "command_line/logging.hpp"
 
 #include <spdlog/sinks/base_sink.h>
@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "command_line/terminal_text.hpp"
 #include "database/redact.hpp"
 
 namespace migration_host {
@@ -19,7 +20,9 @@ namespace {
 class RedactingStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
 protected:
     void sink_it_(const spdlog::details::log_msg& message) override {
-        const std::string text = redact_secrets(std::string_view(message.payload.data(), message.payload.size()));
+        // Plugins and drivers write into log messages too: a logged text must not drive the terminal either.
+        const std::string text =
+            escape_nonprintable(redact_secrets(std::string_view(message.payload.data(), message.payload.size())));
         spdlog::details::log_msg redacted = message;
         redacted.payload = spdlog::string_view_t(text.data(), text.size());
         spdlog::memory_buf_t formatted;

@@ -34,6 +34,8 @@ int32_t upgrade_002(const mh_host_api* api, mh_host_context* context) noexcept {
         return MH_E_FAILED;
     }
     if (failure == "escape") {
+        // Through the host's log as well as the error: both reach the operator's terminal.
+        api->log_write(context, MH_LOG_WARN, "logged escape follows: \x1b[2J\x1b]0;title\a end");
         api->error_set(context, "escape follows: \x1b[2J\x1b[31mred\x7f bell\a end");
         return MH_E_FAILED;
     }

@@ -1,0 +1,57 @@
+// Makes text from databases and plugins safe to show on a terminal: every control character visible, nothing acted on.
+#include "command_line/terminal_text.hpp"
+
+#include <fmt/format.h>
+
+#include "engine/utf8.hpp"
+
+namespace migration_host {
+namespace {
+
+// Characters that change how a terminal shows what follows, though they print nothing themselves.
+bool is_control(char32_t c) {
+    return c < 0x20 || (c >= 0x7f && c <= 0x9f) ||       // C0, DEL, C1 (U+009B is CSI on some terminals)
+           c == 0x061c || c == 0x200e || c == 0x200f ||  // bidirectional marks
+           (c >= 0x2028 && c <= 0x202e) ||               // line and paragraph separators, bidi embeddings
+           (c >= 0x2066 && c <= 0x2069);                 // bidi isolates
+}
+
+}  // namespace
+
+std::string escape_nonprintable(std::string_view text) {
+    std::string result;
+    result.reserve(text.size());
+    const auto escape_bytes = [&result](std::string_view bytes) {
+        for (const char byte : bytes) result += fmt::format("\\x{:02x}", static_cast<unsigned char>(byte));
+    };
+    for (std::size_t at = 0; at < text.size();) {
+        const utf8::Sequence sequence = utf8::decode(text, at);
+        if (sequence.length == 0) {
+            escape_bytes(text.substr(at, 1));
+            ++at;
+            continue;
+        }
+        const std::string_view bytes = text.substr(at, sequence.length);
+        at += sequence.length;
+        switch (sequence.code_point) {
+            case U'\n':
+                result += "\\n";
+                break;
+            case U'\r':
+                result += "\\r";
+                break;
+            case U'\t':
+                result += "\\t";
+                break;
+            default:
+                if (is_control(sequence.code_point)) {
+                    escape_bytes(bytes);
+                } else {
+                    result.append(bytes);
+                }
+        }
+    }
+    return result;
+}
+
+}  // namespace migration_host

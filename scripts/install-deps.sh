@@ -9,8 +9,10 @@ packages=(
     libspdlog-dev libfmt-dev catch2
 )
 if [[ "${1:-}" == "--with-servers" ]]; then
-    # The test suite starts its own private servers from these binaries.
-    packages+=(mariadb-server mariadb-client postgresql postgresql-client)
+    # The test suite starts its own private servers from these binaries, and runs Cinder's original migrations with
+    # sqlalchemy-migrate (the takeover tests).
+    packages+=(mariadb-server mariadb-client postgresql postgresql-client
+        python3-migrate python3-sqlalchemy python3-pymysql python3-psycopg2)
 fi
 
 missing=()

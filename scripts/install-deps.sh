@@ -12,8 +12,10 @@ packages=(
 for option in "$@"; do
     case "$option" in
     --with-servers)
-        # The test suite starts its own private servers from these binaries.
-        packages+=(mariadb-server mariadb-client postgresql postgresql-client)
+        # The test suite starts its own private servers from these binaries, and runs Cinder's original migrations
+        # with sqlalchemy-migrate (the takeover tests).
+        packages+=(mariadb-server mariadb-client postgresql postgresql-client
+            python3-migrate python3-sqlalchemy python3-pymysql python3-psycopg2)
         ;;
     --with-fuzzers)
         # libclang_rt.fuzzer (libFuzzer) and the ASan/UBSan runtimes for clang live in libclang-rt-14-dev.

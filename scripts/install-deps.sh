@@ -7,6 +7,7 @@ packages=(
     libboost-dev libboost-program-options-dev
     unixodbc unixodbc-dev libsqliteodbc odbc-mariadb odbc-postgresql
     libspdlog-dev libfmt-dev catch2
+    pkgconf dpkg-dev file
 )
 if [[ "${1:-}" == "--with-servers" ]]; then
     # The test suite starts its own private servers from these binaries.

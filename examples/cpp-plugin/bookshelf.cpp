@@ -65,7 +65,9 @@ void add_isbn(Host& host) {
     op.create_index("books", {"ix_books_isbn", {"isbn"}, true});
 }
 // Dropping the column drops its index on every database.
-void drop_isbn(Host& host) { Op(host).drop_column(books(2), "isbn"); }
+void drop_isbn(Host& host) {
+    Op(host).drop_column(books(2), "isbn");
+}
 
 // 3: a longer column (MySQL MODIFY, PostgreSQL ALTER ... TYPE, a rebuild on SQLite).
 void lengthen_titles(Host& host) {
@@ -91,7 +93,9 @@ void fill_sort_names(Host& host) {
         op.update("authors", {{"sort_name", sort_name(row[1].value_or(""))}}, "id = ?", {row[0]});
     }
 }
-void drop_sort_names(Host& host) { Op(host).drop_column(authors(4), "sort_name"); }
+void drop_sort_names(Host& host) {
+    Op(host).drop_column(authors(4), "sort_name");
+}
 
 namespace sdk = migration_host::sdk;
 
@@ -99,10 +103,8 @@ constexpr mh_migration v1 = sdk::Migration("bookshelf", 1, "001_authors_and_book
                                 .upgrade(sdk::step<&create_tables>)
                                 .downgrade(sdk::step<&drop_tables>)
                                 .build();
-constexpr mh_migration v2 = sdk::Migration("bookshelf", 2, "002_isbn")
-                                .upgrade(sdk::step<&add_isbn>)
-                                .downgrade(sdk::step<&drop_isbn>)
-                                .build();
+constexpr mh_migration v2 =
+    sdk::Migration("bookshelf", 2, "002_isbn").upgrade(sdk::step<&add_isbn>).downgrade(sdk::step<&drop_isbn>).build();
 constexpr mh_migration v3 = sdk::Migration("bookshelf", 3, "003_longer_titles")
                                 .upgrade(sdk::step<&lengthen_titles>)
                                 .downgrade(sdk::step<&shorten_titles>)
@@ -116,9 +118,9 @@ constexpr mh_migration v4 = sdk::Migration("bookshelf", 4, "004_author_sort_name
                                 .build();
 
 const mh_migration* const migrations[] = {&v1, &v2, &v3, &v4};
-constexpr mh_plugin_descriptor descriptor = sdk::make_descriptor(
-    "bookshelf", "Bookshelf (C++ example)", "1.0.0", "Track bookshelf: authors and books, then ISBNs, longer titles "
-    "and sort names", migrations);
+constexpr const char* description = "Track bookshelf: authors and books, then ISBNs, longer titles and sort names";
+constexpr mh_plugin_descriptor descriptor =
+    sdk::make_descriptor("bookshelf", "Bookshelf (C++ example)", "1.0.0", description, migrations);
 
 }  // namespace
 

@@ -169,6 +169,10 @@ grep -q "library: /usr/lib/migration-host/plugins/bookshelf.so" <<<"$(/usr/bin/m
 /usr/bin/migration-host --dsn "$dsn" downgrade bookshelf@0
 
 echo "== removing and purging them"
+# dpkg's own lists, checked after purging, must cover everything the packages brought.
+while IFS= read -r path; do
+    grep -qxF -- "$path" "$work/installed-paths" || fail "dpkg -L does not list $path"
+done <"$work/new-paths"
 cd /
 dpkg_run -r migration-host-plugin-bookshelf migration-host-plugin-cinder migration-host-dev migration-host ||
     fail "dpkg -r failed"
@@ -179,13 +183,15 @@ for package in migration-host migration-host-dev migration-host-plugin-cinder mi
     package_status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || echo not-installed)
     [[ $package_status == not-installed ]] || fail "$package is still $package_status"
 done
-# Everything the packages installed that was not there before must be gone; what was there (/usr, ...) stays.
+# Every path dpkg -L listed must be gone, unless it was there before the packages came (/usr, /usr/share/doc, ...),
+# in which case it must still be there.
 left=()
 while IFS= read -r path; do
-    if [[ -e $path || -L $path ]]; then left+=("$path"); fi
-done < <(sort -u "$work/new-paths")
-while IFS= read -r path; do
-    if ! grep -qxF -- "$path" "$work/new-paths" && [[ ! -d $path ]]; then left+=("$path (gone: it was there before)"); fi
+    if grep -qxF -- "$path" "$work/new-paths"; then
+        if [[ -e $path || -L $path ]]; then left+=("$path"); fi
+    elif [[ ! -d $path ]]; then
+        left+=("$path (a directory that was there before is gone)")
+    fi
 done < <(sort -u "$work/installed-paths" | grep '^/' | grep -vxF '/.')
 ((${#left[@]} == 0)) || fail "left behind after purging: ${left[*]}"
 echo "check-deb passed: migration-host $version packages built, installed, run (cinder@9, examples) and purged"

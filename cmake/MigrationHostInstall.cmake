@@ -1,21 +1,53 @@
-# Installs the host, the SDK headers and an exported CMake package (MigrationHost::sdk, migration_host_add_plugin).
+# Installs the host, the SDK (headers, CMake package, pkg-config file, docs, examples) and the licences, by component:
+#   host  bin/migration-host, its (empty) plugin directory, README, LICENSE, NOTICE
+#   dev   the SDK: include/migration_host, lib/cmake/MigrationHost, share/pkgconfig/migration-host-sdk.pc, the plugin
+#         author docs and examples under share/doc/migration-host
+# (plugins/ installs its plugins as component plugin_cinder). MigrationHostPackaging turns each into a .deb.
 include(CMakePackageConfigHelpers)
 
-install(TARGETS migration-host RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
-install(DIRECTORY "${PROJECT_SOURCE_DIR}/sdk/include/" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
-install(TARGETS migration_host_sdk EXPORT MigrationHostTargets)
+set(MIGRATION_HOST_DOC_DIR "${CMAKE_INSTALL_DATADIR}/doc/migration-host")
+
+# The ABI version of the headers, for the CMake package and pkg-config.
+file(STRINGS "${PROJECT_SOURCE_DIR}/sdk/include/migration_host/plugin.h" abi_lines
+    REGEX "^#define MH_ABI_VERSION_(MAJOR|MINOR) [0-9]+u$")
+string(REGEX REPLACE ".*MAJOR ([0-9]+)u.*MINOR ([0-9]+)u.*" "\\1.\\2" MIGRATION_HOST_ABI_VERSION "${abi_lines}")
+
+install(TARGETS migration-host RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}" COMPONENT host)
+# The host owns its plugin directory; plugin packages only add files to it.
+install(DIRECTORY DESTINATION "${MIGRATION_HOST_PLUGIN_SUBDIR}" COMPONENT host)
+install(FILES "${PROJECT_SOURCE_DIR}/README.md" "${PROJECT_SOURCE_DIR}/LICENSE" "${PROJECT_SOURCE_DIR}/NOTICE"
+    DESTINATION "${MIGRATION_HOST_DOC_DIR}" COMPONENT host)
+
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/sdk/include/" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}" COMPONENT dev)
+install(TARGETS migration_host_sdk EXPORT MigrationHostTargets COMPONENT dev)
 install(EXPORT MigrationHostTargets
     NAMESPACE MigrationHost::
-    DESTINATION "${CMAKE_INSTALL_LIBDIR}/cmake/MigrationHost")
+    DESTINATION "${CMAKE_INSTALL_LIBDIR}/cmake/MigrationHost"
+    COMPONENT dev)
 configure_package_config_file("${PROJECT_SOURCE_DIR}/cmake/MigrationHostConfig.cmake.in"
     "${PROJECT_BINARY_DIR}/MigrationHostConfig.cmake"
-    INSTALL_DESTINATION "${CMAKE_INSTALL_LIBDIR}/cmake/MigrationHost")
+    INSTALL_DESTINATION "${CMAKE_INSTALL_LIBDIR}/cmake/MigrationHost"
+    PATH_VARS MIGRATION_HOST_PLUGIN_SUBDIR CMAKE_INSTALL_BINDIR)
 write_basic_package_version_file("${PROJECT_BINARY_DIR}/MigrationHostConfigVersion.cmake"
     COMPATIBILITY SameMajorVersion ARCH_INDEPENDENT)
 install(FILES
     "${PROJECT_BINARY_DIR}/MigrationHostConfig.cmake"
     "${PROJECT_BINARY_DIR}/MigrationHostConfigVersion.cmake"
     "${PROJECT_SOURCE_DIR}/cmake/MigrationHostPlugin.cmake"
-    DESTINATION "${CMAKE_INSTALL_LIBDIR}/cmake/MigrationHost")
-install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" "${PROJECT_SOURCE_DIR}/NOTICE"
-    DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/migration-host")
+    DESTINATION "${CMAKE_INSTALL_LIBDIR}/cmake/MigrationHost"
+    COMPONENT dev)
+
+# pkg-config: arch-independent (the SDK is headers only), so under DATADIR; paths relative to the file itself.
+set(pkgconfig_dir "${CMAKE_INSTALL_DATADIR}/pkgconfig")
+file(RELATIVE_PATH MIGRATION_HOST_PC_PREFIX_FROM_PCFILEDIR "/prefix/${pkgconfig_dir}" "/prefix")
+string(REGEX REPLACE "/$" "" MIGRATION_HOST_PC_PREFIX_FROM_PCFILEDIR "${MIGRATION_HOST_PC_PREFIX_FROM_PCFILEDIR}")
+configure_file("${PROJECT_SOURCE_DIR}/cmake/migration-host-sdk.pc.in" "${PROJECT_BINARY_DIR}/migration-host-sdk.pc" @ONLY)
+install(FILES "${PROJECT_BINARY_DIR}/migration-host-sdk.pc" DESTINATION "${pkgconfig_dir}" COMPONENT dev)
+
+# docs/ and examples/ side by side, as in the source tree, so that the links between them hold.
+install(FILES "${PROJECT_SOURCE_DIR}/docs/plugin-authoring.md" "${PROJECT_SOURCE_DIR}/docs/plugin-abi.md"
+    DESTINATION "${MIGRATION_HOST_DOC_DIR}/docs" COMPONENT dev)
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/examples/"
+    DESTINATION "${MIGRATION_HOST_DOC_DIR}/examples"
+    COMPONENT dev
+    REGEX "/build[^/]*$" EXCLUDE)

@@ -1,8 +1,23 @@
-# migration_host_add_plugin(<name> SOURCES ...): a plugin is a MODULE library
-# with hidden visibility, so the entry function is its only exported symbol.
+# migration_host_add_plugin(<name> SOURCES ... [INSTALL] [COMPONENT <component>] [OUTPUT_DIRECTORY <dir>]):
+# a plugin is a MODULE library with hidden visibility, so the entry function is its only exported symbol.
+# INSTALL installs it into MigrationHost_PLUGIN_INSTALL_DIR under the install prefix, where a migration-host installed
+# under the same prefix looks (bin/../lib/migration-host/plugins); COMPONENT names the install component (CPack).
 # Installed with the package config, so other projects build plugins the same way.
+
+# Relative to an install prefix, so that it follows CMAKE_INSTALL_PREFIX, --prefix, DESTDIR and CPack. The package
+# config sets it (and MigrationHost_PLUGIN_DIR, the absolute directory of the installed host) before including this.
+if(NOT DEFINED MigrationHost_PLUGIN_INSTALL_DIR)
+    set(MigrationHost_PLUGIN_INSTALL_DIR "lib/migration-host/plugins")
+endif()
+
 function(migration_host_add_plugin name)
-    cmake_parse_arguments(PARSE_ARGV 1 arg "" "OUTPUT_DIRECTORY" "SOURCES")
+    cmake_parse_arguments(PARSE_ARGV 1 arg "INSTALL" "OUTPUT_DIRECTORY;COMPONENT" "SOURCES")
+    if(arg_UNPARSED_ARGUMENTS)
+        message(FATAL_ERROR "migration_host_add_plugin(${name}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
+    endif()
+    if(arg_COMPONENT AND NOT arg_INSTALL)
+        message(FATAL_ERROR "migration_host_add_plugin(${name}): COMPONENT needs INSTALL")
+    endif()
     add_library(${name} MODULE ${arg_SOURCES})
     target_link_libraries(${name} PRIVATE MigrationHost::sdk)
     set_target_properties(${name} PROPERTIES
@@ -24,5 +39,12 @@ function(migration_host_add_plugin name)
     endif()
     if(COMMAND migration_host_set_warnings)
         migration_host_set_warnings(${name})
+    endif()
+    if(arg_INSTALL)
+        set(component)
+        if(arg_COMPONENT)
+            set(component COMPONENT "${arg_COMPONENT}")
+        endif()
+        install(TARGETS ${name} LIBRARY DESTINATION "${MigrationHost_PLUGIN_INSTALL_DIR}" ${component})
     endif()
 endfunction()

@@ -8,6 +8,7 @@ packages=(
     libboost-dev libboost-program-options-dev
     unixodbc unixodbc-dev libsqliteodbc odbc-mariadb odbc-postgresql
     libspdlog-dev libfmt-dev catch2
+    pkgconf dpkg-dev file
 )
 for option in "$@"; do
     case "$option" in

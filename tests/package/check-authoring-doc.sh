@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Follows docs/plugin-authoring.md as a reader would, against a freshly installed host and SDK: every ```sh block in
+# order, in one shell, starting in an empty folder, after writing each block that follows a "File `NAME`:" line to
+# NAME; a block right after a "<!-- not run -->" line is skipped (it installs into the system). Then every line of
+# each ```text block must have been printed, timings aside.
+# Usage: check-authoring-doc.sh BUILD_DIR
+set -euo pipefail
+build=$1
+name=docs/plugin-authoring.md
+work=$(mktemp -d /tmp/mh-authoring.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+prefix="$work/prefix"
+cmake --install "$build" --prefix "$prefix" >/dev/null
+doc="$prefix/share/doc/migration-host/docs/plugin-authoring.md"
+
+# The page as one script (sh blocks verbatim, file blocks as here-documents), and the output it shows.
+awk -v expected="$work/expected.txt" '
+    /^<!-- not run -->$/ { skip = 1; next }
+    match($0, /^File `[^`]+`:$/) { file = substr($0, 7, RLENGTH - 8); next }
+    /^```/ && !inside {
+        inside = 1
+        language = substr($0, 4)
+        if (file != "") { mode = "file"; printf "cat > %s <<'\''MH_DOC_EOF'\''\n", file; files++ }
+        else if (language == "sh" && !skip) { mode = "sh"; blocks++ }
+        else if (language == "text") { mode = "text"; outputs++ }
+        else mode = "ignore"
+        file = ""; skip = 0
+        next
+    }
+    /^```$/ && inside {
+        if (mode == "file") print "MH_DOC_EOF"
+        inside = 0
+        next
+    }
+    inside && mode == "text" { print > expected; next }
+    inside && mode != "ignore" { print }
+    END { printf "# %d sh blocks, %d files, %d outputs\n", blocks, files, outputs }
+' "$doc" >"$work/page.sh"
+summary=$(tail -n 1 "$work/page.sh")
+[[ $summary =~ ^#\ ([0-9]+)\ sh\ blocks,\ ([0-9]+)\ files,\ ([0-9]+)\ outputs$ ]] &&
+    ((BASH_REMATCH[1] >= 4 && BASH_REMATCH[2] >= 3 && BASH_REMATCH[3] >= 2)) ||
+    { echo "found less than expected to run in $name ($summary)" >&2; exit 1; }
+
+mkdir "$work/reader"
+cd "$work/reader"
+# The reader's environment: the installed tools found as the page says, nothing of this build's.
+if ! env -u MIGRATION_HOST_DSN -u MIGRATION_HOST_PLUGIN_PATH \
+    PATH="$prefix/bin:$PATH" CMAKE_PREFIX_PATH="$prefix" PKG_CONFIG_PATH="$prefix/share/pkgconfig" \
+    CMAKE_GENERATOR=Ninja bash -euo pipefail -x "$work/page.sh" >"$work/stdout.txt" 2>"$work/stderr.txt"; then
+    cat "$work/stdout.txt" "$work/stderr.txt" >&2
+    echo "a command of $name failed (see its trace above)" >&2
+    exit 1
+fi
+
+without_timings() { sed -E 's/ in [0-9]+\.[0-9]+ s/ in N s/'; }
+without_timings <"$work/stdout.txt" >"$work/printed.txt"
+while IFS= read -r line; do
+    grep -qxF -- "$line" "$work/printed.txt" ||
+        { cat "$work/stdout.txt" >&2; echo "$name shows a line nobody printed: $line" >&2; exit 1; }
+done < <(without_timings <"$work/expected.txt")
+echo "$name: ${summary#\# } ran and matched"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Measures the wall time of `migration-host upgrade` (cinder_initial) on an empty database, per backend.
+# SPDX-License-Identifier: Apache-2.0
 # Usage: bench/upgrade-wall-time.sh [BUILD_DIR] [RUNS]   (servers are started privately and stopped again)
 set -euo pipefail
 cd "$(dirname "$0")/.."

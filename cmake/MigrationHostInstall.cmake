@@ -1,4 +1,5 @@
 # Installs the host, the SDK (headers, CMake package, pkg-config file, docs, examples) and the licences, by component:
+# SPDX-License-Identifier: Apache-2.0
 #   host  bin/migration-host, its (empty) plugin directory, README, LICENSE, NOTICE
 #   dev   the SDK: include/migration_host, lib/cmake/MigrationHost, share/pkgconfig/migration-host-sdk.pc, the plugin
 #         author docs and examples under share/doc/migration-host

@@ -1,4 +1,5 @@
 # Debian packages with CPack (`cpack -G DEB` in the build tree), one per install component, prefix /usr:
+# SPDX-License-Identifier: Apache-2.0
 #   migration-host                the host (component host): Depends from dpkg-shlibdeps plus unixodbc, Recommends
 #                                 the SQLite, MariaDB and PostgreSQL ODBC drivers
 #   migration-host-dev            the SDK (component dev): headers, CMake package, pkg-config file, docs, examples

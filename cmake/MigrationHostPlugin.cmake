@@ -1,4 +1,5 @@
 # migration_host_add_plugin(<name> SOURCES ... [INSTALL] [COMPONENT <component>] [OUTPUT_DIRECTORY <dir>]):
+# SPDX-License-Identifier: Apache-2.0
 # a plugin is a MODULE library with hidden visibility, so the entry function is its only exported symbol.
 # INSTALL installs it into MigrationHost_PLUGIN_INSTALL_DIR under the install prefix, where a migration-host installed
 # under the same prefix looks (bin/../lib/migration-host/plugins); COMPONENT names the install component (CPack).

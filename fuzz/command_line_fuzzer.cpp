@@ -1,4 +1,5 @@
 // Fuzz target: the whole command-line parser; any argv is a usage error (exit 2) or a valid invocation, never a crash.
+// SPDX-License-Identifier: Apache-2.0
 #include <cstddef>
 #include <cstdint>
 #include <string>

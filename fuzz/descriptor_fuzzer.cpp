@@ -1,4 +1,5 @@
 // Fuzz target: descriptor validation on descriptors built from fuzz bytes, each struct exactly as large as it claims.
+// SPDX-License-Identifier: Apache-2.0
 //
 // The bytes choose every member a plugin controls: struct sizes (the host must read nothing beyond them; each struct
 // lives in a heap block of exactly its claimed size, so AddressSanitizer reports any read past it), magic and ABI

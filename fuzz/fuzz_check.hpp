@@ -1,4 +1,5 @@
 // What a fuzz target does when a property fails: print what broke and abort, which libFuzzer reports as a crash.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <cstdio>

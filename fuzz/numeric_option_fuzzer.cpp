@@ -1,4 +1,5 @@
 // Fuzz target: the strict numeric-option parser (parse_bounded_number) against an independent model of what it accepts.
+// SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

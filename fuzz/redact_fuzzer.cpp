@@ -1,4 +1,5 @@
 // Fuzz target: no part of a password survives redaction, whatever it holds or follows; redaction is idempotent.
+// SPDX-License-Identifier: Apache-2.0
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <algorithm>

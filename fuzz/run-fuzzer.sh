@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for a bounded time from its seed corpus; fails, keeping the input, on any finding.
+# SPDX-License-Identifier: Apache-2.0
 # Usage: run-fuzzer.sh FUZZER SEED_CORPUS_DIR WORK_DIR SECONDS
 set -euo pipefail
 fuzzer=$1 seeds=$2 work=$3 seconds=$4

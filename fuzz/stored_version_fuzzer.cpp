@@ -1,4 +1,5 @@
 // Fuzz target: a version read from migrate_version is accepted exactly when it is the canonical text of a 64-bit integer.
+// SPDX-License-Identifier: Apache-2.0
 #include <charconv>
 #include <cstddef>
 #include <cstdint>

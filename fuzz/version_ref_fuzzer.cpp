@@ -1,4 +1,5 @@
 // Fuzz target: TRACK@VERSION and upgrade targets (version_ref) never crash; what is accepted is valid and round-trips.
+// SPDX-License-Identifier: Apache-2.0
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -1,4 +1,5 @@
 // The host's exit codes and the exception that carries one to the top level.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <stdexcept>

@@ -1,4 +1,5 @@
 // The migration-host executable's top level: the one place where host exceptions become exit codes.
+// SPDX-License-Identifier: Apache-2.0
 #include <cstdio>
 #include <exception>
 #include <string>

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that building, running (and with --with-servers, testing) migration-host needs;
+# SPDX-License-Identifier: Apache-2.0
 # --with-fuzzers adds clang and its libFuzzer and sanitizer runtimes for the fuzz/ targets.
 set -euo pipefail
 

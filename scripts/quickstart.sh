@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: install, build, then upgrade and show the status of ./migration-host.sqlite.
+# SPDX-License-Identifier: Apache-2.0
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

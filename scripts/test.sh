@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything, builds with warnings as errors, and runs the whole suite (SQLite, MariaDB, PostgreSQL),
+# SPDX-License-Identifier: Apache-2.0
 # then again under AddressSanitizer and UndefinedBehaviorSanitizer, then runs each libFuzzer target for a bounded time.
 set -euo pipefail
 cd "$(dirname "$0")/.."

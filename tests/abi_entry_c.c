@@ -1,4 +1,5 @@
 /* Compiles MH_PLUGIN_ENTRY as a plain C99 plugin would, with -Wmissing-prototypes -Werror: the macro must declare the entry function before defining it. */
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <migration_host/plugin.h>
 
 static const mh_migration *const no_migrations[] = {NULL};

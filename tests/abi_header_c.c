@@ -1,4 +1,5 @@
 /* Compiles the ABI header as strict C99 (-Wall -Wextra -pedantic -Werror) and checks its layout rules. */
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <migration_host/plugin.h>
 
 #include <stddef.h>

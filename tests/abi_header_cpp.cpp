@@ -1,4 +1,5 @@
 // Compiles the ABI header as strict C++ (-Wall -Wextra -pedantic -Werror), whatever the build's warning options.
+// SPDX-License-Identifier: Apache-2.0
 #include <migration_host/plugin.h>
 
 #include <type_traits>

@@ -1,4 +1,5 @@
 // The C ABI as compiled, and as the real cinder_initial library exposes it (loaded with Boost.DLL, not through the host).
+// SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 #include <migration_host/plugin.h>
 

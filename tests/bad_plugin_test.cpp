@@ -1,4 +1,5 @@
 // The bad-plugin suite: real libraries that break the ABI or misbehave in a step, each run on every backend, the
+// SPDX-License-Identifier: Apache-2.0
 // database checked after.
 #include <fmt/format.h>
 #include <catch2/catch.hpp>

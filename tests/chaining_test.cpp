@@ -1,4 +1,5 @@
 // Chaining plugins across tracks: plans, mixed and targeted upgrades, downgrades, refusals, takeover, stamp, validate.
+// SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 

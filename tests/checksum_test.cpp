@@ -1,4 +1,5 @@
 // Step checksums describe the step, not the environment: the same on every database name, and kept on a restored copy.
+// SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 

@@ -1,4 +1,5 @@
 // cinder_initial through the real host on sqlite: schema from the catalog, version row, no-op, refusal, failure.
+// SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 
 #include "cinder_scenarios.hpp"

@@ -1,4 +1,5 @@
 // The migration-host command line, run as a real process: help, usage errors, exit codes, defaults, connection failures.
+// SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>

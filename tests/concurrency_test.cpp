@@ -1,4 +1,5 @@
 // Concurrent hosts and crashed hosts against real databases: the run lock, dirty tracks, repair.
+// SPDX-License-Identifier: Apache-2.0
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,5 @@
 // cinder_grizzly (Cinder 2013.1's 002-009) through the real host on every backend: each version up and down against the original's schema, and 004's data.
+// SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 

@@ -1,4 +1,5 @@
 // Hostile database state (migrate_version and migration_host_history as the host did not write them) and steps that misbehave about state: every case a clear exit code, nothing run on a guessed version.
+// SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 

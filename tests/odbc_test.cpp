@@ -1,4 +1,5 @@
 // The ODBC layer on a real SQLite database: statements, parameters, NULLs, diagnostics, transactions.
+// SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 
 #include <filesystem>

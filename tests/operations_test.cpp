@@ -1,4 +1,5 @@
 // The operations SDK: rendering per dialect, every operation on real databases through the host's C API, and ABI 1.2 against a 1.1 host.
+// SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 
 #include <migration_host/operations.hpp>

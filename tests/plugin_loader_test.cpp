@@ -1,4 +1,5 @@
 // Plugin discovery with real libraries: the real plugin loads; non-plugins, wrong ABIs, bad files and insecure paths
+// SPDX-License-Identifier: Apache-2.0
 // are refused by name.
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,5 @@
 // redact_secrets: no password survives in any text the host prints or logs, whatever the password holds.
+// SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 
 #include <spdlog/spdlog.h>

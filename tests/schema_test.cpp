@@ -1,4 +1,5 @@
 // Checks that migration_host/schema.hpp renders DDL as SQLAlchemy 1.4 does, and the Cinder tables built with it.
+// SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 
 #include <migration_host/schema.hpp>

@@ -1,4 +1,5 @@
 // Databases Cinder's own tool (sqlalchemy-migrate, 2013.1's scripts) left at cinder@N, taken over by migration-host.
+// SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 

@@ -1,4 +1,5 @@
 /* The guestbook plugin: a complete migration-host plugin in plain C99 (track "guestbook", versions 1 and 2). */
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <migration_host/plugin.h>
 
 #include <stdio.h>

@@ -1,4 +1,5 @@
 // The bookshelf plugin: a complete migration-host plugin in C++17 with the operations SDK (track "bookshelf", 1-4).
+// SPDX-License-Identifier: Apache-2.0
 #include <migration_host/operations.hpp>
 #include <migration_host/plugin.hpp>
 #include <migration_host/schema.hpp>

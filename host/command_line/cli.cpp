@@ -1,4 +1,5 @@
 // Parses the command line (Boost.Program_options) into one invocation: global options, a command and its arguments.
+// SPDX-License-Identifier: Apache-2.0
 #include "command_line/cli.hpp"
 
 #include <migration_host/plugin.h>

@@ -1,4 +1,5 @@
 // Carries out the read-only CLI commands (plugins, status, plan, history, validate) and dispatches the rest.
+// SPDX-License-Identifier: Apache-2.0
 #include "command_line/commands.hpp"
 
 #include <fmt/format.h>

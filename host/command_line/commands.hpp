@@ -1,4 +1,5 @@
 // Carries out the CLI commands; results go to stdout, logs to stderr.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <string>

@@ -1,4 +1,5 @@
 // Resolves where to connect and where to find plugins from options, environment and defaults.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <filesystem>

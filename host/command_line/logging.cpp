@@ -1,4 +1,5 @@
 // Sets up the host's spdlog logger: stderr, chosen level, every message redacted and escaped.
+// SPDX-License-Identifier: Apache-2.0
 #include "command_line/logging.hpp"
 
 #include <spdlog/sinks/base_sink.h>

@@ -1,4 +1,5 @@
 // Sets up the host's spdlog logger: stderr, chosen level, every line passed through secret redaction.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <optional>

@@ -1,4 +1,5 @@
 // Carries out the commands that change the database (upgrade, downgrade, stamp, repair), each under the run lock.
+// SPDX-License-Identifier: Apache-2.0
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 

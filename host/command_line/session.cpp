@@ -1,4 +1,5 @@
 // What every command starts from: the loaded plugins and their catalog, one pinned connection, and the database's state.
+// SPDX-License-Identifier: Apache-2.0
 #include "command_line/session.hpp"
 
 #include <fmt/format.h>

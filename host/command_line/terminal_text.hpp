@@ -1,4 +1,5 @@
 // Makes text from databases and plugins safe to show on a terminal: every control character visible, nothing acted on.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <string>

@@ -1,4 +1,5 @@
 // Identifies the database behind a connection: dialect, DBMS version, current database name.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <string>

@@ -1,4 +1,5 @@
 // RAII over unixODBC handles; every ODBC call is checked by one helper that keeps SQLSTATE, native code and message.
+// SPDX-License-Identifier: Apache-2.0
 #include "database/odbc.hpp"
 
 #include <fmt/format.h>

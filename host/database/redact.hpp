@@ -1,4 +1,5 @@
 // Removes secrets (ODBC passwords) from any text before it is printed or logged.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <string>

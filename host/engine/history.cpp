@@ -1,4 +1,5 @@
 // The append-only step history (migration_host_history): one row per step attempt, and what it says about dirty tracks.
+// SPDX-License-Identifier: Apache-2.0
 #include "engine/history.hpp"
 
 #include <fmt/format.h>

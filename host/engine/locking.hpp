@@ -1,4 +1,5 @@
 // The run lock that makes concurrent hosts safe: GET_LOCK on MySQL, an advisory lock on PostgreSQL, a flock on the SQLite database file.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <chrono>

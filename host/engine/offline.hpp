@@ -1,4 +1,5 @@
 // Runs a step offline (statements recorded, not executed): step checksums, and the tables a first step would create.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <string>

@@ -1,4 +1,5 @@
 // Builds the catalog of migrations from all plugins and plans ordered upgrade and downgrade steps.
+// SPDX-License-Identifier: Apache-2.0
 #include "engine/planner.hpp"
 
 #include <fmt/format.h>

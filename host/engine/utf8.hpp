@@ -1,4 +1,5 @@
 // Strict UTF-8 decoding, one sequence at a time, for the texts the host stores and prints (history errors, output).
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,5 @@
 // Reads and writes each track's version in sqlalchemy-migrate's migrate_version table, refusing what it cannot read
+// SPDX-License-Identifier: Apache-2.0
 // exactly.
 #include "engine/version_state.hpp"
 

@@ -1,4 +1,5 @@
 // Implements the C host API that plugins call, and runs one plugin step through it.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <migration_host/plugin.h>

@@ -1,4 +1,5 @@
 // Calls plugin code across the C ABI: an escaping exception becomes a reason, and exit() or a crash names the call.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <exception>

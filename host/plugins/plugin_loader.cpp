@@ -1,4 +1,5 @@
 // Discovers plugin libraries with Boost.DLL and validates what they offer against the C ABI.
+// SPDX-License-Identifier: Apache-2.0
 #include "plugins/plugin_loader.hpp"
 
 #include <fcntl.h>

@@ -1,4 +1,5 @@
 // Discovers plugin libraries with Boost.DLL and validates what they offer against the C ABI.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <migration_host/plugin.h>

@@ -1,4 +1,5 @@
 // Decides whether a plugin library may be loaded: nobody but root and the running user can change it or its path.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <sys/types.h>

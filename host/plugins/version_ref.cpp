@@ -1,4 +1,5 @@
 // Parses and validates track names and TRACK@VERSION references.
+// SPDX-License-Identifier: Apache-2.0
 #include "plugins/version_ref.hpp"
 
 #include <fmt/format.h>

@@ -1,4 +1,5 @@
 // Parses and validates track names and TRACK@VERSION references.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,5 @@
 // The cinder_grizzly plugin: OpenStack Cinder 2013.1's migrations 002-009 (track "cinder", versions 2-9), written with the operations SDK.
+// SPDX-License-Identifier: Apache-2.0
 //
 // The specification is Cinder's cinder/db/sqlalchemy/migrate_repo/versions/002-009
 // at tag 2013.1 (Apache-2.0). What each version leaves was checked against the

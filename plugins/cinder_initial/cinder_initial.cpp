@@ -1,4 +1,5 @@
 // The cinder_initial plugin: OpenStack Cinder's 001_cinder_init migration (track "cinder", version 1).
+// SPDX-License-Identifier: Apache-2.0
 #include <migration_host/plugin.hpp>
 #include <migration_host/schema.hpp>
 

@@ -1,4 +1,5 @@
 // Cinder's 001_cinder_init.py tables, transcribed column by column from its upgrade().
+// SPDX-License-Identifier: Apache-2.0
 #include "cinder_tables.hpp"
 
 #include <string>

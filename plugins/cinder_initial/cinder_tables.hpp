@@ -1,4 +1,5 @@
 // The twelve tables of OpenStack Cinder's initial schema (sqlalchemy-migrate's 001_cinder_init.py) as schema DSL tables.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <migration_host/schema.hpp>

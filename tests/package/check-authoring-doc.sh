@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Follows docs/plugin-authoring.md as a reader would, against a freshly installed host and SDK: every ```sh block in
+# SPDX-License-Identifier: Apache-2.0
 # order, in one shell, starting in an empty folder, after writing each block that follows a "File `NAME`:" line to
 # NAME; a block right after a "<!-- not run -->" line is skipped (it installs into the system). Then every line of
 # each ```text block must have been printed, timings aside.

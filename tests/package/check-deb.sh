@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Debian packages with CPack, installs them into this machine with dpkg -i, runs the installed
+# SPDX-License-Identifier: Apache-2.0
 # /usr/bin/migration-host with the installed Cinder plugins on a temporary SQLite database, builds the installed
 # examples against the installed SDK (CMake and pkg-config) and ships one as its own .deb as the README shows, then
 # removes and purges everything and checks that no file of the packages is left.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs migration-host into a temporary prefix and uses nothing else: builds an outside plugin (widgets) and the
+# SPDX-License-Identifier: Apache-2.0
 # installed examples (with CMake, and the C one also with cc and pkg-config), installs the examples beside the host,
 # and runs the installed host with them and the installed Cinder plugins on SQLite and, given the test servers' state
 # directory, on MariaDB and PostgreSQL. Then the whole prefix moves, and the package must follow it.

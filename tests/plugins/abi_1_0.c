@@ -1,4 +1,5 @@
 /* Test plugin abi_1_0: plain C99 built as ABI 1.0, whose mh_migration ends before checksum, so the host must load it without reading past that size. */
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <migration_host/plugin.h>
 
 #include <stddef.h>

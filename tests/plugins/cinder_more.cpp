@@ -1,4 +1,5 @@
 // Test plugin cinder_more: continues track "cinder" past cinder_initial with Cinder's 002 and 003 migrations, so tests have a multi-version track spread over two plugins.
+// SPDX-License-Identifier: Apache-2.0
 #include <migration_host/plugin.hpp>
 #include <migration_host/schema.hpp>
 

@@ -1,4 +1,5 @@
 // Broken test plugin cycle: ping@1 and pong@1 require each other, so no order can apply them and the host must refuse the cycle at catalog time.
+// SPDX-License-Identifier: Apache-2.0
 #include <migration_host/plugin.hpp>
 
 namespace {

@@ -1,4 +1,5 @@
 // Broken test plugin dup_version: offers cinder@1 again, so loaded beside cinder_initial the host must refuse the duplicate version at catalog time.
+// SPDX-License-Identifier: Apache-2.0
 #include <migration_host/plugin.hpp>
 
 namespace {

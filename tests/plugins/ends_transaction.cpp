@@ -1,4 +1,5 @@
 // Test plugin ends_transaction: a step that breaks the plugin contract by ending the host's transaction (COMMIT or ROLLBACK, as MIGRATION_HOST_TEST_END says) between two CREATE TABLEs, then succeeds or fails (MIGRATION_HOST_TEST_THEN).
+// SPDX-License-Identifier: Apache-2.0
 #include <migration_host/plugin.hpp>
 
 #include <cstdlib>

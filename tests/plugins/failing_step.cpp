@@ -1,4 +1,5 @@
 // Test plugin failing_step: cinder@2 (after cinder_initial) creates a table, then fails in the way MIGRATION_HOST_TEST_FAILURE names, to show what the host reports and records for hostile failure messages.
+// SPDX-License-Identifier: Apache-2.0
 #include <migration_host/plugin.hpp>
 
 #include <cstdlib>

@@ -1,4 +1,5 @@
 // Broken test plugin gap: offers cinder@5 while cinder_initial stops at cinder@1, so the host must refuse the missing versions 2-4 at catalog time.
+// SPDX-License-Identifier: Apache-2.0
 #include <migration_host/plugin.hpp>
 
 namespace {

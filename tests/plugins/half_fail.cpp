@@ -1,4 +1,5 @@
 // Test plugin half_fail: a step that fails after two statements succeeded, to show what a failed step leaves behind (rolled back with transactional DDL, kept on MySQL).
+// SPDX-License-Identifier: Apache-2.0
 #include <migration_host/plugin.hpp>
 #include <migration_host/schema.hpp>
 

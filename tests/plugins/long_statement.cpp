@@ -1,4 +1,5 @@
 // Test plugin long_statement: a step whose query runs for many minutes, for --statement-timeout to stop.
+// SPDX-License-Identifier: Apache-2.0
 #include <migration_host/plugin.hpp>
 #include <migration_host/schema.hpp>
 

@@ -1,4 +1,5 @@
 // Test plugin manila: a second project's track "manila" whose steps require cinder versions, to exercise cross-track ordering and refused downgrades.
+// SPDX-License-Identifier: Apache-2.0
 #include <migration_host/plugin.hpp>
 #include <migration_host/schema.hpp>
 

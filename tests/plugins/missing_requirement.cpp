@@ -1,4 +1,5 @@
 // Broken test plugin missing_requirement: orphan@1 requires nothing@3, which no plugin offers, so the host must refuse it at catalog time.
+// SPDX-License-Identifier: Apache-2.0
 #include <migration_host/plugin.hpp>
 
 namespace {

@@ -1,4 +1,5 @@
 // Test plugin slow: a step that announces it is running and then waits, so a test can interrupt or kill the host in the middle of a step.
+// SPDX-License-Identifier: Apache-2.0
 #include <migration_host/plugin.hpp>
 #include <migration_host/schema.hpp>
 

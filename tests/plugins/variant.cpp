@@ -1,4 +1,5 @@
 // Test plugin variant: steps whose rendered SQL or declared checksum a test changes between runs through the environment, to exercise checksum drift detection.
+// SPDX-License-Identifier: Apache-2.0
 #include <migration_host/plugin.hpp>
 #include <migration_host/schema.hpp>
 

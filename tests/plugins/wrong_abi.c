@@ -1,4 +1,5 @@
 /* A plugin, written in plain C, that claims a future ABI major version: the host must refuse it. */
+/* SPDX-License-Identifier: Apache-2.0 */
 #include <migration_host/plugin.h>
 
 static int32_t noop_step(const mh_host_api *host, mh_host_context *ctx) {

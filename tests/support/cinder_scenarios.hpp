@@ -1,4 +1,5 @@
 // The cinder_initial scenarios every backend must pass, run through the real migration-host executable.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <string>

@@ -1,4 +1,5 @@
 // The Cinder initial schema as the seed defines it, read back from a database's own catalog and compared.
+// SPDX-License-Identifier: Apache-2.0
 #include "cinder_schema_check.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,4 +1,5 @@
 // What Cinder 2013.1's original migrations 002-009 leave at each version, per database, and a catalog check against it.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <vector>

@@ -1,4 +1,5 @@
 // Runs the real migration-host executable as a child process and captures its exit code, stdout and stderr.
+// SPDX-License-Identifier: Apache-2.0
 #include "host_process.hpp"
 
 #include <fcntl.h>

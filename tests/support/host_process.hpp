@@ -1,4 +1,5 @@
 // Runs the real migration-host executable as a child process and captures its exit code, stdout and stderr.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <sys/types.h>

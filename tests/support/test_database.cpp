@@ -1,4 +1,5 @@
 // Shared fixture: a fresh database per test on SQLite, or on the private MariaDB/PostgreSQL servers the suite starts.
+// SPDX-License-Identifier: Apache-2.0
 #include "test_database.hpp"
 
 #include <catch2/catch.hpp>

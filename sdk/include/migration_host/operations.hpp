@@ -1,4 +1,5 @@
 // Header-only operations for migration steps, after Alembic's `op`: schema and data changes rendered per dialect (render.hpp) and run through the host.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Example (a step adding a column and a foreign key, and back):

@@ -1,4 +1,5 @@
 /* The stable C ABI between migration-host and its migration plugins. */
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef MIGRATION_HOST_PLUGIN_H
 #define MIGRATION_HOST_PLUGIN_H
 

@@ -1,4 +1,5 @@
 // Header-only C++17 helpers for plugin authors: declare a plugin and its steps in a few lines, with exceptions kept off the C ABI.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <migration_host/plugin.h>

@@ -1,4 +1,5 @@
 // Header-only per-dialect rendering of schema operations (ALTER TABLE and friends): which statements, spelled how, for SQLite, MySQL and PostgreSQL.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Pure functions from an operation's description to SQL text: no database, no

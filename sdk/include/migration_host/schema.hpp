@@ -1,4 +1,5 @@
 // Header-only schema DSL after SQLAlchemy's Table/Column: renders CREATE TABLE, DROP TABLE and CREATE INDEX as SQLAlchemy 1.4 does for SQLite, MySQL and PostgreSQL.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 // Plain C++17, standard library only, so that any plugin can use it.

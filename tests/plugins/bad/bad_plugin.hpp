@@ -1,4 +1,5 @@
 // Shared by the bad plugins: a well-formed migration bad@1 whose step creates bad_marker, and a descriptor around it.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <migration_host/plugin.h>

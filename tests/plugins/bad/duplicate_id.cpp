@@ -1,4 +1,5 @@
 // Bad plugin duplicate_id: built twice (bad_duplicate_id_a, bad_duplicate_id_b): two libraries with one plugin id.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 namespace {

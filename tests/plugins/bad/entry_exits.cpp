@@ -1,4 +1,5 @@
 // Bad plugin entry_exits: its entry function ends the process with exit(0).
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 #include <cstdlib>

@@ -1,4 +1,5 @@
 // Bad plugin entry_throws: its entry function throws a std::exception.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 #include <stdexcept>

@@ -1,4 +1,5 @@
 // Bad plugin escape_name: its migration's name holds a terminal escape sequence.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 namespace {

@@ -1,4 +1,5 @@
 // Bad plugin invalid_id: its id has upper case and a space.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 namespace {

@@ -1,4 +1,5 @@
 // Bad plugin invalid_track: its migration's track has upper case and a slash.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 namespace {

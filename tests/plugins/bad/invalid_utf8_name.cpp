@@ -1,4 +1,5 @@
 // Bad plugin invalid_utf8_name: its human name is not valid UTF-8.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 namespace {

@@ -1,4 +1,5 @@
 // Bad plugin long_checksum: its migration declares a checksum longer than the history can store (101 bytes).
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 namespace {

@@ -1,4 +1,5 @@
 // Bad plugin migration_size_zero: its migration declares struct_size 0.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 namespace {

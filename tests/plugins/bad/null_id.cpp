@@ -1,4 +1,5 @@
 // Bad plugin null_id: its descriptor has no id (NULL).
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 namespace {

@@ -1,4 +1,5 @@
 // Bad plugin null_name: its migration has no name (NULL).
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 namespace {

@@ -1,4 +1,5 @@
 // Bad plugin null_track: its migration has no track (NULL).
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 namespace {

@@ -1,4 +1,5 @@
 // Bad plugin null_upgrade: its migration has no upgrade function.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 namespace {

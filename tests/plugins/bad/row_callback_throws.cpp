@@ -1,4 +1,5 @@
 // Bad plugin row_callback_throws: a step whose query_run row callback throws a std::exception into the host, after
+// SPDX-License-Identifier: Apache-2.0
 // creating a table.
 #include "bad_plugin.hpp"
 

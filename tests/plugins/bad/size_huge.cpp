@@ -1,4 +1,5 @@
 // Bad plugin size_huge: its descriptor declares an absurd struct_size (4 GiB).
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 namespace {

@@ -1,4 +1,5 @@
 // Bad plugin size_small: its descriptor declares 16 bytes: the ABI version, but no id or migrations.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 namespace {

@@ -1,4 +1,5 @@
 // Bad plugin step_aborts: a step that calls abort(), after creating a table.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 #include <cstdlib>

@@ -1,4 +1,5 @@
 // Bad plugin step_exits: a step that ends the process with exit(0), after creating a table.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 #include <cstdlib>

@@ -1,4 +1,5 @@
 // Bad plugin step_exits_offline: a step that ends the process with exit(0) even when the host renders it offline
+// SPDX-License-Identifier: Apache-2.0
 // (before anything runs).
 #include "bad_plugin.hpp"
 

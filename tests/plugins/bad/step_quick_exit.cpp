@@ -1,4 +1,5 @@
 // Bad plugin step_quick_exit: a step that ends the process with quick_exit(0), after creating a table.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 #include <cstdlib>

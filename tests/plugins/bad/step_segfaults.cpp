@@ -1,4 +1,5 @@
 // Bad plugin step_segfaults: a step that crashes with SIGSEGV, after creating a table.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 #include <csignal>

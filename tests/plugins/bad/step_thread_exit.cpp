@@ -1,4 +1,5 @@
 // Bad plugin step_thread_exit: a step that ends the host's thread with pthread_exit, after creating a table.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 #include <pthread.h>

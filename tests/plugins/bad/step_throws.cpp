@@ -1,4 +1,5 @@
 // Bad plugin step_throws: a step that throws a std::exception through the C ABI, after creating a table.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 #include <stdexcept>

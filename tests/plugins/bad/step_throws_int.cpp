@@ -1,4 +1,5 @@
 // Bad plugin step_throws_int: a step that throws an int (no std::exception) through the C ABI, after creating a table.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 namespace {

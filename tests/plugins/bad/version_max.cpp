@@ -1,4 +1,5 @@
 // Bad plugin version_max: its only migration has version INT64_MAX, so version 1 is missing.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 namespace {

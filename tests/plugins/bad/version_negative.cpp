@@ -1,4 +1,5 @@
 // Bad plugin version_negative: its migration has version -1.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 namespace {

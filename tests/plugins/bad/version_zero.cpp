@@ -1,4 +1,5 @@
 // Bad plugin version_zero: its migration has version 0.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 namespace {

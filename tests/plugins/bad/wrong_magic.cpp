@@ -1,4 +1,5 @@
 // Bad plugin wrong_magic: its descriptor has the wrong magic number.
+// SPDX-License-Identifier: Apache-2.0
 #include "bad_plugin.hpp"
 
 namespace {

@@ -133,6 +133,18 @@ TEST_CASE("usage errors exit 2 with a one-line cause", "[cli]") {
     check_one_line_error(extra, "status takes no arguments");
 }
 
+// Found by the command_line fuzzer: Boost.Program_options' message for an option whose own text holds one of its
+// placeholders never finished building, and the host hung before saying anything.
+TEST_CASE("an option that holds a Boost message placeholder exits 2 instead of hanging", "[cli]") {
+    for (const std::string option : {"--x%canonical_option%", "--statement-tim%canonical_option%ei", "--%option%",
+                                     "--%original_token%=1", "--%prefix%%value%"}) {
+        INFO(option);
+        const auto result = run_host({option, "status"});
+        CHECK(result.exit_code == 2);
+        check_one_line_error(result, "unrecognised option '");
+    }
+}
+
 TEST_CASE("a malformed TRACK@VERSION exits 2 and touches no database", "[cli][sqlite]") {
     for (const std::string bad : {"cinder", "cinder@", "cinder@x", "cinder@-1", "Cinder@1", "@1", "cinder@1@2"}) {
         INFO(bad);

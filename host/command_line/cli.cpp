@@ -182,6 +182,13 @@ Invocation parse_command_line(int argc, const char* const argv[]) {
         // after "--" is positional.
         po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), values);
         po::notify(values);
+    } catch (const po::error_with_option_name& error) {
+        // Boost 1.74 builds this message by replacing each %placeholder% until none is left, so an option that
+        // holds one in its own text ("--x%canonical_option%") never gets a message: what() loops forever. No
+        // option of ours has a '%'; name such a token without asking Boost for its text.
+        const std::string option = error.get_option_name();
+        if (option.find('%') != std::string::npos) throw usage_error(fmt::format("unrecognised option '{}'", option));
+        throw usage_error(error.what());
     } catch (const po::error& error) {
         throw usage_error(error.what());
     }

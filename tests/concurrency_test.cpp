@@ -114,6 +114,19 @@ bool wait_for_ready_file(const std::string& path, BackgroundHost& host, std::chr
     return false;
 }
 
+// A host inside slow's step, so holding the run lock, until the file `release` exists (two minutes at most):
+// however slowly a contender starts on a busy machine, the holder is still there when it gives up.
+BackgroundHost start_lock_holder(const TestDatabase& database, const std::string& ready, const std::string& release) {
+    BackgroundHost holder(host_run(database, slow_plugin, {"upgrade"}, {},
+                                   {{sleep_variable, "120000"}, {ready_variable, ready}, {release_variable, release}}));
+    if (!wait_for_ready_file(ready, holder, std::chrono::seconds(30))) {
+        holder.kill(SIGKILL);
+        const auto result = holder.wait();
+        FAIL("the slow step never signalled it was running; host exit " << result.exit_code << ":\n" << result.all());
+    }
+    return holder;
+}
+
 // The host's log lines start "YYYY-MM-DD HH:MM:SS.mmm "; the same clock for
 // every process on this machine, so they order events across processes.
 std::optional<std::int64_t> log_line_time(const std::string& line) {
@@ -362,15 +375,7 @@ void check_lock_timeout(Backend backend) {
     const std::string release = temp.path + "/release";
     const auto test_start = Clock::now();
 
-    // The holder stays in its step until the test releases it (two minutes at
-    // most), however slowly the contender starts on a busy machine.
-    BackgroundHost holder(host_run(*database, slow_plugin, {"upgrade"}, {},
-                                   {{sleep_variable, "120000"}, {ready_variable, ready}, {release_variable, release}}));
-    if (!wait_for_ready_file(ready, holder, std::chrono::seconds(30))) {
-        holder.kill(SIGKILL);
-        const auto result = holder.wait();
-        FAIL("the slow step never signalled it was running; host exit " << result.exit_code << ":\n" << result.all());
-    }
+    BackgroundHost holder = start_lock_holder(*database, ready, release);
 
     const HostRun contender = host_run(*database, slow_plugin, {"upgrade"}, {"--lock-timeout", "1"},
                                        {{sleep_variable, "0"}, {ready_variable, ""}});
@@ -441,13 +446,7 @@ void check_lock_follows_the_file_not_its_name() {
     const std::string linked = temp.path + "/same-file.sqlite";
     std::filesystem::create_hard_link(database->name(), linked);
 
-    BackgroundHost holder(host_run(*database, slow_plugin, {"upgrade"}, {},
-                                   {{sleep_variable, "120000"}, {ready_variable, ready}, {release_variable, release}}));
-    if (!wait_for_ready_file(ready, holder, std::chrono::seconds(30))) {
-        holder.kill(SIGKILL);
-        const auto result = holder.wait();
-        FAIL("the slow step never signalled it was running; host exit " << result.exit_code << ":\n" << result.all());
-    }
+    BackgroundHost holder = start_lock_holder(*database, ready, release);
     HostRun contender = host_run(*database, slow_plugin, {"upgrade"}, {"--lock-timeout", "1"},
                                  {{sleep_variable, "0"}, {ready_variable, ""}});
     contender.arguments.at(1) = "DRIVER=SQLite3;DATABASE=" + linked;

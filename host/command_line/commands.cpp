@@ -91,8 +91,7 @@ ExitCode list_plugins(const Invocation& invocation) {
 ExitCode show_status(const Invocation& invocation) {
     const LoadedCatalog loaded = load_catalog(invocation.global);
     const auto session = open_session(invocation.global);
-    const DatabaseState state = read_state_unlocked(*session);
-    session->versions().require_exact_track_rows(state.versions, loaded.catalog);
+    const DatabaseState state = read_state_unlocked(*session, loaded.catalog);
 
     std::set<std::string> tracks;
     for (const auto& [track, migrations] : loaded.catalog.tracks()) tracks.insert(track);
@@ -142,8 +141,7 @@ ExitCode show_plan(const Invocation& invocation) {
     const auto targets = parse_upgrade_targets(invocation.arguments);
     const LoadedCatalog loaded = load_catalog(invocation.global);
     const auto session = open_session(invocation.global);
-    const DatabaseState state = read_state_unlocked(*session);
-    session->versions().require_exact_track_rows(state.versions, loaded.catalog);
+    const DatabaseState state = read_state_unlocked(*session, loaded.catalog);
     const std::vector<Step> steps = plan_upgrade(loaded.catalog, state.versions, targets);
     if (state.run_in_progress) {
         print_line("note: another migration-host is running against this database; this plan may be out of date");
@@ -205,8 +203,7 @@ ExitCode show_history(const Invocation& invocation) {
 ExitCode validate(const Invocation& invocation) {
     const LoadedCatalog loaded = load_catalog(invocation.global);
     const auto session = open_session(invocation.global);
-    const DatabaseState state = read_state(*session);
-    session->versions().require_exact_track_rows(state.versions, loaded.catalog);
+    const DatabaseState state = read_state(*session, loaded.catalog);
     std::vector<std::string> changed;
     std::size_t verified = 0;
     for (const auto& [track, migrations] : loaded.catalog.tracks()) {
@@ -225,7 +222,7 @@ ExitCode validate(const Invocation& invocation) {
                     fmt::format("{}: cannot compute a checksum offline; plugin should declare one", migration.label()));
                 continue;
             }
-            if (checksum_matches(*recorded, migration, session->database)) {
+            if (checksum_matches(*recorded, now, migration, session->database)) {
                 ++verified;
                 print_line(fmt::format("{}: ok ({})", migration.label(), now));
             } else {

@@ -100,7 +100,7 @@ void warn_changed_steps(const Session& session, const DatabaseState& state, cons
             if (!recorded) continue;
             const Migration& migration = *catalog.find({track, version});
             const std::string now = step_checksum(migration, session.database);
-            if (!now.empty() && !checksum_matches(*recorded, migration, session.database)) {
+            if (!now.empty() && !checksum_matches(*recorded, now, migration, session.database)) {
                 spdlog::warn("{} changed since it was applied (checksum {} then, {} now); see 'migration-host validate'",
                              migration.label(), *recorded, now);
             }
@@ -356,13 +356,6 @@ void record_version(const Session& session, const std::string& direction, const 
     transaction.commit();
 }
 
-// read_state, refusing version rows a write for one of the catalog's tracks would hit instead of its own.
-DatabaseState read_checked_state(const Session& session, const Catalog& catalog) {
-    DatabaseState state = read_state(session);
-    session.versions().require_exact_track_rows(state.versions, catalog);
-    return state;
-}
-
 // Before anything is written: a step or version change must be able to get its history row.
 void require_history_room(const Session& session) {
     static_cast<void>(session.history().next_id());
@@ -384,9 +377,9 @@ ExitCode upgrade(const Invocation& invocation) {
     const auto session = open_session(invocation.global);
     // Plan once before waiting for the lock, so that an unknown track or
     // version fails at once; plan again under the lock from fresh state.
-    plan_upgrade(loaded.catalog, read_checked_state(*session, loaded.catalog).versions, targets);
+    plan_upgrade(loaded.catalog, read_state(*session, loaded.catalog).versions, targets);
     const auto lock = lock_database(*session, invocation.global);
-    DatabaseState state = read_checked_state(*session, loaded.catalog);
+    DatabaseState state = read_state(*session, loaded.catalog);
     const std::vector<Step> steps = plan_upgrade(loaded.catalog, state.versions, targets);
     // A half-applied step must be repaired before anything runs on or after it,
     // and "nothing to do" would hide it.
@@ -417,9 +410,9 @@ ExitCode downgrade(const Invocation& invocation) {
     const VersionRef target = parse_single_ref(invocation);
     const LoadedCatalog loaded = load_catalog(invocation.global);
     const auto session = open_session(invocation.global);
-    plan_downgrade(loaded.catalog, read_checked_state(*session, loaded.catalog).versions, target);
+    plan_downgrade(loaded.catalog, read_state(*session, loaded.catalog).versions, target);
     const auto lock = lock_database(*session, invocation.global);
-    const DatabaseState state = read_checked_state(*session, loaded.catalog);
+    const DatabaseState state = read_state(*session, loaded.catalog);
     const std::vector<Step> steps = plan_downgrade(loaded.catalog, state.versions, target);
     refuse_if_dirty(state, target.track);
     if (steps.empty()) {
@@ -438,7 +431,7 @@ ExitCode stamp(const Invocation& invocation) {
     loaded.catalog.require_known(target);
     const auto session = open_session(invocation.global);
     const auto lock = lock_database(*session, invocation.global);
-    DatabaseState state = read_checked_state(*session, loaded.catalog);
+    DatabaseState state = read_state(*session, loaded.catalog);
     const auto from = version_of(state.versions, target.track);
     if (state.versions.count(target.track) && from == target.version) {
         print_line(fmt::format("Nothing to do: {} is already at version {}.", target.track, target.version));
@@ -458,7 +451,7 @@ ExitCode repair(const Invocation& invocation) {
     loaded.catalog.require_known({target.track, 0});
     const auto session = open_session(invocation.global);
     const auto lock = lock_database(*session, invocation.global);
-    const DatabaseState state = read_checked_state(*session, loaded.catalog);
+    const DatabaseState state = read_state(*session, loaded.catalog);
     const auto dirty = state.dirty.find(target.track);
     if (dirty == state.dirty.end()) {
         throw HostError(ExitCode::refused, fmt::format("track {} is not dirty: nothing to repair", target.track));

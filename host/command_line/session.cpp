@@ -122,9 +122,11 @@ std::unique_ptr<Session> open_session(const GlobalOptions& options) {
     return session;
 }
 
-DatabaseState read_state(const Session& session) {
+DatabaseState read_state(const Session& session, const Catalog& catalog) {
     DatabaseState state;
-    state.versions = session.versions().versions();
+    const VersionStore versions = session.versions();
+    state.versions = versions.versions();
+    versions.require_exact_track_rows(state.versions, catalog);
     const HistoryStore history = session.history();
     state.history = history.entries();
     std::map<std::string, std::vector<HistoryEntry>> by_track;
@@ -135,8 +137,8 @@ DatabaseState read_state(const Session& session) {
     return state;
 }
 
-DatabaseState read_state_unlocked(const Session& session) {
-    DatabaseState state = read_state(session);
+DatabaseState read_state_unlocked(const Session& session, const Catalog& catalog) {
+    DatabaseState state = read_state(session, catalog);
     if (!state.dirty.empty()) {
         state.run_in_progress = RunLock::try_acquire(*session.connection, session.database) == nullptr;
     }

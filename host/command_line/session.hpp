@@ -51,12 +51,14 @@ struct DatabaseState {
     bool run_in_progress = false;
 };
 
-// Reads versions and history; creates nothing. Call it holding the run lock:
-// only then is an unfinished step known to be dead.
-DatabaseState read_state(const Session& session);
+// Reads versions and history; creates nothing. Refuses (exit 5) version rows
+// that a write for one of the catalog's tracks would hit instead of its own
+// (VersionStore::require_exact_track_rows). Call it holding the run lock: only
+// then is an unfinished step known to be dead.
+DatabaseState read_state(const Session& session, const Catalog& catalog);
 
 // For read-only commands, which take no lock: read_state, and whether another
 // run holds the lock right now (tested without waiting).
-DatabaseState read_state_unlocked(const Session& session);
+DatabaseState read_state_unlocked(const Session& session, const Catalog& catalog);
 
 }  // namespace migration_host

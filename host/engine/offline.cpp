@@ -52,8 +52,9 @@ std::string step_checksum(const Migration& migration, const DatabaseInfo& databa
     return crc32_of(render_upgrade_offline(migration, database));
 }
 
-bool checksum_matches(const std::string& recorded, const Migration& migration, const DatabaseInfo& database) {
-    if (recorded == step_checksum(migration, database)) return true;
+bool checksum_matches(const std::string& recorded, const std::string& current, const Migration& migration,
+                      const DatabaseInfo& database) {
+    if (recorded == current) return true;
     // Host 0.1 rendered with the connection's database name and DBMS version:
     // its checksums still match on the database they were recorded on.
     const bool environment_was_rendered = !database.database_name.empty() || !database.dbms_version.empty();

@@ -28,9 +28,10 @@ OfflineRender render_upgrade_offline(const Migration& migration, const DatabaseI
 std::string step_checksum(const Migration& migration, const DatabaseInfo& database);
 
 // Whether a checksum recorded when the step was applied still describes the
-// loaded step. Compare through this, not with ==: a recorded checksum may come
-// from an earlier way of computing it.
-bool checksum_matches(const std::string& recorded, const Migration& migration, const DatabaseInfo& database);
+// loaded step, whose step_checksum is `current`. Compare through this, not
+// with ==: a recorded checksum may come from an earlier way of computing it.
+bool checksum_matches(const std::string& recorded, const std::string& current, const Migration& migration,
+                      const DatabaseInfo& database);
 
 // Table names from the CREATE TABLE statements among `statements`, unquoted.
 std::vector<std::string> tables_created_by(const std::vector<std::string>& statements);

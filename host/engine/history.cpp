@@ -21,11 +21,7 @@
 namespace migration_host {
 namespace {
 
-const char* const columns =
-    "id, track, version, direction, from_version, to_version, plugin_id, plugin_version, library_path, checksum, "
-    "os_user, host_name, started_at, finished_at, duration_ms, outcome, error";
-
-// The columns above, in that order, as require_columns checks them.
+// Every column, in the order rows are written and read, and whether it holds an integer (require_columns checks it).
 const std::vector<ExpectedColumn> expected_columns{
     {"id", true},          {"track", false},          {"version", true},
     {"direction", false},  {"from_version", true},    {"to_version", true},
@@ -34,6 +30,13 @@ const std::vector<ExpectedColumn> expected_columns{
     {"started_at", false}, {"finished_at", false},    {"duration_ms", true},
     {"outcome", false},    {"error", false},
 };
+
+// "id, track, ...": the column list of the host's INSERT and SELECT.
+const std::string columns = [] {
+    std::string list;
+    for (const auto& column : expected_columns) list += (list.empty() ? "" : ", ") + std::string(column.name);
+    return list;
+}();
 
 constexpr std::string_view layout = "the table the host creates";
 

@@ -225,15 +225,6 @@ ProcessResult run_with(const TestDatabase& db, const std::vector<std::string>& p
     return run_host(host_run_on(db.connection_string(), plugin_dirs, arguments));
 }
 
-std::vector<std::string> error_lines(const std::string& err) {
-    std::vector<std::string> lines;
-    std::istringstream in(err);
-    for (std::string line; std::getline(in, line);) {
-        if (line.rfind("migration-host: error: ", 0) == 0) lines.push_back(line);
-    }
-    return lines;
-}
-
 // A database with the baseline applied.
 std::unique_ptr<TestDatabase> prepared_database(Backend backend) {
     auto db = TestDatabase::create(backend);

@@ -114,20 +114,6 @@ std::string snapshot(const TestDatabase& db) {
     return result;
 }
 
-// The lines of `text` that start with the host's error prefix, in order.
-std::vector<std::string> error_lines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        auto end = text.find('\n', start);
-        if (end == std::string::npos) end = text.size();
-        const std::string line = text.substr(start, end - start);
-        if (line.rfind("migration-host: error: ", 0) == 0) lines.push_back(line);
-        start = end + 1;
-    }
-    return lines;
-}
-
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // No byte a terminal would act on: C0 controls other than newline, DEL, and nothing but valid UTF-8.

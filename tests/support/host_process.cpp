@@ -277,6 +277,19 @@ ProcessResult run_host(const std::vector<std::string>& arguments) {
     return run_host(HostRun{arguments, {}, std::nullopt});
 }
 
+std::vector<std::string> error_lines(const std::string& text) {
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        const std::string line = text.substr(start, end - start);
+        if (line.rfind("migration-host: error: ", 0) == 0) lines.push_back(line);
+        start = end + 1;
+    }
+    return lines;
+}
+
 std::size_t line_count(const std::string& text) {
     std::size_t count = 0;
     std::size_t start = 0;

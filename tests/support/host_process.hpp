@@ -78,6 +78,9 @@ private:
     int status_ = 0;
 };
 
+// The lines of `text` that start with the host's error prefix "migration-host: error: ", in order.
+std::vector<std::string> error_lines(const std::string& text);
+
 // The number of non-empty lines in `text`.
 std::size_t line_count(const std::string& text);
 

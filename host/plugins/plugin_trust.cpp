@@ -187,11 +187,11 @@ std::optional<Changers> changers_of(const fs::path& path) {
     return all;
 }
 
-TrustVerdict check_plugin_trust(const fs::path& library, uid_t user, const fs::path& host_executable) {
+namespace {
+
+TrustVerdict check_against(const fs::path& library, uid_t user, const Changers& host) {
     const Resolution resolution = resolve(library);
     if (!resolution.error.empty()) return {{}, resolution.error};
-    // When the executable cannot be resolved, nobody else counts as able to change the host.
-    const Changers host = host_executable.empty() ? Changers{} : changers_of(host_executable).value_or(Changers{});
     // From the file up: the nearest culprit is the one to name.
     for (auto entry = resolution.visited.rbegin(); entry != resolution.visited.rend(); ++entry) {
         if (auto problem = untrusted(*entry, user, host)) return {resolution.resolved, std::move(problem)};
@@ -199,10 +199,25 @@ TrustVerdict check_plugin_trust(const fs::path& library, uid_t user, const fs::p
     return {resolution.resolved, std::nullopt};
 }
 
+// Who can change the host executable. When it cannot be resolved, nobody else counts as able to change the host.
+Changers host_changers(const fs::path& host_executable) {
+    return host_executable.empty() ? Changers{} : migration_host::changers_of(host_executable).value_or(Changers{});
+}
+
+}  // namespace
+
+TrustVerdict check_plugin_trust(const fs::path& library, uid_t user, const fs::path& host_executable) {
+    return check_against(library, user, host_changers(host_executable));
+}
+
 TrustVerdict check_plugin_trust(const fs::path& library) {
-    boost::dll::fs::error_code error;
-    const fs::path host = boost::dll::program_location(error);
-    return check_plugin_trust(library, ::geteuid(), error ? fs::path() : host);
+    // The same for every library a run loads: found once, not walked up to / again per library.
+    static const Changers this_host = [] {
+        boost::dll::fs::error_code error;
+        const fs::path host = boost::dll::program_location(error);
+        return host_changers(error ? fs::path() : host);
+    }();
+    return check_against(library, ::geteuid(), this_host);
 }
 
 }  // namespace migration_host

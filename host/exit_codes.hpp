@@ -16,7 +16,13 @@ enum class ExitCode : int {
     usage = 2,         // bad command line
     cannot_connect = 3,
     plugin_error = 4,  // load, ABI, unknown track or version, inconsistent catalog
-    refused = 5,       // refused by the state of the database
+    refused = 5,       // refused by the state of the database (for verify: drift)
+    // status --check, when the database needs attention; the first that applies, in this order of severity
+    // reversed: a dirty track hides nothing else worth knowing first.
+    check_pending = 6,        // a step is pending
+    check_dirty = 7,          // a track is dirty (a step failed or was killed where DDL is not transactional)
+    check_ahead = 8,          // the database is ahead of the loaded plugins
+    check_unknown_track = 9,  // a track in the database that no loaded plugin provides
 };
 
 // An error with the exit code it maps to. The message is one line, names the

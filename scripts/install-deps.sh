@@ -8,7 +8,7 @@ packages=(
     g++ cmake ninja-build binutils
     libboost-dev libboost-program-options-dev
     unixodbc unixodbc-dev libsqliteodbc odbc-mariadb odbc-postgresql
-    libspdlog-dev libfmt-dev catch2
+    libspdlog-dev libfmt-dev nlohmann-json3-dev catch2
     pkgconf dpkg-dev file
 )
 for option in "$@"; do
@@ -16,7 +16,7 @@ for option in "$@"; do
     --with-servers)
         # The test suite starts its own private servers from these binaries, and runs Cinder's original migrations
         # with sqlalchemy-migrate (the takeover tests).
-        packages+=(mariadb-server mariadb-client postgresql postgresql-client
+        packages+=(mariadb-server mariadb-client postgresql postgresql-client sqlite3
             python3-migrate python3-sqlalchemy python3-pymysql python3-psycopg2)
         ;;
     --with-fuzzers)

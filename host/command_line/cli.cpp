@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 #include <sstream>
 
 #include "exit_codes.hpp"
@@ -31,42 +32,81 @@ struct CommandSpec {
     std::size_t max_arguments;
     const char* summary;
     const char* details;
+    // The options the command uses, by long name: its --help shows these only. A command option (see
+    // command_option_names) given to a command that does not list it is a usage error; a global option it does not
+    // use is accepted and ignored, so one environment or configuration serves every command.
+    std::vector<std::string> options;
 };
 
 constexpr std::size_t unlimited = 1000;
 
-const CommandSpec commands[] = {
+const char* const exit_code_help =
+    "Exit codes: 0 success, 1 a migration step failed, 2 usage error, 3 cannot connect,\n"
+    "            4 plugin error, 5 refused by the state of the database (or drift, for verify);\n"
+    "            status --check: 6 pending, 7 dirty, 8 ahead of the plugins, 9 track without a plugin.\n";
+
+// Options that some commands take and others refuse.
+const std::set<std::string> command_option_names = {"format", "check", "dialect", "database", "table"};
+
+// Global options by what they serve.
+#define MH_PLUGIN_OPTIONS "plugin-path", "skip-broken-plugins", "allow-insecure-plugins"
+#define MH_CONNECTION_OPTIONS "dsn", "connect-timeout", "statement-timeout"
+
+const std::vector<CommandSpec> commands = {
     {"plugins", "", 0, 0, "List the plugins found in the plugin path, their tracks and versions",
      "Loads every library in the plugin path and lists each plugin (id, version, library) and its\n"
-     "migrations. Libraries that cannot be used are listed with the reason; they make the command exit 4."},
+     "migrations. Libraries that cannot be used are listed with the reason; they make the command exit 4.",
+     {MH_PLUGIN_OPTIONS, "log-level", "format"}},
     {"status", "", 0, 0, "Show each track's version in the database, the latest available, and what is pending",
-     "Reads migrate_version (without creating it) and compares it with the loaded plugins."},
+     "Reads migrate_version (without creating it) and compares it with the loaded plugins.",
+     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "check"}},
     {"upgrade", "[TRACK[@VERSION]...]", 0, unlimited, "Apply pending migrations (default: every track to its latest)",
      "Applies, in dependency order, every step the targets need, requirements on other tracks included.\n"
      "TRACK alone means its latest version. Each step and its version update commit together where the\n"
-     "database has transactional DDL (SQLite, PostgreSQL)."},
+     "database has transactional DDL (SQLite, PostgreSQL).",
+     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level"}},
     {"downgrade", "TRACK@VERSION", 1, 1, "Undo migrations of one track down to VERSION",
      "Runs the downgrade steps from the current version down to VERSION, newest first. Refused (exit 5,\n"
-     "nothing changed) when a step is irreversible or an applied step of another track requires it."},
+     "nothing changed) when a step is irreversible or an applied step of another track requires it.",
+     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level"}},
     {"plan", "[TRACK[@VERSION]...]", 0, unlimited, "Print the steps an upgrade to the targets would run, in order",
-     "Reads the database's versions and prints the ordered steps without running anything."},
+     "Reads the database's versions and prints the ordered steps without running anything.",
+     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format"}},
+    {"sql", "upgrade|downgrade [TRACK[@VERSION]...]", 1, unlimited,
+     "Print the SQL an upgrade or downgrade would run, without running it",
+     "Renders every step of the plan offline, in order, for a DBA to review or run: with --dialect and no\n"
+     "connection, from an empty database; with --dsn, from that database's versions (read only).",
+     {"dialect", "database", MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format"}},
     {"stamp", "TRACK@VERSION", 1, 1, "Record a track's version without running any step",
      "Baselines an existing schema: sets the track's version (which must exist in the loaded plugins,\n"
-     "or be 0) and records the stamp in the history. Nothing else is changed."},
+     "or be 0) and records the stamp in the history. Nothing else is changed.",
+     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level"}},
     {"history", "[TRACK]", 0, 1, "List every recorded step attempt, oldest first",
-     "Shows migration_host_history: step, direction, outcome, duration, plugin and who ran it."},
+     "Shows migration_host_history: step, direction, outcome, duration, plugin and who ran it.",
+     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format"}},
     {"validate", "", 0, 0, "Check that applied steps still match the loaded plugins (checksums)",
-     "Compares each applied step's recorded checksum with the loaded plugin's. Exit 5 when one changed."},
+     "Compares each applied step's recorded checksum with the loaded plugin's. Exit 5 when one changed.",
+     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format"}},
+    {"inspect", "", 0, 0, "Print the live schema: tables, columns, keys and indexes",
+     "Reads the schema through the ODBC catalog functions, canonical and sorted.",
+     {MH_CONNECTION_OPTIONS, "log-level", "format", "table"}},
+    {"verify", "", 0, 0, "Compare the live schema with what the applied steps should have left",
+     "Lists every difference in the tables the plugins own (drift). Exit 5 when there is one.",
+     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format"}},
     {"repair", "TRACK@VERSION", 1, 1, "Mark a dirty track's unfinished step as done or not done",
      "After a step failed or was interrupted where DDL is not transactional (MySQL/MariaDB), fix the\n"
      "schema by hand, then give the step's target version (its changes are in place) or its starting\n"
-     "version (they are not). Recorded in the history."},
+     "version (they are not). Recorded in the history.",
+     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level"}},
 };
 
+#undef MH_PLUGIN_OPTIONS
+#undef MH_CONNECTION_OPTIONS
+
 const CommandSpec* find_command(const std::string& name) {
-    const auto it = std::find_if(std::begin(commands), std::end(commands),
+    const auto it = std::find_if(commands.begin(), commands.end(),
                                  [&](const CommandSpec& spec) { return name == spec.name; });
-    return it == std::end(commands) ? nullptr : &*it;
+    return it == commands.end() ? nullptr : &*it;
 }
 
 // A numeric option: taken as text and parsed strictly here, because Boost.Program_options reads "-1" into an
@@ -115,6 +155,36 @@ po::options_description global_options_description(GlobalOptions& global) {
     return options;
 }
 
+po::options_description command_options_description(CommandOptions& options) {
+    po::options_description description("Command options");
+    description.add_options()
+        ("format", po::value<std::string>()->value_name("FORMAT"), "text (default) or json")
+        ("check", po::bool_switch(&options.check),
+         "exit non-zero when a step is pending (6), a track is dirty (7), the database is ahead of the plugins "
+         "(8) or a track is provided by no plugin (9)")
+        ("dialect", po::value<std::string>()->value_name("DIALECT"),
+         "render for sqlite, mysql or postgresql with no connection, from an empty database")
+        ("database", po::value<std::string>()->value_name("NAME"),
+         "the database name statements about the current database should name (default: none, so they apply "
+         "to whichever database the script is run on)")
+        ("table", po::value<std::vector<std::string>>(&options.tables)->value_name("TABLE")->composing(),
+         "only this table; repeatable");
+    return description;
+}
+
+// The options of `all` that `spec` uses, in the order `all` lists them.
+po::options_description options_used_by(const CommandSpec& spec, const po::options_description& all) {
+    po::options_description used("Options");
+    for (const auto& option : all.options()) {
+        const auto& name = option->long_name();
+        if (name == "help" ||
+            std::find(spec.options.begin(), spec.options.end(), name) != spec.options.end()) {
+            used.add(option);
+        }
+    }
+    return used;
+}
+
 std::string general_help(const po::options_description& global) {
     std::ostringstream out;
     out << "Usage: migration-host [global options] COMMAND [arguments]\n\n"
@@ -123,16 +193,16 @@ std::string general_help(const po::options_description& global) {
     for (const auto& spec : commands) out << fmt::format("  {:<10} {}\n", spec.name, spec.summary);
     out << "\n" << global << "\n"
         << "Run 'migration-host COMMAND --help' for a command's help.\n"
-        << "Exit codes: 0 success, 1 a migration step failed, 2 usage error, 3 cannot connect,\n"
-        << "            4 plugin error, 5 refused by the state of the database.\n";
+        << exit_code_help;
     return out.str();
 }
 
-std::string command_help(const CommandSpec& spec, const po::options_description& global) {
+std::string command_help(const CommandSpec& spec, const po::options_description& all) {
     std::ostringstream out;
-    out << fmt::format("Usage: migration-host [global options] {} {}\n\n{}.\n\n{}\n\n", spec.name, spec.arguments,
+    out << fmt::format("Usage: migration-host [options] {} {}\n\n{}.\n\n{}\n\n", spec.name, spec.arguments,
                        spec.summary, spec.details)
-        << global;
+        << options_used_by(spec, all) << "\n"
+        << exit_code_help;
     return out.str();
 }
 
@@ -152,6 +222,21 @@ void read_seconds_options(const po::variables_map& values, GlobalOptions& global
     }
 }
 
+void read_command_options(const po::variables_map& values, CommandOptions& options) {
+    if (values.count("format")) {
+        const auto& format = values["format"].as<std::string>();
+        if (format == "text") {
+            options.format = OutputFormat::text;
+        } else if (format == "json") {
+            options.format = OutputFormat::json;
+        } else {
+            throw usage_error(fmt::format("invalid --format '{}': expected text or json", format));
+        }
+    }
+    if (values.count("dialect")) options.dialect = values["dialect"].as<std::string>();
+    if (values.count("database")) options.database_name = values["database"].as<std::string>();
+}
+
 }  // namespace
 
 std::optional<std::uint32_t> parse_bounded_number(std::string_view text, std::uint32_t min, std::uint32_t max) {
@@ -168,11 +253,12 @@ std::optional<std::uint32_t> parse_bounded_number(std::string_view text, std::ui
 Invocation parse_command_line(int argc, const char* const argv[]) {
     Invocation invocation;
     auto global = global_options_description(invocation.global);
+    auto command_options = command_options_description(invocation.options);
     po::options_description hidden;
     hidden.add_options()("command", po::value<std::string>())(
         "arguments", po::value<std::vector<std::string>>()->multitoken());
     po::options_description all;
-    all.add(global).add(hidden);
+    all.add(global).add(command_options).add(hidden);
     po::positional_options_description positional;
     positional.add("command", 1).add("arguments", -1);
 
@@ -222,10 +308,19 @@ Invocation parse_command_line(int argc, const char* const argv[]) {
     const CommandSpec* spec = find_command(invocation.command);
     if (spec == nullptr) throw usage_error(fmt::format("unknown command '{}'", invocation.command));
     if (help) {
+        po::options_description shown;
+        shown.add(global).add(command_options);
         invocation.action = Invocation::Action::show_text;
-        invocation.text = command_help(*spec, global);
+        invocation.text = command_help(*spec, shown);
         return invocation;
     }
+    for (const auto& name : command_option_names) {
+        if (values.count(name) && !values[name].defaulted() &&
+            std::find(spec->options.begin(), spec->options.end(), name) == spec->options.end()) {
+            throw usage_error(fmt::format("{} does not take --{}", spec->name, name));
+        }
+    }
+    read_command_options(values, invocation.options);
     if (values.count("arguments")) invocation.arguments = values["arguments"].as<std::vector<std::string>>();
     const auto count = invocation.arguments.size();
     if (count < spec->min_arguments || count > spec->max_arguments) {

@@ -21,12 +21,26 @@ struct GlobalOptions {
     bool allow_insecure_plugins = false;
 };
 
+// How a command renders its result on stdout (--format).
+enum class OutputFormat { text, json };
+
+// Options that only some commands take; each command's entry in the command table lists the ones it uses, and
+// giving one to another command is a usage error.
+struct CommandOptions {
+    OutputFormat format = OutputFormat::text;   // --format: plugins, status, plan, history, validate, inspect, verify, sql
+    bool check = false;                         // status --check: exit non-zero when anything needs attention
+    std::optional<std::string> dialect;         // sql --dialect sqlite|mysql|postgresql (instead of a connection)
+    std::optional<std::string> database_name;   // sql --database NAME
+    std::vector<std::string> tables;            // inspect --table T (repeatable)
+};
+
 struct Invocation {
     enum class Action { run, show_text };
     Action action = Action::run;
     std::string text;  // for show_text: help or version, printed to stdout
     std::string command;
     GlobalOptions global;
+    CommandOptions options;
     std::vector<std::string> arguments;  // the command's positional arguments
 };
 

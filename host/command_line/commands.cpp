@@ -45,13 +45,6 @@ std::string unprovided_origin(const std::vector<HistoryEntry>& history, const st
 
 }  // namespace
 
-void print_line(std::string_view line) {
-    // Results can carry plugin and driver texts (history errors): no secret leaves through stdout either.
-    const std::string text = escape_nonprintable(redact_secrets(line)) + "\n";
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
-}
-
 ExitCode list_plugins(const Invocation& invocation) {
     const auto dirs = resolve_plugin_dirs(invocation.global.plugin_paths);
     const Discovery discovery = discover_plugins(
@@ -277,6 +270,9 @@ ExitCode run_command(const Invocation& invocation) {
     if (invocation.command == "plan") return show_plan(invocation);
     if (invocation.command == "history") return show_history(invocation);
     if (invocation.command == "validate") return validate(invocation);
+    if (invocation.command == "sql") return print_sql(invocation);
+    if (invocation.command == "inspect") return inspect_schema(invocation);
+    if (invocation.command == "verify") return verify_schema(invocation);
     if (invocation.command == "upgrade") return upgrade(invocation);
     if (invocation.command == "downgrade") return downgrade(invocation);
     if (invocation.command == "stamp") return stamp(invocation);

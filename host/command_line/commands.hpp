@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "command_line/cli.hpp"
+#include "command_line/output.hpp"
 #include "exit_codes.hpp"
 
 namespace migration_host {
@@ -21,14 +22,17 @@ ExitCode show_plan(const Invocation& invocation);
 ExitCode show_history(const Invocation& invocation);
 ExitCode validate(const Invocation& invocation);
 
+// Offline SQL for review (sql_command.cpp).
+ExitCode print_sql(const Invocation& invocation);
+
+// The live schema and drift against what the applied steps should have left (schema_commands.cpp).
+ExitCode inspect_schema(const Invocation& invocation);
+ExitCode verify_schema(const Invocation& invocation);
+
 // Commands that change the database, under the run lock (migrate.cpp).
 ExitCode upgrade(const Invocation& invocation);
 ExitCode downgrade(const Invocation& invocation);
 ExitCode stamp(const Invocation& invocation);
 ExitCode repair(const Invocation& invocation);
-
-// Writes one line to stdout, secrets redacted and escaped (escape_nonprintable) so that a stored text can neither
-// drive the terminal nor forge another line, then flushes, so results interleave sanely with stderr logs.
-void print_line(std::string_view line);
 
 }  // namespace migration_host

@@ -1,0 +1,44 @@
+// The one output layer: renders command results on stdout as text lines or as one JSON document.
+// SPDX-License-Identifier: Apache-2.0
+#include "command_line/output.hpp"
+
+#include <cstdio>
+#include <string>
+
+#include "command_line/terminal_text.hpp"
+#include "database/redact.hpp"
+
+namespace migration_host {
+namespace {
+
+nlohmann::json redacted(const nlohmann::json& value) {
+    if (value.is_string()) return redact_secrets(value.get_ref<const std::string&>());
+    if (value.is_array()) {
+        nlohmann::json copy = nlohmann::json::array();
+        for (const auto& element : value) copy.push_back(redacted(element));
+        return copy;
+    }
+    if (value.is_object()) {
+        nlohmann::json copy = nlohmann::json::object();
+        for (const auto& [key, element] : value.items()) copy[redact_secrets(key)] = redacted(element);
+        return copy;
+    }
+    return value;
+}
+
+void write_stdout(const std::string& text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+}
+
+}  // namespace
+
+void print_line(std::string_view line) {
+    write_stdout(escape_nonprintable(redact_secrets(line)) + "\n");
+}
+
+void print_json(const nlohmann::json& document) {
+    write_stdout(redacted(document).dump(2, ' ', true, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
+}  // namespace migration_host

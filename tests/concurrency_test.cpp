@@ -127,11 +127,11 @@ BackgroundHost start_lock_holder(const TestDatabase& database, const std::string
     return holder;
 }
 
-// The host's log lines start "YYYY-MM-DD HH:MM:SS.mmm "; the same clock for
+// The host's log lines start "YYYY-MM-DDTHH:MM:SS.mmmZ " (UTC); the same clock for
 // every process on this machine, so they order events across processes.
 std::optional<std::int64_t> log_line_time(const std::string& line) {
     int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millisecond = 0;
-    if (std::sscanf(line.c_str(), "%4d-%2d-%2d %2d:%2d:%2d.%3d", &year, &month, &day, &hour, &minute, &second,
+    if (std::sscanf(line.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &year, &month, &day, &hour, &minute, &second,
                     &millisecond) != 7) {
         return std::nullopt;
     }
@@ -367,6 +367,20 @@ std::string expected_lock_name(const TestDatabase& database) {
     return "file lock on " + database.name();
 }
 
+// The start of how a waiting host names the holder: the SQLite holder by its process, the servers' by a session the
+// test cannot know the number of.
+std::string expected_lock_holder(const TestDatabase& database, pid_t holder_pid) {
+    switch (database.backend()) {
+        case Backend::mysql:
+            return "connection ";
+        case Backend::postgresql:
+            return "backend ";
+        case Backend::sqlite:
+            break;
+    }
+    return fmt::format("process {} (migration-host)", holder_pid);
+}
+
 void check_lock_timeout(Backend backend) {
     const auto database = TestDatabase::create(backend);
     if (!database) return;
@@ -377,7 +391,8 @@ void check_lock_timeout(Backend backend) {
 
     BackgroundHost holder = start_lock_holder(*database, ready, release);
 
-    const HostRun contender = host_run(*database, slow_plugin, {"upgrade"}, {"--lock-timeout", "1"},
+    // Long enough for one "still waiting" line (every 5 s).
+    const HostRun contender = host_run(*database, slow_plugin, {"upgrade"}, {"--lock-timeout", "6"},
                                        {{sleep_variable, "0"}, {ready_variable, ""}});
     const auto contender_start = Clock::now();
     const ProcessResult timed_out = run_host(contender);
@@ -388,11 +403,27 @@ void check_lock_timeout(Backend backend) {
     {
         INFO("contender (" << contender_seconds << " s), exit " << timed_out.exit_code << ":\n" << timed_out.all());
         CHECK(timed_out.exit_code == 5);
-        CHECK(line_count(timed_out.err) == 1);
-        CHECK(contains(timed_out.err, "migration-host: error: timed out after 1 s waiting for the lock"));
-        CHECK(contains(timed_out.err, expected_lock_name(*database)));
+        // The wait is never silent: who holds the lock at once, then a line every 5 s, then the error.
+        const auto lines = error_lines(timed_out.err);
+        REQUIRE(lines.size() == 1);
+        CHECK(contains(lines.front(), "timed out after 6 s waiting for the lock "));
+        CHECK(contains(lines.front(), expected_lock_name(*database)));
+        const std::string held_by = ", held by " + expected_lock_holder(*database, holder.pid());
+        CHECK(contains(lines.front(), held_by));
+        const auto waiting = timed_out.err.find(" info waiting up to 6 s for the lock ");
+        const auto still = timed_out.err.find(" info still waiting for the lock ");
+        REQUIRE(waiting != std::string::npos);
+        REQUIRE(still != std::string::npos);
+        CHECK(waiting < still);
+        const std::string waiting_line = timed_out.err.substr(waiting, timed_out.err.find('\n', waiting) - waiting);
+        const std::string still_line = timed_out.err.substr(still, timed_out.err.find('\n', still) - still);
+        for (const auto& line : {waiting_line, still_line}) {
+            CHECK(contains(line, expected_lock_name(*database)));
+            CHECK(contains(line, held_by));
+        }
+        CHECK(contains(still_line, " after 5 s of 6"));
         CHECK(timed_out.out.empty());
-        CHECK(contender_seconds >= 1.0);
+        CHECK(contender_seconds >= 6.0);
         CHECK(holder_still_running);
     }
 

@@ -90,8 +90,7 @@ ExitCode show_status(const Invocation& invocation) {
     for (const auto& [track, migrations] : loaded.catalog.tracks()) tracks.insert(track);
     for (const auto& [track, version] : state.versions) tracks.insert(track);
 
-    print_line(fmt::format("Database: {} {} (dialect {})", session->database.dbms_name, session->database.dbms_version,
-                           session->database.dialect));
+    print_line("Database: " + describe_connection(session->database));
     if (tracks.empty()) {
         print_line("No tracks: no plugins loaded and no versions recorded.");
         return ExitCode::success;

@@ -47,7 +47,8 @@ std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name) 
 
 void setup_logging(spdlog::level::level_enum level) {
     auto logger = std::make_shared<spdlog::logger>("migration-host", std::make_shared<RedactingStderrSink>());
-    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
+    // UTC with a Z, the clock of the history's started_at/finished_at: one clock for everything the host writes.
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
     logger->set_level(level);
     logger->flush_on(spdlog::level::trace);
     spdlog::set_default_logger(std::move(logger));

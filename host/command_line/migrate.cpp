@@ -369,6 +369,12 @@ void ensure_track_row(const Session& session, DatabaseState& state, const std::s
     state.versions[track] = 0;
 }
 
+// The last line of every run that applied steps, upgrade or downgrade alike, so scripts read one shape.
+void print_applied_summary(std::size_t steps, Clock::time_point start) {
+    print_line(fmt::format("Applied {} step{} in {:.3f} s.", steps, steps == 1 ? "" : "s",
+                           static_cast<double>(milliseconds_since(start)) / 1000.0));
+}
+
 }  // namespace
 
 ExitCode upgrade(const Invocation& invocation) {
@@ -401,8 +407,7 @@ ExitCode upgrade(const Invocation& invocation) {
         ensure_track_row(*session, state, step.migration->ref.track, loaded.catalog);
         apply_step(*session, step);
     }
-    print_line(fmt::format("Applied {} step{} in {:.3f} s.", steps.size(), steps.size() == 1 ? "" : "s",
-                           static_cast<double>(milliseconds_since(start)) / 1000.0));
+    print_applied_summary(steps.size(), start);
     return ExitCode::success;
 }
 
@@ -421,7 +426,9 @@ ExitCode downgrade(const Invocation& invocation) {
     }
     require_history_room(*session);
     prepare_tables(*session);
+    const auto start = Clock::now();
     for (const auto& step : steps) apply_step(*session, step);
+    print_applied_summary(steps.size(), start);
     return ExitCode::success;
 }
 

@@ -22,18 +22,45 @@ DatabaseInfo describe_database(const odbc::Connection& connection) {
     info.dbms_name = connection.info_string(SQL_DBMS_NAME);
     info.dbms_version = connection.info_string(SQL_DBMS_VER);
     info.dialect = dialect_for_dbms(info.dbms_name);
-    // The drivers disagree on SQL_DATABASE_NAME (MariaDB's may be stale after
-    // USE); ask the server itself where it can tell.
-    std::string current_database_query;
-    if (info.dialect == "mysql") current_database_query = "SELECT DATABASE()";
-    if (info.dialect == "postgresql") current_database_query = "SELECT current_database()";
-    if (!current_database_query.empty()) {
-        const auto rows = connection.query(current_database_query);
-        if (!rows.empty() && !rows.front().empty() && rows.front().front()) info.database_name = *rows.front().front();
-    } else if (info.dialect != "sqlite") {
+    // The drivers disagree on SQL_DATABASE_NAME (MariaDB's may be stale after USE) and pad the version; ask the
+    // server itself where it can tell, in one round trip.
+    const auto column = [](const std::vector<odbc::Row>& rows, std::size_t index) {
+        return rows.empty() || rows.front().size() <= index ? std::string() : rows.front()[index].value_or("");
+    };
+    if (info.dialect == "mysql") {
+        const auto rows = connection.query("SELECT DATABASE(), VERSION(), @@port");
+        info.database_name = column(rows, 0);
+        info.server_version = column(rows, 1);
+        const std::string host = connection.info_string(SQL_SERVER_NAME);
+        const std::string port = column(rows, 2);
+        // A socket link ("localhost via UNIX socket") has no port to show.
+        info.server = host.empty() || port.empty() || host.find(' ') != std::string::npos ? host : host + ":" + port;
+    } else if (info.dialect == "postgresql") {
+        const auto rows = connection.query(
+            "SELECT current_database(), current_setting('server_version'), inet_server_addr(), inet_server_port()");
+        info.database_name = column(rows, 0);
+        info.server_version = column(rows, 1);
+        const std::string address = column(rows, 2);
+        // NULL address: a Unix-domain socket.
+        info.server = address.empty() ? std::string("local socket") : address + ":" + column(rows, 3);
+    } else if (info.dialect == "sqlite") {
+        const auto rows = connection.query(
+            "SELECT sqlite_version(), (SELECT file FROM pragma_database_list WHERE name = 'main')");
+        info.server_version = column(rows, 0);
+        info.server = column(rows, 1).empty() ? std::string("in memory") : column(rows, 1);
+    } else {
         info.database_name = connection.info_string(SQL_DATABASE_NAME);
+        info.server = connection.info_string(SQL_SERVER_NAME);
     }
+    if (info.server_version.empty()) info.server_version = info.dbms_version;
     return info;
+}
+
+std::string describe_connection(const DatabaseInfo& database) {
+    std::string text = database.dbms_name + " " + database.server_version;
+    if (!database.server.empty()) text += " at " + database.server;
+    if (!database.database_name.empty()) text += ", database " + database.database_name;
+    return text + " (dialect " + database.dialect + ")";
 }
 
 bool has_transactional_ddl(const DatabaseInfo& database) {

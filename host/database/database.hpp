@@ -14,7 +14,17 @@ struct DatabaseInfo {
     std::string dbms_name;      // as the driver reports it
     std::string dbms_version;
     std::string database_name;  // "" for SQLite
+    // As the server itself reports it (VERSION(), current_setting('server_version'), sqlite_version()), not the
+    // driver's padded SQL_DBMS_VER ("10.11.000019").
+    std::string server_version;
+    // Which server answered: host and port (PostgreSQL as the server sees its own address; MySQL as the driver
+    // describes the link, plus the server's port), or the SQLite file. Never holds credentials.
+    std::string server;
 };
+
+// One line for status: "MariaDB 10.11.6-MariaDB-0+deb12u1 at 127.0.0.1 via TCP/IP:3306, database cinder (dialect
+// mysql)".
+std::string describe_connection(const DatabaseInfo& database);
 
 // "MariaDB"/"MySQL" -> "mysql", "SQLite" -> "sqlite", "PostgreSQL" -> "postgresql",
 // anything else lower-cased.

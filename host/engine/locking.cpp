@@ -7,10 +7,14 @@
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <functional>
+#include <sstream>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -24,11 +28,33 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto poll_interval = std::chrono::milliseconds(50);
 
-HostError lock_timeout(const std::string& name, std::chrono::seconds timeout) {
+// How often a waiting run says it is still waiting.
+constexpr auto progress_interval = std::chrono::seconds(5);
+
+std::string held_by(const std::optional<std::string>& holder) {
+    return holder ? ", held by " + *holder : std::string();
+}
+
+HostError lock_timeout(const RunLock& lock, std::chrono::seconds timeout) {
     return HostError(ExitCode::refused,
-                     fmt::format("timed out after {} s waiting for the lock {}: another migration-host is running "
+                     fmt::format("timed out after {} s waiting for the lock {}{}: another migration-host is running "
                                  "against this database (raise --lock-timeout to wait longer)",
-                                 timeout.count(), name));
+                                 timeout.count(), lock.name(), held_by(lock.holder())));
+}
+
+// Who holds a lock is a courtesy to the operator: a server that will not say (no privilege on the process list)
+// must not fail the run.
+std::optional<std::string> ask_holder(const odbc::Connection& connection, const std::string& sql,
+                                      const std::vector<odbc::Parameter>& parameters,
+                                      const std::function<std::optional<std::string>(const odbc::Row&)>& describe) {
+    try {
+        const auto rows = connection.query(sql, parameters);
+        if (rows.empty()) return std::nullopt;
+        return describe(rows.front());
+    } catch (const odbc::Error& error) {
+        spdlog::debug("cannot tell who holds the run lock: {}", error.what());
+        return std::nullopt;
+    }
 }
 
 // Session locks (MySQL, PostgreSQL) are released by one statement; a failure
@@ -46,18 +72,32 @@ void release_session_lock(const odbc::Connection& connection, const char* sql, c
 // server when the session ends, however it ends.
 class MysqlLock final : public RunLock {
 public:
-    MysqlLock(const odbc::Connection& connection, const DatabaseInfo& database, std::chrono::seconds timeout)
-        : connection_(connection), key_(("migration_host:" + database.database_name).substr(0, 64)) {
-        // GET_LOCK waits up to --lock-timeout itself: --statement-timeout must not cut that wait short.
-        const odbc::WithoutStatementTimeout own_bound(connection_);
-        const auto rows = connection_.query("SELECT GET_LOCK(?, ?)", {key_, static_cast<std::int64_t>(timeout.count())});
-        const auto result = rows.at(0).at(0);
-        held_ = result && *result == "1";
-    }
+    MysqlLock(const odbc::Connection& connection, const DatabaseInfo& database)
+        : connection_(connection), key_(("migration_host:" + database.database_name).substr(0, 64)) {}
     ~MysqlLock() override {
         if (held_) release_session_lock(connection_, "SELECT RELEASE_LOCK(?)", key_, name());
     }
     std::string name() const override { return fmt::format("MySQL GET_LOCK('{}')", key_); }
+    std::optional<std::string> holder() const override {
+        // PROCESSLIST shows other users' sessions only with the PROCESS privilege; without it the id alone.
+        return ask_holder(connection_,
+                          "SELECT IS_USED_LOCK(?), (SELECT CONCAT(USER, '@', HOST, ', ', TIME, ' s in its current "
+                          "state') FROM information_schema.PROCESSLIST WHERE ID = IS_USED_LOCK(?))",
+                          {key_, key_}, [](const odbc::Row& row) -> std::optional<std::string> {
+                              if (row.empty() || !row[0]) return std::nullopt;
+                              const std::string who = row.size() > 1 && row[1] ? " (" + *row[1] + ")" : "";
+                              return "connection " + *row[0] + who;
+                          });
+    }
+
+protected:
+    bool take_within(std::chrono::seconds wait) override {
+        // GET_LOCK waits itself: --statement-timeout must not cut that wait short.
+        const odbc::WithoutStatementTimeout own_bound(connection_);
+        const auto rows = connection_.query("SELECT GET_LOCK(?, ?)", {key_, static_cast<std::int64_t>(wait.count())});
+        const auto result = rows.at(0).at(0);
+        return result && *result == "1";
+    }
 
 private:
     const odbc::Connection& connection_;
@@ -65,26 +105,51 @@ private:
 };
 
 // Advisory locks are per database in PostgreSQL, so one fixed key serves.
-// pg_try_advisory_lock is polled so that the wait can time out without
-// touching session settings. Session-level: freed when the session ends.
+// Session-level: freed when the session ends.
 class PostgresqlLock final : public RunLock {
 public:
     static constexpr std::int64_t key = 0x6d69677261746531;  // "migrate1"
 
-    PostgresqlLock(const odbc::Connection& connection, std::chrono::seconds timeout) : connection_(connection) {
-        const auto deadline = Clock::now() + timeout;
-        for (;;) {
-            const auto rows = connection_.query("SELECT pg_try_advisory_lock(?)", {key});
-            const auto result = rows.at(0).at(0).value_or("");
-            held_ = result == "1" || result == "t" || result == "true";
-            if (held_ || Clock::now() >= deadline) return;
-            std::this_thread::sleep_for(poll_interval);
-        }
-    }
+    explicit PostgresqlLock(const odbc::Connection& connection) : connection_(connection) {}
     ~PostgresqlLock() override {
         if (held_) release_session_lock(connection_, "SELECT pg_advisory_unlock(?)", key, name());
     }
     std::string name() const override { return fmt::format("PostgreSQL pg_advisory_lock({})", key); }
+    std::optional<std::string> holder() const override {
+        // pg_locks shows a bigint advisory key as two 32-bit halves, objsubid 1. Literals, not parameters: the
+        // halves compare with oid columns, which have no operator for the int8 a parameter would bind as.
+        const auto high = (static_cast<std::uint64_t>(key) >> 32) & 0xffffffffU;
+        const auto low = static_cast<std::uint64_t>(key) & 0xffffffffU;
+        return ask_holder(
+            connection_,
+            fmt::format("SELECT a.pid, a.usename, host(a.client_addr), a.application_name, "
+                        "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+                        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+                        "AND l.granted AND l.classid = {} AND l.objid = {} AND l.objsubid = 1 AND l.database = "
+                        "(SELECT oid FROM pg_database WHERE datname = current_database())",
+                        high, low),
+            {}, [](const odbc::Row& row) -> std::optional<std::string> {
+                if (row.size() < 5 || !row[0]) return std::nullopt;
+                std::string who = "backend " + *row[0] + " (user " + row[1].value_or("?");
+                who += row[2] ? " from " + *row[2] : std::string(" on the local socket");
+                if (row[3] && !row[3]->empty()) who += ", application " + *row[3];
+                if (row[4]) who += ", connected " + *row[4];
+                return who + ")";
+            });
+    }
+
+protected:
+    bool take_within(std::chrono::seconds wait) override {
+        // Polled, so that the wait can end without touching session settings.
+        const auto deadline = Clock::now() + wait;
+        for (;;) {
+            const auto rows = connection_.query("SELECT pg_try_advisory_lock(?)", {key});
+            const auto result = rows.at(0).at(0).value_or("");
+            if (result == "1" || result == "t" || result == "true") return true;
+            if (Clock::now() >= deadline) return false;
+            std::this_thread::sleep_for(poll_interval);
+        }
+    }
 
 private:
     const odbc::Connection& connection_;
@@ -132,24 +197,51 @@ private:
     std::map<std::pair<dev_t, ino_t>, int> by_identity_;  // never closed, see above
 };
 
+// The process holding a flock on the file behind `fd`, from Linux's /proc/locks (lines such as
+// "1: FLOCK  ADVISORY  WRITE 4242 fd:01:1234 0 EOF": pid, then device major:minor in hex and the inode). Only the
+// command name is shown: a command line may hold a password.
+std::optional<std::string> flock_holder(int fd) {
+    struct stat identity {};
+    if (fstat(fd, &identity) != 0) return std::nullopt;
+    const std::string device =
+        fmt::format("{:02x}:{:02x}:{}", major(identity.st_dev), minor(identity.st_dev), identity.st_ino);
+    std::ifstream locks("/proc/locks");
+    std::string line;
+    while (std::getline(locks, line)) {
+        std::istringstream fields(line);
+        std::string number, kind, mode, access, pid, where;
+        if (!(fields >> number >> kind) || kind != "FLOCK") continue;  // "->" marks a waiter, not a holder
+        if (!(fields >> mode >> access >> pid >> where) || where != device) continue;
+        std::ifstream comm_file("/proc/" + pid + "/comm");
+        std::string command;
+        std::getline(comm_file, command);
+        return "process " + pid + (command.empty() ? std::string() : " (" + command + ")");
+    }
+    return std::nullopt;
+}
+
 class SqliteFileLock final : public RunLock {
 public:
-    SqliteFileLock(const std::string& database_file, std::chrono::seconds timeout)
-        : path_(database_file), fd_(SqliteLockFiles::descriptor_for(database_file)) {
-        const auto deadline = Clock::now() + timeout;
-        while (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-            if (errno != EWOULDBLOCK && errno != EINTR) {
-                throw HostError(ExitCode::refused, fmt::format("cannot lock {}: {}", path_, std::strerror(errno)));
-            }
-            if (Clock::now() >= deadline) return;
-            std::this_thread::sleep_for(poll_interval);
-        }
-        held_ = true;
-    }
+    explicit SqliteFileLock(const std::string& database_file)
+        : path_(database_file), fd_(SqliteLockFiles::descriptor_for(database_file)) {}
     ~SqliteFileLock() override {
         if (held_) flock(fd_, LOCK_UN);
     }
     std::string name() const override { return fmt::format("file lock on {}", path_); }
+    std::optional<std::string> holder() const override { return flock_holder(fd_); }
+
+protected:
+    bool take_within(std::chrono::seconds wait) override {
+        const auto deadline = Clock::now() + wait;
+        while (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+            if (errno != EWOULDBLOCK && errno != EINTR) {
+                throw HostError(ExitCode::refused, fmt::format("cannot lock {}: {}", path_, std::strerror(errno)));
+            }
+            if (Clock::now() >= deadline) return false;
+            std::this_thread::sleep_for(poll_interval);
+        }
+        return true;
+    }
 
 private:
     std::string path_;
@@ -158,8 +250,10 @@ private:
 
 class NoLock final : public RunLock {
 public:
-    NoLock() { held_ = true; }
     std::string name() const override { return "none"; }
+
+protected:
+    bool take_within(std::chrono::seconds) override { return true; }
 };
 
 std::string sqlite_main_file(const odbc::Connection& connection) {
@@ -173,39 +267,49 @@ std::string sqlite_main_file(const odbc::Connection& connection) {
 
 std::unique_ptr<RunLock> RunLock::acquire(const odbc::Connection& connection, const DatabaseInfo& database,
                                           std::chrono::seconds timeout) {
-    auto lock = attempt(connection, database, timeout);
-    if (!lock->held_) throw lock_timeout(lock->name(), timeout);
+    auto lock = create(connection, database);
+    const auto start = Clock::now();
+    lock->held_ = lock->take_within(std::chrono::seconds(0));
+    if (!lock->held_ && timeout.count() > 0) {
+        spdlog::info("waiting up to {} s for the lock {}{}", timeout.count(), lock->name(), held_by(lock->holder()));
+        // Whole seconds, so that GET_LOCK's integer wait and the deadline agree.
+        for (auto waited = std::chrono::seconds(0); !lock->held_ && waited < timeout;) {
+            const auto slice = std::min(progress_interval, timeout - waited);
+            lock->held_ = lock->take_within(slice);
+            waited += slice;
+            if (!lock->held_ && waited < timeout) {
+                spdlog::info("still waiting for the lock {} after {} s of {}{}", lock->name(), waited.count(),
+                             timeout.count(), held_by(lock->holder()));
+            }
+        }
+        if (lock->held_) {
+            spdlog::info("got the lock {} after {:.1f} s", lock->name(),
+                         std::chrono::duration<double>(Clock::now() - start).count());
+        }
+    }
+    if (!lock->held_) throw lock_timeout(*lock, timeout);
     spdlog::debug("holding the run lock: {}", lock->name());
     return lock;
 }
 
 std::unique_ptr<RunLock> RunLock::try_acquire(const odbc::Connection& connection, const DatabaseInfo& database) {
-    auto lock = attempt(connection, database, std::chrono::seconds(0));
+    auto lock = create(connection, database);
+    lock->held_ = lock->take_within(std::chrono::seconds(0));
     if (!lock->held_) return nullptr;
     return lock;
 }
 
-std::unique_ptr<RunLock> RunLock::attempt(const odbc::Connection& connection, const DatabaseInfo& database,
-                                          std::chrono::seconds timeout) {
-    std::unique_ptr<RunLock> lock;
-    if (database.dialect == "mysql") {
-        lock = std::make_unique<MysqlLock>(connection, database, timeout);
-    } else if (database.dialect == "postgresql") {
-        lock = std::make_unique<PostgresqlLock>(connection, timeout);
-    } else if (database.dialect == "sqlite") {
+std::unique_ptr<RunLock> RunLock::create(const odbc::Connection& connection, const DatabaseInfo& database) {
+    if (database.dialect == "mysql") return std::make_unique<MysqlLock>(connection, database);
+    if (database.dialect == "postgresql") return std::make_unique<PostgresqlLock>(connection);
+    if (database.dialect == "sqlite") {
         const std::string file = sqlite_main_file(connection);
-        if (file.empty()) {
-            spdlog::debug("in-memory SQLite database: no other process can reach it, no lock needed");
-            lock = std::make_unique<NoLock>();
-        } else {
-            lock = std::make_unique<SqliteFileLock>(file, timeout);
-        }
-    } else {
-        spdlog::warn("no run lock for dialect {}: do not run two hosts against this database at once",
-                     database.dialect);
-        lock = std::make_unique<NoLock>();
+        if (!file.empty()) return std::make_unique<SqliteFileLock>(file);
+        spdlog::debug("in-memory SQLite database: no other process can reach it, no lock needed");
+        return std::make_unique<NoLock>();
     }
-    return lock;
+    spdlog::warn("no run lock for dialect {}: do not run two hosts against this database at once", database.dialect);
+    return std::make_unique<NoLock>();
 }
 
 }  // namespace migration_host

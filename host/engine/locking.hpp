@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "database/database.hpp"
@@ -18,7 +19,9 @@ namespace migration_host {
 class RunLock {
 public:
     // Waits up to `timeout` for the lock; throws HostError(refused) naming
-    // the lock when it expires.
+    // the lock, and its holder where the database can tell, when it expires.
+    // While waiting, says (log level info) who holds it, then again every few
+    // seconds: a silent wait of up to --lock-timeout looks like a hang.
     static std::unique_ptr<RunLock> acquire(const odbc::Connection& connection, const DatabaseInfo& database,
                                             std::chrono::seconds timeout);
     // Takes the lock only if it is free now; nullptr when another run holds it.
@@ -26,13 +29,17 @@ public:
     virtual ~RunLock() = default;
     // e.g. "MySQL GET_LOCK('migration_host:cinder')"
     virtual std::string name() const = 0;
+    // Who holds the lock now, as far as the database (or the kernel, for a
+    // file) can tell; nullopt when it cannot, or nobody does.
+    virtual std::optional<std::string> holder() const { return std::nullopt; }
 
 protected:
-    bool held_ = false;  // false when the wait expired; the object then releases nothing
+    // One attempt that waits at most `wait` (zero: none); true when it took the lock.
+    virtual bool take_within(std::chrono::seconds wait) = 0;
+    bool held_ = false;  // only then does the destructor release it
 
 private:
-    static std::unique_ptr<RunLock> attempt(const odbc::Connection& connection, const DatabaseInfo& database,
-                                            std::chrono::seconds timeout);
+    static std::unique_ptr<RunLock> create(const odbc::Connection& connection, const DatabaseInfo& database);
 };
 
 }  // namespace migration_host

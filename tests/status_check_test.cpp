@@ -154,8 +154,16 @@ void check_plan_predictions(Backend backend) {
 
     check_plan_predicts(*db, cinder, {"nosuch"}, 4, "unknown track 'nosuch'");
 
-    // Tables the first step creates, but no version: stamp first.
     REQUIRE(run_with(*db, cinder, {"upgrade"}).exit_code == 0);
+
+    // No history id left for the next step's row.
+    if (backend == Backend::mysql) db->execute("ALTER TABLE migration_host_history MODIFY id BIGINT NOT NULL");
+    if (backend == Backend::postgresql) db->execute("ALTER TABLE migration_host_history ALTER COLUMN id TYPE BIGINT");
+    db->execute("UPDATE migration_host_history SET id = 9223372036854775807");
+    check_plan_predicts(*db, cinder_and_more, {}, 5, "no id is left for another row");
+    db->execute("UPDATE migration_host_history SET id = 1");
+
+    // Tables the first step creates, but no version: stamp first.
     db->execute("DELETE FROM migrate_version");
     check_plan_predicts(*db, cinder, {}, 5, "'migration-host stamp cinder@N'");
     check_plan_predicts(*db, cinder, {"cinder"}, 5, "'migration-host stamp cinder@N'");

@@ -17,8 +17,8 @@ enum class ExitCode : int {
     cannot_connect = 3,
     plugin_error = 4,  // load, ABI, unknown track or version, inconsistent catalog
     refused = 5,       // refused by the state of the database (for verify: drift)
-    // status --check, when the database needs attention; the first that applies, in this order of severity
-    // reversed: a dirty track hides nothing else worth knowing first.
+    // status --check, when the database needs attention. When several apply, the most severe wins: dirty (a human
+    // must look first), then ahead (upgrade refuses), then an unknown track, then pending (upgrade fixes it).
     check_pending = 6,        // a step is pending
     check_dirty = 7,          // a track is dirty (a step failed or was killed where DDL is not transactional)
     check_ahead = 8,          // the database is ahead of the loaded plugins

@@ -436,6 +436,14 @@ void check_lock_timeout(Backend backend) {
         CHECK_FALSE(contains(during.out, "DIRTY"));
         if (backend == Backend::mysql) CHECK(contains(during.out, "IN PROGRESS"));
     }
+    // Nor must plan refuse it as dirty: it plans with a note that a run is going on.
+    const auto plan_during = run_host(host_run(*database, slow_plugin, {"plan"}));
+    {
+        INFO("plan during the run:\n" << plan_during.all());
+        CHECK(plan_during.exit_code == 0);
+        CHECK(contains(plan_during.out, "slow 0 -> 1"));
+        if (backend == Backend::mysql) CHECK(contains(plan_during.out, "note: another migration-host is running"));
+    }
 
     touch(release);
     const auto holder_start = Clock::now();

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
-#include <set>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -16,6 +15,7 @@
 #include "engine/locking.hpp"
 #include "engine/offline.hpp"
 #include "command_line/session.hpp"
+#include "command_line/upgrade_checks.hpp"
 
 namespace migration_host {
 namespace {
@@ -34,78 +34,6 @@ std::unique_ptr<RunLock> lock_database(const Session& session, const GlobalOptio
 void prepare_tables(const Session& session) {
     if (session.versions().create_table_if_missing()) spdlog::info("created {}", VersionStore::table_name);
     if (session.history().create_table_if_missing()) spdlog::info("created {}", HistoryStore::table_name);
-}
-
-// Every track an upgrade touches or builds on: the targets (all tracks when
-// none), the planned steps' tracks and the tracks they require.
-std::set<std::string> tracks_involved(const Catalog& catalog, const std::vector<UpgradeTarget>& targets,
-                                      const std::vector<Step>& steps) {
-    std::set<std::string> tracks;
-    for (const auto& target : targets) tracks.insert(target.track);
-    if (targets.empty()) {
-        for (const auto& [track, migrations] : catalog.tracks()) tracks.insert(track);
-    }
-    for (const auto& step : steps) {
-        tracks.insert(step.migration->ref.track);
-        for (const auto& requirement : step.migration->requirements) tracks.insert(requirement.track);
-    }
-    return tracks;
-}
-
-void refuse_if_dirty(const DatabaseState& state, const std::string& track) {
-    const auto dirty = state.dirty.find(track);
-    if (dirty == state.dirty.end()) return;
-    const auto& attempt = dirty->second.attempt;
-    throw HostError(ExitCode::refused,
-                    fmt::format("track {} is dirty: {}; fix the schema by hand, then run 'migration-host repair "
-                                "{}@{}' if the step's changes are in place, or 'repair {}@{}' if they are not",
-                                track, dirty->second.describe(), track, attempt.to_version, track,
-                                attempt.from_version));
-}
-
-// A track that starts from nothing (no version row) on a database that
-// already has tables its first step creates: created by hand or by another
-// tool. Running the step would fail halfway; the operator should stamp it.
-void refuse_unversioned_schema(const Session& session, const DatabaseState& state, const std::vector<Step>& steps) {
-    for (const auto& step : steps) {
-        const Migration& migration = *step.migration;
-        if (migration.ref.version != 1 || state.versions.count(migration.ref.track)) continue;
-        const OfflineRender render = render_upgrade_offline(migration, session.database);
-        if (!render.succeeded) {
-            spdlog::debug("cannot render {} offline to check for existing tables: {}", migration.label(), render.error);
-            continue;
-        }
-        std::vector<std::string> existing;
-        for (const auto& table : tables_created_by(render.statements)) {
-            if (table_exists(*session.connection, session.database, table)) existing.push_back(table);
-        }
-        if (existing.empty()) continue;
-        std::string list;
-        for (const auto& table : existing) list += (list.empty() ? "" : ", ") + table;
-        throw HostError(ExitCode::refused,
-                        fmt::format("the database already has tables that {} creates ({}) but no version for track "
-                                    "{}: if this schema is already at {}@N, record that with 'migration-host stamp "
-                                    "{}@N' instead of upgrading",
-                                    migration.label(), list, migration.ref.track, migration.ref.track,
-                                    migration.ref.track));
-    }
-}
-
-// Warns about applied steps whose plugin changed since (validate reports them as an error).
-void warn_changed_steps(const Session& session, const DatabaseState& state, const Catalog& catalog) {
-    for (const auto& [track, migrations] : catalog.tracks()) {
-        const auto applied = std::min(version_of(state.versions, track), catalog.latest(track));
-        for (std::int64_t version = 1; version <= applied; ++version) {
-            const auto recorded = HistoryStore::applied_checksum(state.history, track, version);
-            if (!recorded) continue;
-            const Migration& migration = *catalog.find({track, version});
-            const std::string now = step_checksum(migration, session.database);
-            if (!now.empty() && !checksum_matches(*recorded, now, migration, session.database)) {
-                spdlog::warn("{} changed since it was applied (checksum {} then, {} now); see 'migration-host validate'",
-                             migration.label(), *recorded, now);
-            }
-        }
-    }
 }
 
 HistoryEntry history_entry(const Step& step, const std::string& direction) {
@@ -356,11 +284,6 @@ void record_version(const Session& session, const std::string& direction, const 
     transaction.commit();
 }
 
-// Before anything is written: a step or version change must be able to get its history row.
-void require_history_room(const Session& session) {
-    static_cast<void>(session.history().next_id());
-}
-
 void ensure_track_row(const Session& session, DatabaseState& state, const std::string& track,
                       const Catalog& catalog) {
     if (state.versions.count(track)) return;
@@ -387,9 +310,8 @@ ExitCode upgrade(const Invocation& invocation) {
     const auto lock = lock_database(*session, invocation.global);
     DatabaseState state = read_state(*session, loaded.catalog);
     const std::vector<Step> steps = plan_upgrade(loaded.catalog, state.versions, targets);
-    // A half-applied step must be repaired before anything runs on or after it,
-    // and "nothing to do" would hide it.
-    for (const auto& track : tracks_involved(loaded.catalog, targets, steps)) refuse_if_dirty(state, track);
+    // What plan predicts, from the same code.
+    refuse_upgrade(*session, state, loaded.catalog, targets, steps);
     warn_changed_steps(*session, state, loaded.catalog);
     if (steps.empty()) {
         std::string where;
@@ -399,8 +321,6 @@ ExitCode upgrade(const Invocation& invocation) {
         print_line(fmt::format("Nothing to do: already up to date ({}).", where.empty() ? "no tracks" : where));
         return ExitCode::success;
     }
-    refuse_unversioned_schema(*session, state, steps);
-    require_history_room(*session);
     prepare_tables(*session);
     const auto start = Clock::now();
     for (const auto& step : steps) {

@@ -9,7 +9,12 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <map>
 #include <mutex>
+#include <optional>
+#include <string_view>
+#include <system_error>
 #include <thread>
 
 #include "command_line/config.hpp"
@@ -84,6 +89,99 @@ odbc::StatementTimeout statement_timeout(const GlobalOptions& options) {
     return timeout;
 }
 
+std::string lower_case(std::string text) {
+    for (char& c : text) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return text;
+}
+
+std::string trimmed(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t");
+    if (first == std::string_view::npos) return {};
+    return std::string(text.substr(first, text.find_last_not_of(" \t") - first + 1));
+}
+
+// An ODBC connection string's attributes: keys lower-cased, values without their braces ({a;b} holds a ';', "}}" a
+// '}'). The first of a repeated key counts, as with the drivers.
+std::map<std::string, std::string> connection_attributes(std::string_view text) {
+    std::map<std::string, std::string> attributes;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const auto equals = text.find('=', at);
+        const auto semicolon = text.find(';', at);
+        if (equals == std::string_view::npos || (semicolon != std::string_view::npos && semicolon < equals)) {
+            if (semicolon == std::string_view::npos) break;
+            at = semicolon + 1;
+            continue;
+        }
+        const std::string key = lower_case(trimmed(text.substr(at, equals - at)));
+        std::size_t value_start = equals + 1;
+        while (value_start < text.size() && text[value_start] == ' ') ++value_start;
+        std::string value;
+        if (value_start < text.size() && text[value_start] == '{') {
+            std::size_t i = value_start + 1;
+            for (; i < text.size(); ++i) {
+                if (text[i] != '}') {
+                    value += text[i];
+                } else if (i + 1 < text.size() && text[i + 1] == '}') {
+                    value += '}';
+                    ++i;
+                } else {
+                    break;
+                }
+            }
+            at = text.find(';', i);
+        } else {
+            at = text.find(';', value_start);
+            value = trimmed(text.substr(value_start, at == std::string_view::npos ? std::string_view::npos
+                                                                                   : at - value_start));
+        }
+        attributes.emplace(key, value);
+        if (at == std::string_view::npos) break;
+        ++at;
+    }
+    return attributes;
+}
+
+// Whether a DRIVER value (a name from odbcinst.ini or a library path) is the SQLite3 ODBC driver.
+bool is_sqlite3_driver(const std::string& driver) {
+    const std::string library =
+        driver.find('/') == std::string::npos ? odbc::profile_string(driver, "Driver", "odbcinst.ini").value_or(driver)
+                                              : driver;
+    return lower_case(std::filesystem::path(library).filename().string()).find("sqlite3") != std::string::npos ||
+           lower_case(driver).find("sqlite3") != std::string::npos;
+}
+
+// For a connection through the SQLite3 ODBC driver: the database file it names ("" for none), from the connection
+// string, else from its DSN's settings. nullopt for any other driver.
+std::optional<std::string> sqlite_database_file(const std::string& connection_string) {
+    const auto attributes = connection_attributes(connection_string);
+    const auto dsn = attributes.find("dsn");
+    std::optional<std::string> driver;
+    if (const auto it = attributes.find("driver"); it != attributes.end()) {
+        driver = it->second;
+    } else if (dsn != attributes.end()) {
+        driver = odbc::profile_string(dsn->second, "Driver", "odbc.ini");
+    }
+    if (!driver || !is_sqlite3_driver(*driver)) return std::nullopt;
+    if (const auto it = attributes.find("database"); it != attributes.end()) return it->second;
+    if (dsn != attributes.end()) return odbc::profile_string(dsn->second, "Database", "odbc.ini").value_or("");
+    return std::string();
+}
+
+// A path that cannot be looked at (no permission on a directory) counts as existing: the driver then says why.
+bool file_exists(const std::filesystem::path& path) {
+    std::error_code error;
+    const bool exists = std::filesystem::exists(path, error);
+    return exists || error;
+}
+
+HostError missing_database_file(const std::string& file) {
+    return HostError(ExitCode::cannot_connect,
+                     fmt::format("database file {} does not exist (a read-only command creates no database)", file));
+}
+
 }  // namespace
 
 LoadedCatalog load_catalog(const GlobalOptions& options) {
@@ -103,9 +201,23 @@ LoadedCatalog load_catalog(const GlobalOptions& options) {
     return {std::move(discovery), std::move(catalog)};
 }
 
-std::unique_ptr<Session> open_session(const GlobalOptions& options) {
+std::unique_ptr<Session> open_session(const GlobalOptions& options, Access access) {
     auto session = std::make_unique<Session>();
-    const std::string connection_string = resolve_connection_string(options.dsn);
+    std::string connection_string = resolve_connection_string(options.dsn);
+    // The SQLite3 driver creates a missing database file on connect unless told NoCreat (first, so that it wins
+    // over a NoCreat=0 later in the string). The file is also looked for here, to name it when it is missing: the
+    // driver's own refusal says only "connect failed".
+    std::optional<std::filesystem::path> required_file;
+    if (access == Access::read_only) {
+        if (const auto file = sqlite_database_file(connection_string)) {
+            connection_string = "NoCreat=1;" + connection_string;
+            // ":memory:" and URIs are the driver's to judge.
+            if (!file->empty() && *file != ":memory:" && file->rfind("file:", 0) != 0) {
+                required_file = *file;
+                if (!file_exists(*required_file)) throw missing_database_file(*file);
+            }
+        }
+    }
     spdlog::debug("connecting to {}", redact_connection_string(connection_string));
     const ConnectWatchdog watchdog(options.connect_timeout_seconds, redact_connection_string(connection_string));
     try {
@@ -114,6 +226,7 @@ std::unique_ptr<Session> open_session(const GlobalOptions& options) {
         session->connection->set_statement_timeout(statement_timeout(options));
         session->database = describe_database(*session->connection);
     } catch (const odbc::Error& error) {
+        if (required_file && !file_exists(*required_file)) throw missing_database_file(required_file->string());
         throw HostError(ExitCode::cannot_connect, error.what());
     }
     spdlog::debug("connected to {} {} (dialect {}{}{})", session->database.dbms_name, session->database.dbms_version,

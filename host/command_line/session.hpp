@@ -39,8 +39,16 @@ struct Session {
     HistoryStore history() const { return HistoryStore(*connection, database); }
 };
 
+// What a command may do to the database it connects to.
+enum class Access {
+    read_write,
+    // Reads only, and creates nothing: not even the database. A SQLite database file that does not exist is
+    // refused (exit 3, "database file X does not exist") instead of being created by the driver on connect.
+    read_only,
+};
+
 // Connects (exit 3 on failure, including a server that never answers).
-std::unique_ptr<Session> open_session(const GlobalOptions& options);
+std::unique_ptr<Session> open_session(const GlobalOptions& options, Access access = Access::read_write);
 
 struct DatabaseState {
     VersionMap versions;

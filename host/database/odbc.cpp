@@ -3,6 +3,7 @@
 #include "database/odbc.hpp"
 
 #include <fmt/format.h>
+#include <odbcinst.h>
 
 #include <array>
 #include <chrono>
@@ -244,6 +245,15 @@ std::string Diagnostic::to_string() const {
 
 Error::Error(const std::string& context, Diagnostic diagnostic)
     : std::runtime_error(context + ": " + diagnostic.to_string()), diagnostic_(std::move(diagnostic)) {}
+
+std::optional<std::string> profile_string(const std::string& section, const std::string& key, const char* file) {
+    // Longer than any path or setting the host looks up; a longer value is cut, and then fails to name a file.
+    std::array<char, 4096> value{};
+    const int length = SQLGetPrivateProfileString(section.c_str(), key.c_str(), "", value.data(),
+                                                  static_cast<int>(value.size()), file);
+    if (length <= 0 || value[0] == '\0') return std::nullopt;
+    return std::string(value.data());
+}
 
 std::optional<Diagnostic> check(SQLRETURN rc, SQLSMALLINT handle_type, SQLHANDLE handle) {
     if (rc == SQL_SUCCESS || rc == SQL_SUCCESS_WITH_INFO || rc == SQL_NO_DATA) return std::nullopt;

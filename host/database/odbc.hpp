@@ -46,6 +46,10 @@ std::optional<Diagnostic> check(SQLRETURN rc, SQLSMALLINT handle_type, SQLHANDLE
 // check(), throwing Error("<what>: ...") on failure.
 void require(SQLRETURN rc, SQLSMALLINT handle_type, SQLHANDLE handle, std::string_view what);
 
+// A setting of an ODBC data source (`file` "odbc.ini": the user's, then the system's, as the driver manager finds
+// them, ODBCINI and ODBCSYSINI included) or of an installed driver ("odbcinst.ini"); nullopt when it is not set.
+std::optional<std::string> profile_string(const std::string& section, const std::string& key, const char* file);
+
 // One owned ODBC handle of a given type, freed on destruction.
 template <SQLSMALLINT HandleType>
 class Handle {

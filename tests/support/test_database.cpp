@@ -99,6 +99,8 @@ std::unique_ptr<TestDatabase> TestDatabase::create(Backend backend, const std::s
         database->directory_ = make_temp_dir("mh-sqlite");
         database->name_ = database->directory_ + "/test.sqlite";
         database->connection_string_ = "DRIVER=SQLite3;DATABASE=" + database->name_;
+        // An empty database, as the servers' CREATE DATABASE gives: read-only commands refuse a missing file.
+        std::ofstream(database->name_).close();
         return database;
     }
     const auto server = test_server(backend);

@@ -1,0 +1,101 @@
+// The refusals an upgrade makes after planning, in one place, so that `plan` predicts exactly what `upgrade` refuses.
+// SPDX-License-Identifier: Apache-2.0
+#include "command_line/upgrade_checks.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "engine/offline.hpp"
+#include "exit_codes.hpp"
+
+namespace migration_host {
+namespace {
+
+// A track that starts from nothing (no version row) on a database that
+// already has tables its first step creates: created by hand or by another
+// tool. Running the step would fail halfway; the operator should stamp it.
+void refuse_unversioned_schema(const Session& session, const DatabaseState& state, const std::vector<Step>& steps) {
+    for (const auto& step : steps) {
+        const Migration& migration = *step.migration;
+        if (migration.ref.version != 1 || state.versions.count(migration.ref.track)) continue;
+        const OfflineRender render = render_upgrade_offline(migration, session.database);
+        if (!render.succeeded) {
+            spdlog::debug("cannot render {} offline to check for existing tables: {}", migration.label(), render.error);
+            continue;
+        }
+        std::vector<std::string> existing;
+        for (const auto& table : tables_created_by(render.statements)) {
+            if (table_exists(*session.connection, session.database, table)) existing.push_back(table);
+        }
+        if (existing.empty()) continue;
+        std::string list;
+        for (const auto& table : existing) list += (list.empty() ? "" : ", ") + table;
+        throw HostError(ExitCode::refused,
+                        fmt::format("the database already has tables that {} creates ({}) but no version for track "
+                                    "{}: if this schema is already at {}@N, record that with 'migration-host stamp "
+                                    "{}@N' instead of upgrading",
+                                    migration.label(), list, migration.ref.track, migration.ref.track,
+                                    migration.ref.track));
+    }
+}
+
+}  // namespace
+
+void require_history_room(const Session& session) {
+    static_cast<void>(session.history().next_id());
+}
+
+std::set<std::string> tracks_involved(const Catalog& catalog, const std::vector<UpgradeTarget>& targets,
+                                      const std::vector<Step>& steps) {
+    std::set<std::string> tracks;
+    for (const auto& target : targets) tracks.insert(target.track);
+    if (targets.empty()) {
+        for (const auto& [track, migrations] : catalog.tracks()) tracks.insert(track);
+    }
+    for (const auto& step : steps) {
+        tracks.insert(step.migration->ref.track);
+        for (const auto& requirement : step.migration->requirements) tracks.insert(requirement.track);
+    }
+    return tracks;
+}
+
+void refuse_if_dirty(const DatabaseState& state, const std::string& track) {
+    const auto dirty = state.dirty.find(track);
+    if (dirty == state.dirty.end()) return;
+    const auto& attempt = dirty->second.attempt;
+    throw HostError(ExitCode::refused,
+                    fmt::format("track {} is dirty: {}; fix the schema by hand, then run 'migration-host repair "
+                                "{}@{}' if the step's changes are in place, or 'repair {}@{}' if they are not",
+                                track, dirty->second.describe(), track, attempt.to_version, track,
+                                attempt.from_version));
+}
+
+void refuse_upgrade(const Session& session, const DatabaseState& state, const Catalog& catalog,
+                    const std::vector<UpgradeTarget>& targets, const std::vector<Step>& steps) {
+    if (!state.run_in_progress) {
+        for (const auto& track : tracks_involved(catalog, targets, steps)) refuse_if_dirty(state, track);
+    }
+    if (steps.empty()) return;
+    refuse_unversioned_schema(session, state, steps);
+    require_history_room(session);
+}
+
+void warn_changed_steps(const Session& session, const DatabaseState& state, const Catalog& catalog) {
+    for (const auto& [track, migrations] : catalog.tracks()) {
+        const auto applied = std::min(version_of(state.versions, track), catalog.latest(track));
+        for (std::int64_t version = 1; version <= applied; ++version) {
+            const auto recorded = HistoryStore::applied_checksum(state.history, track, version);
+            if (!recorded) continue;
+            const Migration& migration = *catalog.find({track, version});
+            const std::string now = step_checksum(migration, session.database);
+            if (!now.empty() && !checksum_matches(*recorded, now, migration, session.database)) {
+                spdlog::warn("{} changed since it was applied (checksum {} then, {} now); see 'migration-host validate'",
+                             migration.label(), *recorded, now);
+            }
+        }
+    }
+}
+
+}  // namespace migration_host

@@ -77,7 +77,7 @@ ExitCode list_plugins(const Invocation& invocation) {
                                                             discovery.problems.size() == 1 ? "y" : "ies"));
     }
     // The catalog checks (gaps, duplicates, cycles) apply to the listing too.
-    Catalog::build(discovery.plugins);
+    Catalog::build(discovery.plugins, dirs);
     return ExitCode::success;
 }
 

@@ -180,8 +180,9 @@ std::vector<std::string> environment_options() {
     return options;
 }
 
+// The variable on a line of its own, under the description: a name cut in two by the wrapping is hard to find.
 std::string with_environment(const std::string& description, const char* option) {
-    return fmt::format("{} [env {}]", description, environment_variable_for(option));
+    return fmt::format("{}\nenv {}", description, environment_variable_for(option));
 }
 
 po::options_description global_options_description() {
@@ -520,6 +521,8 @@ void resolve_global_options(const po::variables_map& values, GlobalOptions& glob
         sources.layers.push_back(&it->second);
         sources.from_file.push_back(true);
         show("target", name, target_option->label);
+    } else {
+        show("target", "", "no --target, MIGRATION_HOST_TARGET or target in a configuration file");
     }
     if (sources.file) {
         sources.layers.push_back(&sources.file->top_level);

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 
+#include <migration_host/plugin.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -41,7 +43,7 @@ void check_one_line_error(const ProcessResult& result, const std::string& cause)
 
 ProcessResult run_in_sqlite(const std::vector<std::string>& arguments, const std::string& plugin_dir = CINDER_PLUGIN_DIR) {
     const auto db = TestDatabase::create(Backend::sqlite);
-    std::vector<std::string> all{"--dsn", db->connection_string(), "--plugin-path", plugin_dir};
+    std::vector<std::string> all{"--dsn", db->connection_string(), "--no-default-plugins", "--plugin-path", plugin_dir};
     all.insert(all.end(), arguments.begin(), arguments.end());
     return run_host(all);
 }
@@ -98,7 +100,8 @@ void check_sqlite_untouched(const TestDatabase& db) {
 
 }  // namespace
 
-TEST_CASE("--help and --version print to stdout and exit 0", "[cli]") {
+// Named so that it does not start with "--", which Catch would take for one of its own options under CTest.
+TEST_CASE("help and version: --help and --version print to stdout and exit 0", "[cli]") {
     const auto help = run_host({"--help"});
     CHECK(help.exit_code == 0);
     CHECK(help.out.find("Usage: migration-host") != std::string::npos);
@@ -108,10 +111,21 @@ TEST_CASE("--help and --version print to stdout and exit 0", "[cli]") {
         INFO(command);
         CHECK(command_help.exit_code == 0);
         CHECK(command_help.out.find("Usage: migration-host [global options] " + command) != std::string::npos);
+        // Each option with the variable that also sets it, how the configuration is found, and the exit codes.
+        CHECK(std::regex_search(command_help.out, std::regex("\n +env MIGRATION_HOST_LOG_LEVEL\n")));
+        CHECK(command_help.out.find("--config FILE") != std::string::npos);
+        CHECK(command_help.out.find("./migration-host.ini") != std::string::npos);
+        CHECK(command_help.out.find("Exit codes: 0 success") != std::string::npos);
+        if (command != "status") CHECK(command_help.out.find("\n  --check ") == std::string::npos);  // status's own
     }
+    const auto status_help = run_host({"status", "--help"}).out;
+    CHECK(status_help.find("\n  --check ") != std::string::npos);
+    CHECK(status_help.find("env MIGRATION_HOST_DSN\n") != std::string::npos);
     const auto version = run_host({"--version"});
     CHECK(version.exit_code == 0);
-    CHECK(std::regex_search(version.out, std::regex(R"(^migration-host \d+\.\d+\.\d+ \(plugin ABI 1\.1\))")));
+    CHECK(std::regex_search(version.out, std::regex(R"(^migration-host \d+\.\d+\.\d+ \(plugin ABI )" +
+                                                    std::to_string(MH_ABI_VERSION_MAJOR) + "\\." +
+                                                    std::to_string(MH_ABI_VERSION_MINOR) + R"(\))")));
 }
 
 TEST_CASE("usage errors exit 2 with a one-line cause", "[cli]") {
@@ -183,15 +197,16 @@ TEST_CASE("a directory with a non-plugin library or a wrong-ABI plugin exits 4 n
     const auto wrong_abi = run_in_sqlite({"status"}, TEST_PLUGIN_ROOT "/wrong_abi");
     CHECK(wrong_abi.exit_code == 4);
     check_one_line_error(wrong_abi, "wrong_abi.so: incompatible ABI: plugin built for 2.0, this host speaks 1.2");
-    const auto listing = run_host({"--plugin-path", TEST_PLUGIN_ROOT "/wrong_abi", "plugins"});
+    const auto listing = run_host({"--no-default-plugins", "--plugin-path", TEST_PLUGIN_ROOT "/wrong_abi", "plugins"});
     CHECK(listing.exit_code == 4);
     CHECK(listing.out.find("unusable: ") != std::string::npos);
 }
 
 TEST_CASE("skip-broken-plugins warns about unusable libraries and goes on", "[cli][sqlite]") {
     const auto db = TestDatabase::create(Backend::sqlite);
-    const auto result = run_host({"--dsn", db->connection_string(), "--plugin-path", TEST_PLUGIN_ROOT "/not_a_plugin",
-                                  "--plugin-path", CINDER_PLUGIN_DIR, "--skip-broken-plugins", "upgrade"});
+    const auto result = run_host({"--dsn", db->connection_string(), "--no-default-plugins", "--plugin-path",
+                                  TEST_PLUGIN_ROOT "/not_a_plugin", "--plugin-path", CINDER_PLUGIN_DIR,
+                                  "--skip-broken-plugins", "upgrade"});
     INFO(result.all());
     CHECK(result.exit_code == 0);
     CHECK(result.err.find("skipping") != std::string::npos);
@@ -199,14 +214,18 @@ TEST_CASE("skip-broken-plugins warns about unusable libraries and goes on", "[cl
 }
 
 TEST_CASE("a DSN or driver that does not exist exits 3 with the driver manager's reason", "[cli]") {
-    const auto driver = run_host({"--dsn", "DRIVER={No Such Driver};DATABASE=x", "--plugin-path", CINDER_PLUGIN_DIR, "status"});
+    const auto driver = run_host({"--dsn", "DRIVER={No Such Driver};DATABASE=x", "--no-default-plugins",
+                                  "--plugin-path", CINDER_PLUGIN_DIR, "status"});
     CHECK(driver.exit_code == 3);
     check_one_line_error(driver, "No Such Driver");
-    const auto dsn = run_host({"--dsn", "no_such_dsn", "--plugin-path", CINDER_PLUGIN_DIR, "status"});
+    const auto dsn =
+        run_host({"--dsn", "no_such_dsn", "--no-default-plugins", "--plugin-path", CINDER_PLUGIN_DIR, "status"});
     CHECK(dsn.exit_code == 3);
     check_one_line_error(dsn, "cannot connect to DSN=no_such_dsn");
     // The environment variable is the same as --dsn.
-    const auto from_env = run_host(HostRun{{"--plugin-path", CINDER_PLUGIN_DIR, "status"}, {{"MIGRATION_HOST_DSN", "no_such_dsn"}}, {}});
+    const auto from_env = run_host(HostRun{{"--no-default-plugins", "--plugin-path", CINDER_PLUGIN_DIR, "status"},
+                                           {{"MIGRATION_HOST_DSN", "no_such_dsn"}},
+                                           {}});
     CHECK(from_env.exit_code == 3);
 }
 
@@ -215,10 +234,11 @@ TEST_CASE("a server that does not answer exits 3 after the connect timeout, with
     const std::string secret = "Silent-Pa55word";
     for (const std::string driver : {"MariaDB Unicode", "PostgreSQL Unicode"}) {
         INFO(driver);
-        const auto result = run_host({"--dsn",
-                                      "DRIVER={" + driver + "};SERVER=127.0.0.1;PORT=" + std::to_string(silent.port()) +
-                                          ";UID=u;PWD=" + secret + ";DATABASE=d",
-                                      "--connect-timeout", "2", "--plugin-path", CINDER_PLUGIN_DIR, "status"});
+        const auto result =
+            run_host({"--dsn",
+                      "DRIVER={" + driver + "};SERVER=127.0.0.1;PORT=" + std::to_string(silent.port()) +
+                          ";UID=u;PWD=" + secret + ";DATABASE=d",
+                      "--connect-timeout", "2", "--no-default-plugins", "--plugin-path", CINDER_PLUGIN_DIR, "status"});
         CHECK(result.exit_code == 3);
         check_one_line_error(result, "cannot connect to DRIVER={" + driver + "}");
         CHECK(result.all().find(secret) == std::string::npos);
@@ -251,8 +271,8 @@ void check_wrong_password(Backend backend) {
     const std::string connection = std::regex_replace(*server, std::regex("PWD=[^;]*"), "PWD=" + wrong) +
                                    (backend == Backend::mysql ? ";DATABASE=mysql" : ";DATABASE=postgres");
     for (const std::string level : {"info", "trace"}) {
-        const auto result = run_host({"--dsn", connection, "--log-level", level, "--plugin-path", CINDER_PLUGIN_DIR,
-                                      "upgrade"});
+        const auto result = run_host({"--dsn", connection, "--log-level", level, "--no-default-plugins",
+                                      "--plugin-path", CINDER_PLUGIN_DIR, "upgrade"});
         INFO(result.all());
         CHECK(result.exit_code == 3);
         CHECK(result.err.find("migration-host: error: cannot connect to ") != std::string::npos);
@@ -290,8 +310,8 @@ TEST_CASE("numeric options outside their documented range exit 2 naming the opti
         for (const auto& value : bad) {
             INFO(range.option << " '" << value << "'");
             const auto db = TestDatabase::create(Backend::sqlite);
-            const auto result = run_host(
-                {"--dsn", db->connection_string(), "--plugin-path", CINDER_PLUGIN_DIR, range.option, value, "upgrade"});
+            const auto result = run_host({"--dsn", db->connection_string(), "--no-default-plugins", "--plugin-path",
+                                          CINDER_PLUGIN_DIR, range.option, value, "upgrade"});
             CHECK(result.exit_code == 2);
             check_one_line_error(result, "invalid " + range.option + " '" + value +
                                              "': expected a whole number of seconds from " + range.min + " to " +
@@ -306,11 +326,12 @@ TEST_CASE("numeric options outside their documented range exit 2 naming the opti
     }
     // The help documents each range (Boost wraps its lines: compare with blanks collapsed).
     const auto help = std::regex_replace(run_host({"--help"}).out, std::regex(R"(\s+)"), " ");
-    CHECK(help.find("--connect-timeout SECONDS (=15) login timeout for the database connection (1 to 3600)") !=
-          std::string::npos);
-    CHECK(help.find("(0 to 86400; 0: do not wait)") != std::string::npos);
-    CHECK(help.find("--statement-timeout SECONDS (=0)") != std::string::npos);
-    CHECK(help.find("(0 to 86400; 0: no limit)") != std::string::npos);
+    CHECK(help.find("--connect-timeout SECONDS login timeout for the database connection, 1 to 3600 (default 15) "
+                    "env MIGRATION_HOST_CONNECT_TIMEOUT") != std::string::npos);
+    CHECK(help.find("--lock-timeout SECONDS how long to wait") != std::string::npos);
+    CHECK(help.find("0 to 86400 (default 60; 0: do not wait) env MIGRATION_HOST_LOCK_TIMEOUT") != std::string::npos);
+    CHECK(help.find("--statement-timeout SECONDS longest any one statement may run") != std::string::npos);
+    CHECK(help.find("0 to 86400 (default 0: no limit) env MIGRATION_HOST_STATEMENT_TIMEOUT") != std::string::npos);
 }
 
 TEST_CASE("the longest connect timeout does not refuse a healthy database", "[cli][sqlite]") {
@@ -345,19 +366,22 @@ TEST_CASE("a connection string ODBC cannot carry exits 2 before anything is touc
                                            ? truncated_prefix + std::string(65536, 'x')
                                            : sqlite_connection_string_of_size(named, size);
         REQUIRE(connection.size() == size);
-        const auto from_option = run_host({"--dsn", connection, "--plugin-path", CINDER_PLUGIN_DIR, "upgrade"});
+        const auto from_option =
+            run_host({"--dsn", connection, "--no-default-plugins", "--plugin-path", CINDER_PLUGIN_DIR, "upgrade"});
         CHECK(from_option.exit_code == 2);
         check_one_line_error(from_option, "invalid --dsn: the connection string is " + std::to_string(size) +
                                               " bytes long; ODBC carries at most 32767");
-        const auto from_environment = run_host(
-            HostRun{{"--plugin-path", CINDER_PLUGIN_DIR, "upgrade"}, {{"MIGRATION_HOST_DSN", connection}}, {}});
+        const auto from_environment =
+            run_host(HostRun{{"--no-default-plugins", "--plugin-path", CINDER_PLUGIN_DIR, "upgrade"},
+                             {{"MIGRATION_HOST_DSN", connection}},
+                             {}});
         CHECK(from_environment.exit_code == 2);
         check_one_line_error(from_environment, "invalid MIGRATION_HOST_DSN: the connection string is");
     }
     CHECK(fs::is_empty(dir));
     // The longest string ODBC carries still works.
-    const auto longest = run_host(
-        {"--dsn", sqlite_connection_string_of_size(named, 32767), "--plugin-path", CINDER_PLUGIN_DIR, "upgrade"});
+    const auto longest = run_host({"--dsn", sqlite_connection_string_of_size(named, 32767), "--no-default-plugins",
+                                   "--plugin-path", CINDER_PLUGIN_DIR, "upgrade"});
     INFO(longest.all());
     CHECK(longest.exit_code == 0);
     CHECK(fs::exists(named));
@@ -383,8 +407,8 @@ TEST_CASE("a password that looks redacted is never printed, at any log level", "
         for (const char after : std::string(":; )}'\"")) {
             const std::string dsn = target + ";UID=cinder;PWD=***" + after + "hunter2";
             INFO(dsn);
-            const auto result =
-                run_host({"--dsn", dsn, "--log-level", "debug", "--plugin-path", CINDER_PLUGIN_DIR, "upgrade"});
+            const auto result = run_host({"--dsn", dsn, "--log-level", "debug", "--no-default-plugins", "--plugin-path",
+                                          CINDER_PLUGIN_DIR, "upgrade"});
             INFO(result.all());
             CHECK(result.exit_code == 3);
             // Unbraced, ';' ends the password ("***"): "hunter2" is then a key-less attribute, not a secret.
@@ -407,8 +431,8 @@ TEST_CASE("a password that looks redacted is never printed, at any log level", "
             CHECK(connecting_lines == 1);
         }
         const std::string braced = target + ";UID=cinder;PWD={***;hunter2}";
-        const auto result =
-            run_host({"--dsn", braced, "--log-level", "trace", "--plugin-path", CINDER_PLUGIN_DIR, "upgrade"});
+        const auto result = run_host({"--dsn", braced, "--log-level", "trace", "--no-default-plugins", "--plugin-path",
+                                      CINDER_PLUGIN_DIR, "upgrade"});
         INFO(result.all());
         CHECK(result.exit_code == 3);
         CHECK(result.all().find("hunter2") == std::string::npos);
@@ -426,8 +450,8 @@ const std::string long_statement_dir = TEST_PLUGIN_ROOT "/long_statement";
 void check_statement_timeout_stops_a_step(Backend backend) {
     const auto db = TestDatabase::create(backend);
     if (!db) return;
-    const auto result = run_host(
-        {"--dsn", db->connection_string(), "--plugin-path", long_statement_dir, "--statement-timeout", "1", "upgrade"});
+    const auto result = run_host({"--dsn", db->connection_string(), "--no-default-plugins", "--plugin-path",
+                                  long_statement_dir, "--statement-timeout", "1", "upgrade"});
     INFO(result.all());
     CHECK(result.exit_code == 1);
     // The info lines before it say which step ran; the error is one line naming the step and the timeout.
@@ -468,15 +492,17 @@ TEST_CASE("mysql: a statement timeout does not cut short the wait for the run lo
     const auto dir = make_temp_dir("mh-lock-wait");
     const std::string ready = dir + "/ready";
     BackgroundHost holder(
-        HostRun{{"--dsn", db->connection_string(), "--plugin-path", TEST_PLUGIN_ROOT "/slow", "upgrade"},
+        HostRun{{"--dsn", db->connection_string(), "--no-default-plugins", "--plugin-path", TEST_PLUGIN_ROOT "/slow",
+                 "upgrade"},
                 {{"MIGRATION_HOST_TEST_SLEEP_MS", "60000"}, {"MIGRATION_HOST_TEST_READY_FILE", ready}},
                 {}});
     // Polls rather than sleeping a fixed time: the contender must come while the holder's step runs.
     while (!fs::exists(ready) && holder.running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     REQUIRE(fs::exists(ready));
     const auto contender_start = std::chrono::steady_clock::now();
-    const auto contender = run_host({"--dsn", db->connection_string(), "--plugin-path", TEST_PLUGIN_ROOT "/slow",
-                                     "--lock-timeout", "3", "--statement-timeout", "1", "upgrade"});
+    const auto contender =
+        run_host({"--dsn", db->connection_string(), "--no-default-plugins", "--plugin-path", TEST_PLUGIN_ROOT "/slow",
+                  "--lock-timeout", "3", "--statement-timeout", "1", "upgrade"});
     const std::chrono::duration<double> waited = std::chrono::steady_clock::now() - contender_start;
     INFO(contender.all() << "(waited " << waited.count() << " s)");
     CHECK(contender.exit_code == 5);
@@ -595,8 +621,8 @@ void check_frozen_server_ends_the_run(Backend backend) {
     FreezingProxy proxy(std::stoi(port[1]), backend == Backend::mysql ? "SLEEP(600)" : "pg_sleep(600)");
     const std::string through_proxy =
         std::regex_replace(db->connection_string(), std::regex("PORT=\\d+"), "PORT=" + std::to_string(proxy.port()));
-    const auto result = run_host({"--dsn", through_proxy, "--plugin-path", long_statement_dir, "--statement-timeout",
-                                  "1", "--connect-timeout", "2", "upgrade"});
+    const auto result = run_host({"--dsn", through_proxy, "--no-default-plugins", "--plugin-path", long_statement_dir,
+                                  "--statement-timeout", "1", "--connect-timeout", "2", "upgrade"});
     INFO(result.all());
     CHECK(proxy.frozen());
     CHECK(result.exit_code == 1);

@@ -24,9 +24,13 @@ namespace {
 // Both Cinder plugins; `dsn_suffix` adds driver options (e.g. ";FKSupport=1").
 ProcessResult run_grizzly(const TestDatabase& database, std::vector<std::string> arguments,
                           const std::string& dsn_suffix = "") {
-    std::vector<std::string> all{"--dsn",         database.connection_string() + dsn_suffix,
-                                 "--plugin-path", CINDER_PLUGIN_DIR,
-                                 "--plugin-path", GRIZZLY_PLUGIN_DIR};
+    std::vector<std::string> all{"--dsn",
+                                 database.connection_string() + dsn_suffix,
+                                 "--no-default-plugins",
+                                 "--plugin-path",
+                                 CINDER_PLUGIN_DIR,
+                                 "--plugin-path",
+                                 GRIZZLY_PLUGIN_DIR};
     all.insert(all.end(), arguments.begin(), arguments.end());
     return run_host(all);
 }

@@ -163,13 +163,15 @@ TEST_CASE("a plugin path holding only a dangling link is an unusable library and
     const ScratchDir scratch;
     fs::create_directory(scratch.root / "plugins");
     fs::create_symlink(scratch.root / "gone.so", scratch.root / "plugins" / "gone.so");
-    const auto listing = test_support::run_host({"--plugin-path", (scratch.root / "plugins").string(), "plugins"});
+    const auto listing = test_support::run_host(
+        {"--no-default-plugins", "--plugin-path", (scratch.root / "plugins").string(), "plugins"});
     INFO(listing.all());
     CHECK(listing.exit_code == 4);
     CHECK(listing.out.find("unusable: " + (scratch.root / "plugins" / "gone.so").string() +
                            ": dangling symbolic link") != std::string::npos);
-    const auto skipped = test_support::run_host(
-        {"--plugin-path", (scratch.root / "plugins").string(), "--skip-broken-plugins", "plugins"});
+    const auto skipped =
+        test_support::run_host({"--no-default-plugins", "--plugin-path", (scratch.root / "plugins").string(),
+                                "--skip-broken-plugins", "plugins"});
     INFO(skipped.all());
     CHECK(skipped.exit_code == 0);
 }
@@ -189,8 +191,8 @@ TEST_CASE("a library the running user cannot read is listed as such", "[loader][
     set_mode(scratch.root / "plugins" / "unreadable.so", 0000);
     const auto listing = test_support::run_process(
         {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-         (scratch.root / "bin" / "migration-host").string(), "--plugin-path", (scratch.root / "plugins").string(),
-         "plugins"},
+         (scratch.root / "bin" / "migration-host").string(), "--no-default-plugins", "--plugin-path",
+         (scratch.root / "plugins").string(), "plugins"},
         // The sanitizers' suppression files may lie where that user cannot read them.
         {{"MIGRATION_HOST_PLUGIN_PATH", ""}, {"ASAN_OPTIONS", "detect_leaks=0"}, {"LSAN_OPTIONS", ""}});
     INFO(listing.all());
@@ -306,7 +308,8 @@ TEST_CASE("the host refuses an insecure plugin with exit 4 unless told to allow 
     scratch.plugin_in(dir);
     set_mode(dir, 0777);
     const auto db = test_support::TestDatabase::create(test_support::Backend::sqlite);
-    const std::vector<std::string> common{"--dsn", db->connection_string(), "--plugin-path", dir.string()};
+    const std::vector<std::string> common{"--dsn", db->connection_string(), "--no-default-plugins", "--plugin-path",
+                                          dir.string()};
 
     auto arguments = common;
     arguments.push_back("upgrade");
@@ -332,7 +335,7 @@ TEST_CASE("a relative plugin path is checked from the current directory up", "[l
     const ScratchDir scratch;
     scratch.plugin_in(scratch.root / "plugins");
     test_support::HostRun run;
-    run.arguments = {"--plugin-path", "plugins", "plugins"};
+    run.arguments = {"--no-default-plugins", "--plugin-path", "plugins", "plugins"};
     run.working_directory = scratch.root.string();
     const auto listed = test_support::run_host(run);
     INFO(listed.all());
@@ -362,7 +365,8 @@ TEST_CASE("plugins are never loaded from the current directory unless a path say
         INFO(listed.all());
         CHECK(listed.exit_code == 0);
         CHECK(listed.all().find("here.so") == std::string::npos);
-        CHECK(listed.out.find("library: " + fs::canonical(CINDER_PLUGIN_FILE).string()) != std::string::npos);
+        CHECK(listed.out.find("library: " + fs::canonical(DEFAULT_PLUGIN_DIR "/cinder_initial.so").string()) !=
+              std::string::npos);
     }
 }
 

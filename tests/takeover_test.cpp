@@ -100,8 +100,13 @@ bool run_original(const TestDatabase& database, int version) {
 }
 
 ProcessResult run_both_plugins(const TestDatabase& database, std::vector<std::string> arguments) {
-    std::vector<std::string> all{
-        "--dsn", database.connection_string(), "--plugin-path", CINDER_PLUGIN_DIR, "--plugin-path", GRIZZLY_PLUGIN_DIR};
+    std::vector<std::string> all{"--dsn",
+                                 database.connection_string(),
+                                 "--no-default-plugins",
+                                 "--plugin-path",
+                                 CINDER_PLUGIN_DIR,
+                                 "--plugin-path",
+                                 GRIZZLY_PLUGIN_DIR};
     all.insert(all.end(), arguments.begin(), arguments.end());
     return run_host(all);
 }

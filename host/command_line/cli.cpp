@@ -6,6 +6,8 @@
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <charconv>
@@ -15,6 +17,8 @@
 #include "exit_codes.hpp"
 #include "command_line/config.hpp"
 #include "command_line/logging.hpp"
+#include "command_line/terminal_text.hpp"
+#include "database/redact.hpp"
 
 #ifndef MIGRATION_HOST_VERSION
 #error "MIGRATION_HOST_VERSION must be defined by the build"
@@ -41,15 +45,27 @@ struct CommandSpec {
 constexpr std::size_t unlimited = 1000;
 
 const char* const exit_code_help =
-    "Exit codes: 0 success, 1 a migration step failed, 2 usage error, 3 cannot connect,\n"
-    "            4 plugin error, 5 refused by the state of the database (or drift, for verify);\n"
-    "            status --check: 6 pending, 7 dirty, 8 ahead of the plugins, 9 track without a plugin.\n";
+    "Exit codes: 0 success, 1 a migration step failed, 2 usage error (command line, environment or\n"
+    "            configuration file), 3 cannot connect, 4 plugin error, 5 refused by the state of the\n"
+    "            database (or drift, for verify); status --check: 6 pending, 7 dirty, 8 ahead of the\n"
+    "            plugins, 9 track without a plugin.\n";
+
+const char* const configuration_help =
+    "Every global option can also be set by its environment variable (shown with it) or in an INI file:\n"
+    "--config FILE, else MIGRATION_HOST_CONFIG, else ./migration-host.ini when present. The file's top level\n"
+    "and its [target.NAME] sections (chosen with --target NAME) take the options' names, plus password-file\n"
+    "or password-env for the DSN's password. The command line wins over the environment, the environment\n"
+    "over the file, the target section over the file's top level. 'migration-host config' shows the result.\n";
+
+// Wide enough for the options' descriptions to read as sentences rather than narrow columns.
+constexpr unsigned help_line_length = 110;
+constexpr unsigned help_min_description_length = 60;
 
 // Options that some commands take and others refuse.
 const std::set<std::string> command_option_names = {"format", "check", "dialect", "database", "table"};
 
-// Global options by what they serve.
-#define MH_PLUGIN_OPTIONS "plugin-path", "skip-broken-plugins", "allow-insecure-plugins"
+// Global options by what they serve (--config and --target serve every command and are always shown).
+#define MH_PLUGIN_OPTIONS "plugin-path", "no-default-plugins", "skip-broken-plugins", "allow-insecure-plugins"
 #define MH_CONNECTION_OPTIONS "dsn", "connect-timeout", "statement-timeout"
 
 const std::vector<CommandSpec> commands = {
@@ -93,6 +109,10 @@ const std::vector<CommandSpec> commands = {
     {"verify", "", 0, 0, "Compare the live schema with what the applied steps should have left",
      "Lists every difference in the tables the plugins own (drift). Exit 5 when there is one.",
      {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format"}},
+    {"config", "", 0, 0, "Print the effective global options and where each one comes from",
+     "Resolves the options as any other command would (command line, environment, configuration file,\n"
+     "defaults), then prints each with its value and source, passwords hidden. Connects to nothing.",
+     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level"}},
     {"repair", "TRACK@VERSION", 1, 1, "Mark a dirty track's unfinished step as done or not done",
      "After a step failed or was interrupted where DDL is not transactional (MySQL/MariaDB), fix the\n"
      "schema by hand, then give the step's target version (its changes are in place) or its starting\n"
@@ -124,39 +144,87 @@ const SecondsOption seconds_options[] = {
     {"statement-timeout", 0, 86400, &GlobalOptions::statement_timeout_seconds},
 };
 
-po::typed_value<std::string>* seconds_value(std::uint32_t default_seconds) {
-    return po::value<std::string>()->value_name("SECONDS")->default_value(std::to_string(default_seconds));
+// On/off options: a flag on the command line, a word in the environment and the file.
+struct SwitchOption {
+    const char* name;
+    bool GlobalOptions::*field;
+};
+
+const SwitchOption switch_options[] = {
+    {"no-default-plugins", &GlobalOptions::no_default_plugins},
+    {"skip-broken-plugins", &GlobalOptions::skip_broken_plugins},
+    {"allow-insecure-plugins", &GlobalOptions::allow_insecure_plugins},
+};
+
+// The global options the environment and the configuration file can set, in the order `config` shows them.
+const std::vector<std::string> configurable_options = {
+    "dsn",          "plugin-path",       "no-default-plugins", "log-level",           "connect-timeout",
+    "lock-timeout", "statement-timeout", "skip-broken-plugins", "allow-insecure-plugins"};
+
+// What a configuration file may say: the options above; password-file or password-env for its DSN; at the top
+// level also the target to use when neither --target nor MIGRATION_HOST_TARGET names one.
+ConfigKeys config_file_keys() {
+    ConfigKeys keys;
+    keys.keys.insert(configurable_options.begin(), configurable_options.end());
+    keys.keys.insert({"password-file", "password-env"});
+    keys.top_level_only.insert("target");
+    keys.repeatable.insert("plugin-path");
+    return keys;
 }
 
-po::options_description global_options_description(GlobalOptions& global) {
-    po::options_description options("Global options");
+// The environment may also choose the file and the target.
+std::vector<std::string> environment_options() {
+    std::vector<std::string> options = configurable_options;
+    options.push_back("config");
+    options.push_back("target");
+    return options;
+}
+
+// The variable on a line of its own, under the description: a name cut in two by the wrapping is hard to find.
+std::string with_environment(const std::string& description, const char* option) {
+    return fmt::format("{}\nenv {}", description, environment_variable_for(option));
+}
+
+po::options_description global_options_description() {
+    po::options_description options("Global options", help_line_length, help_min_description_length);
+    const auto add = [&](const char* name, const po::value_semantic* semantic, const std::string& description) {
+        options.add_options()(name, semantic, with_environment(description, name).c_str());
+    };
     options.add_options()
         ("help,h", "show help (after a command: that command's help)")
-        ("version", "show the host's version and plugin ABI version")
-        ("dsn", po::value<std::string>()->value_name("DSN"),
-         "ODBC DSN name or full connection string (env MIGRATION_HOST_DSN; default: SQLite file "
-         "./migration-host.sqlite through the SQLite3 driver)")
-        ("plugin-path", po::value<std::vector<std::string>>(&global.plugin_paths)->value_name("DIR")->composing(),
-         "directory to load plugins from; repeatable (env MIGRATION_HOST_PLUGIN_PATH, colon-separated; "
-         "default: ../lib/migration-host/plugins beside the executable)")
-        ("log-level", po::value<std::string>(&global.log_level)->value_name("LEVEL")->default_value("info"),
-         "trace, debug, info, warn, error or off (logs go to stderr)")
-        ("connect-timeout", seconds_value(global.connect_timeout_seconds),
-         "login timeout for the database connection (1 to 3600)")
-        ("lock-timeout", seconds_value(global.lock_timeout_seconds),
-         "how long to wait for another migration-host run against the same database (0 to 86400; 0: do not wait)")
-        ("statement-timeout", seconds_value(global.statement_timeout_seconds),
-         "longest any one statement may run, a step's included, before the step fails (0 to 86400; 0: no limit)")
-        ("skip-broken-plugins", po::bool_switch(&global.skip_broken_plugins),
-         "warn about libraries in the plugin path that cannot be used, instead of failing (exit 4)")
-        ("allow-insecure-plugins", po::bool_switch(&global.allow_insecure_plugins),
-         "load plugin libraries that users other than root and you could change, with a warning, instead of "
-         "refusing them (exit 4)");
+        ("version", "show the host's version and plugin ABI version");
+    add("config", po::value<std::string>()->value_name("FILE"),
+        "INI file to read options from (default: ./migration-host.ini when present)");
+    add("target", po::value<std::string>()->value_name("NAME"),
+        "use the configuration file's [target.NAME] section, over its top level");
+    add("dsn", po::value<std::string>()->value_name("DSN"),
+        "ODBC DSN name or full connection string (default: SQLite file ./migration-host.sqlite through the "
+        "SQLite3 driver)");
+    add("plugin-path", po::value<std::vector<std::string>>()->value_name("DIR"),
+        "directory to load plugins from, after the default one (../lib/migration-host/plugins beside the "
+        "executable); repeatable; colon-separated in the environment");
+    add("no-default-plugins", po::bool_switch(),
+        "do not load plugins from the default directory, only from --plugin-path");
+    add("log-level", po::value<std::string>()->value_name("LEVEL"),
+        "trace, debug, info (default), warn, error or off; logs go to stderr");
+    add("connect-timeout", po::value<std::string>()->value_name("SECONDS"),
+        "login timeout for the database connection, 1 to 3600 (default 15)");
+    add("lock-timeout", po::value<std::string>()->value_name("SECONDS"),
+        "how long to wait for another migration-host run against the same database, 0 to 86400 (default 60; "
+        "0: do not wait)");
+    add("statement-timeout", po::value<std::string>()->value_name("SECONDS"),
+        "longest any one statement may run, a step's included, before the step fails, 0 to 86400 (default 0: "
+        "no limit)");
+    add("skip-broken-plugins", po::bool_switch(),
+        "warn about libraries in the plugin path that cannot be used, instead of failing (exit 4)");
+    add("allow-insecure-plugins", po::bool_switch(),
+        "load plugin libraries that users other than root and you could change, with a warning, instead of "
+        "refusing them (exit 4)");
     return options;
 }
 
 po::options_description command_options_description(CommandOptions& options) {
-    po::options_description description("Command options");
+    po::options_description description("Command options", help_line_length, help_min_description_length);
     description.add_options()
         ("format", po::value<std::string>()->value_name("FORMAT"), "text (default) or json")
         ("check", po::bool_switch(&options.check),
@@ -174,10 +242,10 @@ po::options_description command_options_description(CommandOptions& options) {
 
 // The options of `all` that `spec` uses, in the order `all` lists them.
 po::options_description options_used_by(const CommandSpec& spec, const po::options_description& all) {
-    po::options_description used("Options");
+    po::options_description used("Options", help_line_length, help_min_description_length);
     for (const auto& option : all.options()) {
         const auto& name = option->long_name();
-        if (name == "help" ||
+        if (name == "help" || name == "config" || name == "target" ||
             std::find(spec.options.begin(), spec.options.end(), name) != spec.options.end()) {
             used.add(option);
         }
@@ -192,6 +260,7 @@ std::string general_help(const po::options_description& global) {
         << "Commands:\n";
     for (const auto& spec : commands) out << fmt::format("  {:<10} {}\n", spec.name, spec.summary);
     out << "\n" << global << "\n"
+        << configuration_help << "\n"
         << "Run 'migration-host COMMAND --help' for a command's help.\n"
         << exit_code_help;
     return out.str();
@@ -199,27 +268,16 @@ std::string general_help(const po::options_description& global) {
 
 std::string command_help(const CommandSpec& spec, const po::options_description& all) {
     std::ostringstream out;
-    out << fmt::format("Usage: migration-host [options] {} {}\n\n{}.\n\n{}\n\n", spec.name, spec.arguments,
-                       spec.summary, spec.details)
+    out << fmt::format("Usage: migration-host [global options] {}{}{}\n\n{}.\n\n{}\n\n", spec.name,
+                       *spec.arguments ? " " : "", spec.arguments, spec.summary, spec.details)
         << options_used_by(spec, all) << "\n"
+        << configuration_help << "\n"
         << exit_code_help;
     return out.str();
 }
 
 HostError usage_error(const std::string& message) {
     return HostError(ExitCode::usage, message + " (see 'migration-host --help')");
-}
-
-void read_seconds_options(const po::variables_map& values, GlobalOptions& global) {
-    for (const auto& option : seconds_options) {
-        const auto& text = values[option.name].as<std::string>();
-        const auto seconds = parse_bounded_number(text, option.min, option.max);
-        if (!seconds) {
-            throw usage_error(fmt::format("invalid --{} '{}': expected a whole number of seconds from {} to {}",
-                                          option.name, text, option.min, option.max));
-        }
-        global.*option.field = *seconds;
-    }
 }
 
 void read_command_options(const po::variables_map& values, CommandOptions& options) {
@@ -237,6 +295,277 @@ void read_command_options(const po::variables_map& values, CommandOptions& optio
     if (values.count("database")) options.database_name = values["database"].as<std::string>();
 }
 
+// --- Configuration: the sources, their precedence, and what each option becomes ---------------------------------
+
+// What the command line says about the global options that other sources can also set.
+SourcedValues command_line_values(const po::variables_map& values) {
+    SourcedValues given;
+    auto options = environment_options();
+    for (const auto& name : options) {
+        if (!values.count(name) || values[name].defaulted()) continue;
+        const auto& value = values[name].value();
+        SourcedValue sourced{{}, "--" + name, {}};
+        if (const auto* flag = boost::any_cast<bool>(&value)) {
+            if (!*flag) continue;  // a bool_switch not given
+            sourced.values = {"true"};
+        } else if (const auto* list = boost::any_cast<std::vector<std::string>>(&value)) {
+            sourced.values = *list;
+        } else {
+            sourced.values = {boost::any_cast<std::string>(value)};
+        }
+        given.emplace(name, std::move(sourced));
+    }
+    return given;
+}
+
+// The sources in order of precedence; an option takes its value from the first that sets it.
+struct Sources {
+    std::vector<const SourcedValues*> layers;
+    std::vector<bool> from_file;  // per layer
+    std::optional<ConfigFile> file;
+
+    const SourcedValue* find(const std::string& name, std::size_t* layer = nullptr) const {
+        for (std::size_t i = 0; i < layers.size(); ++i) {
+            const auto it = layers[i]->find(name);
+            if (it == layers[i]->end()) continue;
+            if (layer != nullptr) *layer = i;
+            return &it->second;
+        }
+        return nullptr;
+    }
+};
+
+std::string invalid(const SourcedValue& sourced, const std::string& value, const std::string& expected) {
+    return fmt::format("invalid {} '{}': {}", sourced.label, value, expected);
+}
+
+bool parse_switch(const SourcedValue& sourced) {
+    const std::string& value = sourced.values.front();
+    // The spellings Boost.Program_options itself reads as a bool, lower case only: strict, so that a typo is an
+    // error rather than "off".
+    if (value == "true" || value == "yes" || value == "on" || value == "1") return true;
+    if (value == "false" || value == "no" || value == "off" || value == "0") return false;
+    throw usage_error(invalid(sourced, value, "expected true, false, yes, no, on, off, 1 or 0"));
+}
+
+std::string log_level_value(const SourcedValue& sourced) {
+    const std::string& value = sourced.values.front();
+    if (!parse_log_level(value)) {
+        throw usage_error(invalid(sourced, value, "expected trace, debug, info, warn, error or off"));
+    }
+    return value;
+}
+
+std::uint32_t seconds_value(const SecondsOption& option, const SourcedValue& sourced) {
+    const auto& text = sourced.values.front();
+    const auto seconds = parse_bounded_number(text, option.min, option.max);
+    if (!seconds) {
+        throw usage_error(invalid(
+            sourced, text, fmt::format("expected a whole number of seconds from {} to {}", option.min, option.max)));
+    }
+    return *seconds;
+}
+
+// Every section of the file, the targets not in use included: a mistake in [target.prod] is found when the file is
+// first used, not the day prod is.
+void check_file_values(const ConfigFile& file) {
+    std::vector<const SourcedValues*> sections{&file.top_level};
+    for (const auto& [name, section] : file.targets) sections.push_back(&section);
+    for (const auto* section : sections) {
+        if (const auto it = section->find("log-level"); it != section->end()) log_level_value(it->second);
+        for (const auto& option : seconds_options) {
+            if (const auto it = section->find(option.name); it != section->end()) seconds_value(option, it->second);
+        }
+        for (const auto& option : switch_options) {
+            if (const auto it = section->find(option.name); it != section->end()) parse_switch(it->second);
+        }
+    }
+}
+
+// A path from a configuration file is taken from the file's directory; from elsewhere, as given.
+std::string path_from(const SourcedValue& sourced, const std::string& path) {
+    if (sourced.base_directory.empty() || std::filesystem::path(path).is_absolute()) return path;
+    return (sourced.base_directory / path).lexically_normal().string();
+}
+
+std::vector<std::string> plugin_dirs_from(const SourcedValue& sourced) {
+    std::vector<std::string> dirs;
+    for (const auto& value : sourced.values) {
+        if (sourced.label == environment_variable_for("plugin-path")) {
+            // The environment's colon-separated list; empty entries are not the current directory, as they would
+            // be to a shell: they are ignored.
+            std::size_t start = 0;
+            while (start <= value.size()) {
+                const auto end = std::min(value.find(':', start), value.size());
+                if (end > start) dirs.push_back(value.substr(start, end - start));
+                start = end + 1;
+            }
+        } else {
+            dirs.push_back(path_from(sourced, value));
+        }
+    }
+    return dirs;
+}
+
+std::optional<std::filesystem::path> config_file_path(const SourcedValues& command_line,
+                                                      const SourcedValues& environment) {
+    for (const auto* layer : {&command_line, &environment}) {
+        if (const auto it = layer->find("config"); it != layer->end()) return it->second.values.front();
+    }
+    std::error_code error;
+    if (std::filesystem::exists(default_config_file, error)) return std::filesystem::path(".") / default_config_file;
+    return std::nullopt;
+}
+
+// The DSN and its password. A password from the configuration file comes from a file or a variable it names: a
+// DSN that holds one inline is refused unless the configuration file is private to its owner (mode 0600), as
+// OpenSSH and libpq refuse keys and password files others can read.
+std::optional<std::string> resolve_dsn(const Sources& sources, std::string& described) {
+    std::size_t dsn_layer = 0;
+    const SourcedValue* dsn = sources.find("dsn", &dsn_layer);
+    if (dsn == nullptr) {
+        described = "default";
+        return std::nullopt;
+    }
+    std::string value = dsn->values.front();
+    described = dsn->label;
+    const bool inline_password = redact_secrets(value) != value;
+    if (sources.from_file[dsn_layer]) {
+        const SourcedValue* password_file = nullptr;
+        const SourcedValue* password_env = nullptr;
+        for (std::size_t i = 0; i < sources.layers.size() && !password_file && !password_env; ++i) {
+            if (!sources.from_file[i]) continue;
+            const auto& layer = *sources.layers[i];
+            if (const auto it = layer.find("password-file"); it != layer.end()) password_file = &it->second;
+            if (const auto it = layer.find("password-env"); it != layer.end()) password_env = &it->second;
+        }
+        if (password_file && password_env) {
+            throw usage_error(fmt::format("{} and {}: give the password one way", password_file->label,
+                                          password_env->label));
+        }
+        const SourcedValue* password_source = password_file ? password_file : password_env;
+        if (password_source && inline_password) {
+            throw usage_error(fmt::format("{} holds a password and {} names another: give the password one way",
+                                          dsn->label, password_source->label));
+        }
+        if (inline_password && !sources.file->private_to_owner) {
+            throw usage_error(fmt::format(
+                "{} holds a password inline, and {} can be read or changed by other users: put the password in "
+                "a file (password-file) or a variable (password-env), or make the configuration file private "
+                "(chmod 600)",
+                dsn->label, sources.file->path.string()));
+        }
+        if (password_file) {
+            const auto file = path_from(*password_file, password_file->values.front());
+            value = with_password(connection_string_for(value), read_password_file(file, password_file->label));
+            described += "; password from " + password_file->label;
+        } else if (password_env) {
+            value = with_password(connection_string_for(value),
+                                  read_password_variable(password_env->values.front(), password_env->label));
+            described += "; password from " + password_env->label;
+        }
+    }
+    if (const auto problem = connection_string_problem(connection_string_for(value))) {
+        throw usage_error(fmt::format("invalid {}: {}", dsn->label, *problem));
+    }
+    return value;
+}
+
+// Resolves every global option from its sources; `effective` gets one line per option for `migration-host config`
+// (and the debug log): its value, passwords hidden, and where it comes from.
+void resolve_global_options(const po::variables_map& values, GlobalOptions& global,
+                            std::vector<std::string>& effective) {
+    const SourcedValues command_line = command_line_values(values);
+    const SourcedValues environment = read_environment(environment_options());
+    Sources sources;
+    sources.layers = {&command_line, &environment};
+    sources.from_file = {false, false};
+    const auto show = [&](const std::string& name, const std::string& value, const std::string& origin) {
+        effective.push_back(escape_nonprintable(
+            fmt::format("{} = {}  [{}]", name, value.empty() ? "(none)" : redact_secrets(value), origin)));
+    };
+
+    global.config_file = config_file_path(command_line, environment);
+    const SourcedValue* target_option = nullptr;
+    for (const auto* layer : {&command_line, &environment}) {
+        if (const auto it = layer->find("target"); it != layer->end() && !target_option) target_option = &it->second;
+    }
+    if (global.config_file) {
+        sources.file = read_config_file(*global.config_file, config_file_keys());
+        check_file_values(*sources.file);
+        const auto* config_option = sources.find("config");
+        show("config", global.config_file->string(),
+             config_option ? config_option->label : std::string("present in the current directory"));
+        const auto& top = sources.file->top_level;
+        if (const auto it = top.find("target"); it != top.end() && !target_option) target_option = &it->second;
+    } else {
+        show("config", "", fmt::format("no --config, MIGRATION_HOST_CONFIG or ./{}", default_config_file));
+    }
+    if (target_option) {
+        const std::string& name = target_option->values.front();
+        if (!sources.file) {
+            throw usage_error(fmt::format("{} names target '{}', but there is no configuration file (--config FILE, "
+                                          "MIGRATION_HOST_CONFIG or ./{})",
+                                          target_option->label, name, default_config_file));
+        }
+        const auto it = sources.file->targets.find(name);
+        if (it == sources.file->targets.end()) {
+            std::vector<std::string> known;
+            for (const auto& [target, settings] : sources.file->targets) known.push_back(target);
+            throw usage_error(fmt::format("unknown target '{}' ({}): {} has {}", name, target_option->label,
+                                          sources.file->path.string(),
+                                          known.empty() ? std::string("no [target.NAME] section")
+                                                        : fmt::format("the targets {}", fmt::join(known, ", "))));
+        }
+        global.target = name;
+        sources.layers.push_back(&it->second);
+        sources.from_file.push_back(true);
+        show("target", name, target_option->label);
+    } else {
+        show("target", "", "no --target, MIGRATION_HOST_TARGET or target in a configuration file");
+    }
+    if (sources.file) {
+        sources.layers.push_back(&sources.file->top_level);
+        sources.from_file.push_back(true);
+    }
+    const auto origin_of = [&](const char* name) {
+        const auto* sourced = sources.find(name);
+        return sourced ? sourced->label : std::string("default");
+    };
+
+    std::string dsn_origin;
+    global.dsn = resolve_dsn(sources, dsn_origin);
+    show("dsn", global.dsn ? *global.dsn : resolve_connection_string(std::nullopt), dsn_origin);
+
+    if (const auto* level = sources.find("log-level")) global.log_level = log_level_value(*level);
+    show("log-level", global.log_level, origin_of("log-level"));
+
+    for (const auto& option : seconds_options) {
+        if (const auto* sourced = sources.find(option.name)) global.*option.field = seconds_value(option, *sourced);
+        show(option.name, std::to_string(global.*option.field), origin_of(option.name));
+    }
+    for (const auto& option : switch_options) {
+        if (const auto* sourced = sources.find(option.name)) global.*option.field = parse_switch(*sourced);
+        show(option.name, global.*option.field ? "true" : "false", origin_of(option.name));
+    }
+
+    std::vector<std::string> added;
+    if (const auto* sourced = sources.find("plugin-path")) added = plugin_dirs_from(*sourced);
+    show("plugin-path", fmt::format("{}", fmt::join(added, ":")), origin_of("plugin-path"));
+    global.plugin_paths.clear();
+    // A default directory that does not exist (a host copied elsewhere) holds no plugins; one the user names that
+    // does not exist is an error where the plugins are loaded.
+    std::error_code error;
+    if (!global.no_default_plugins && std::filesystem::is_directory(default_plugin_dir(), error)) {
+        global.plugin_paths.push_back(default_plugin_dir().string());
+    }
+    global.plugin_paths.insert(global.plugin_paths.end(), added.begin(), added.end());
+    std::vector<std::string> searched;
+    for (const auto& dir : resolve_plugin_dirs(global.plugin_paths)) searched.push_back(dir.string());
+    show("plugin directories", fmt::format("{}", fmt::join(searched, ":")),
+         global.no_default_plugins ? "plugin-path only" : "the default, then plugin-path");
+}
+
 }  // namespace
 
 std::optional<std::uint32_t> parse_bounded_number(std::string_view text, std::uint32_t min, std::uint32_t max) {
@@ -252,7 +581,7 @@ std::optional<std::uint32_t> parse_bounded_number(std::string_view text, std::ui
 
 Invocation parse_command_line(int argc, const char* const argv[]) {
     Invocation invocation;
-    auto global = global_options_description(invocation.global);
+    auto global = global_options_description();
     auto command_options = command_options_description(invocation.options);
     po::options_description hidden;
     hidden.add_options()("command", po::value<std::string>())(
@@ -278,16 +607,6 @@ Invocation parse_command_line(int argc, const char* const argv[]) {
     } catch (const po::error& error) {
         throw usage_error(error.what());
     }
-    if (values.count("dsn")) {
-        invocation.global.dsn = values["dsn"].as<std::string>();
-        if (const auto problem = connection_string_problem(connection_string_for(*invocation.global.dsn))) {
-            throw usage_error("invalid --dsn: " + *problem);
-        }
-    }
-    if (!parse_log_level(invocation.global.log_level)) {
-        throw usage_error(fmt::format("invalid --log-level '{}'", invocation.global.log_level));
-    }
-    read_seconds_options(values, invocation.global);
 
     if (values.count("version")) {
         invocation.action = Invocation::Action::show_text;
@@ -302,18 +621,27 @@ Invocation parse_command_line(int argc, const char* const argv[]) {
             invocation.text = general_help(global);
             return invocation;
         }
-        throw usage_error("no command given");
     }
-    invocation.command = values["command"].as<std::string>();
-    const CommandSpec* spec = find_command(invocation.command);
-    if (spec == nullptr) throw usage_error(fmt::format("unknown command '{}'", invocation.command));
-    if (help) {
+    if (values.count("command")) {
+        invocation.command = values["command"].as<std::string>();
+    }
+    const CommandSpec* spec = invocation.command.empty() ? nullptr : find_command(invocation.command);
+    if (spec != nullptr && help) {
         po::options_description shown;
         shown.add(global).add(command_options);
         invocation.action = Invocation::Action::show_text;
         invocation.text = command_help(*spec, shown);
         return invocation;
     }
+
+    // Before the command is checked: a bad environment or configuration file is reported whatever the command.
+    std::vector<std::string> effective;
+    resolve_global_options(values, invocation.global, effective);
+    spdlog::set_level(*parse_log_level(invocation.global.log_level));
+    for (const auto& line : effective) spdlog::debug("option {}", line);
+
+    if (invocation.command.empty()) throw usage_error("no command given");
+    if (spec == nullptr) throw usage_error(fmt::format("unknown command '{}'", invocation.command));
     for (const auto& name : command_option_names) {
         if (values.count(name) && !values[name].defaulted() &&
             std::find(spec->options.begin(), spec->options.end(), name) == spec->options.end()) {
@@ -329,6 +657,10 @@ Invocation parse_command_line(int argc, const char* const argv[]) {
                               : fmt::format("{} takes {}", spec->name,
                                             spec->max_arguments == 0 ? std::string("no arguments")
                                                                      : "at most " + std::string(spec->arguments)));
+    }
+    if (invocation.command == "config") {
+        invocation.action = Invocation::Action::show_text;
+        for (const auto& line : effective) invocation.text += line + "\n";
     }
     return invocation;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,9 +11,17 @@
 
 namespace migration_host {
 
+// The effective global options: each from the command line, else the environment (MIGRATION_HOST_<OPTION>), else
+// the configuration file's target section, else its top level, else the default.
 struct GlobalOptions {
+    // DSN name or connection string, the password of password-file/password-env appended; none: the SQLite default.
     std::optional<std::string> dsn;
+    // Every directory to load plugins from, in search order: the default one first (unless no_default_plugins),
+    // then those given by --plugin-path, MIGRATION_HOST_PLUGIN_PATH or the configuration file.
     std::vector<std::string> plugin_paths;
+    bool no_default_plugins = false;
+    std::optional<std::filesystem::path> config_file;  // the configuration file read, if any
+    std::optional<std::string> target;                 // its [target.NAME] section in use, if any
     std::string log_level = "info";
     std::uint32_t connect_timeout_seconds = 15;   // 1..3600
     std::uint32_t lock_timeout_seconds = 60;      // 0..86400
@@ -37,14 +46,15 @@ struct CommandOptions {
 struct Invocation {
     enum class Action { run, show_text };
     Action action = Action::run;
-    std::string text;  // for show_text: help or version, printed to stdout
+    std::string text;  // for show_text: help, version, or the effective options (`config`), printed to stdout
     std::string command;
     GlobalOptions global;
     CommandOptions options;
     std::vector<std::string> arguments;  // the command's positional arguments
 };
 
-// Throws HostError(usage) with a one-line cause for anything malformed.
+// Throws HostError(usage) with a one-line cause for anything malformed, in the command line, the environment or the
+// configuration file (naming the variable, or the file and line).
 Invocation parse_command_line(int argc, const char* const argv[]);
 
 // A whole number from `min` to `max`, written in decimal digits only: no sign,

@@ -523,7 +523,7 @@ ExitCode list_plugins(const Invocation& invocation) {
                                     json_wanted(invocation) ? "in the output" : "above"));
     }
     // The catalog checks (gaps, duplicates, cycles) apply to the listing too.
-    Catalog::build(result.discovery.plugins);
+    Catalog::build(result.discovery.plugins, result.directories);
     return ExitCode::success;
 }
 

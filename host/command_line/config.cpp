@@ -1,11 +1,20 @@
-// Resolves where to connect and where to find plugins from options, environment and defaults.
+// Reads the configuration sources (environment, INI file) and resolves where to connect and where to find plugins.
 // SPDX-License-Identifier: Apache-2.0
 #include "command_line/config.hpp"
 
-#include <boost/dll/runtime_symbol_info.hpp>
-#include <fmt/format.h>
+#include <sys/stat.h>
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/dll/runtime_symbol_info.hpp>
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "database/odbc.hpp"
 #include "exit_codes.hpp"
@@ -14,16 +23,229 @@
 #error "MIGRATION_HOST_PLUGIN_SUBDIR must be defined by the build"
 #endif
 
+namespace po = boost::program_options;
+
 namespace migration_host {
 namespace {
 
-std::optional<std::string> environment(const char* name) {
-    const char* value = std::getenv(name);
-    if (value == nullptr || *value == '\0') return std::nullopt;
-    return std::string(value);
+constexpr const char* environment_prefix = "MIGRATION_HOST_";
+constexpr std::string_view target_section_prefix = "target.";
+
+HostError usage(const std::string& message) {
+    return HostError(ExitCode::usage, message);
+}
+
+std::string trimmed(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos) return {};
+    const auto last = text.find_last_not_of(" \t\r\n");
+    return std::string(text.substr(first, last - first + 1));
+}
+
+bool valid_target_name(std::string_view name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    });
+}
+
+// One "key = value" line as Boost's INI parser sees it (comments from '#' to the end of the line, blanks around
+// names and values, [section] prefixes): the key with its section, and the line number Boost does not report.
+struct KeyLine {
+    std::string section;  // "" or the section's text, e.g. "target.prod"
+    std::string key;
+    std::size_t line = 0;
+};
+
+// The file's key lines in order, the same lines Boost's parser returns options for, and every target section's
+// name (one may be empty); throws naming the line for one Boost would refuse, and for a section this file format
+// does not have.
+std::vector<KeyLine> scan_key_lines(const std::string& text, const std::filesystem::path& path,
+                                    std::set<std::string>& target_names) {
+    std::vector<KeyLine> lines;
+    std::istringstream in(text);
+    std::string raw;
+    std::string section;
+    std::size_t number = 0;
+    while (std::getline(in, raw)) {
+        ++number;
+        const auto comment = raw.find('#');
+        const std::string line = trimmed(comment == std::string::npos ? raw : raw.substr(0, comment));
+        if (line.empty()) continue;
+        if (line.front() == '[' && line.back() == ']') {
+            section = trimmed(line.substr(1, line.size() - 2));
+            const std::string_view name =
+                std::string_view(section).substr(std::min(section.size(), target_section_prefix.size()));
+            if (section.rfind(target_section_prefix, 0) != 0 || !valid_target_name(name)) {
+                throw usage(
+                    fmt::format("{} line {}: unknown section [{}]: expected [target.NAME], NAME made of "
+                                "letters, digits, '_' and '-'",
+                                path.string(), number, section));
+            }
+            target_names.emplace(name);
+            continue;
+        }
+        const auto equals = line.find('=');
+        if (equals == std::string::npos) {
+            throw usage(fmt::format("{} line {}: expected 'name = value', '[target.NAME]' or a '#' comment",
+                                    path.string(), number));
+        }
+        lines.push_back({section, trimmed(line.substr(0, equals)), number});
+    }
+    return lines;
+}
+
+std::string describe_errno(int error) {
+    return std::strerror(error);
 }
 
 }  // namespace
+
+std::string environment_variable_for(std::string_view option) {
+    std::string name = environment_prefix;
+    for (const char c : option) name += c == '-' ? '_' : static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    return name;
+}
+
+ConfigFile read_config_file(const std::filesystem::path& path, const ConfigKeys& keys) {
+    struct stat status {};
+    if (::stat(path.c_str(), &status) != 0) {
+        throw usage(fmt::format("cannot read configuration file {}: {}", path.string(), describe_errno(errno)));
+    }
+    if (!S_ISREG(status.st_mode)) {
+        throw usage(fmt::format("cannot read configuration file {}: not a regular file", path.string()));
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream content;
+    if (!in || !(content << in.rdbuf())) {
+        throw usage(fmt::format("cannot read configuration file {}: {}", path.string(), describe_errno(errno)));
+    }
+    const std::string text = content.str();
+    if (text.find('\0') != std::string::npos) {
+        throw usage(fmt::format("{}: holds a NUL byte; not a configuration file", path.string()));
+    }
+    std::set<std::string> target_names;
+    const auto key_lines = scan_key_lines(text, path, target_names);
+
+    po::parsed_options parsed(nullptr);
+    try {
+        std::istringstream stream(text);
+        parsed = po::parse_config_file(stream, po::options_description(), /*allow_unregistered=*/true);
+    } catch (const po::error& error) {
+        // scan_key_lines refuses every line Boost refuses, with its number; this is Boost's view of anything else.
+        throw usage(fmt::format("{}: {}", path.string(), error.what()));
+    }
+    if (parsed.options.size() != key_lines.size()) {
+        throw usage(fmt::format("{}: read {} settings where {} lines hold one", path.string(), parsed.options.size(),
+                                key_lines.size()));
+    }
+
+    ConfigFile file;
+    file.path = path;
+    file.private_to_owner = (status.st_mode & 077) == 0;
+    const auto base_directory = std::filesystem::absolute(path).parent_path();
+    for (std::size_t i = 0; i < key_lines.size(); ++i) {
+        const KeyLine& where = key_lines[i];
+        const auto& option = parsed.options[i];
+        const std::string value = option.value.empty() ? std::string() : option.value.front();
+        const bool in_target = !where.section.empty();
+        const std::string place = fmt::format("{} line {}", path.string(), where.line);
+        const bool known = keys.keys.count(where.key) || (!in_target && keys.top_level_only.count(where.key));
+        if (!known) {
+            throw usage(fmt::format("{}: unknown setting '{}'{}", place, where.key,
+                                    in_target && keys.top_level_only.count(where.key)
+                                        ? " in a target section (it belongs at the top of the file)"
+                                        : ""));
+        }
+        if (value.empty()) throw usage(fmt::format("{}: {} has no value", place, where.key));
+        SourcedValues& section =
+            in_target ? file.targets[where.section.substr(target_section_prefix.size())] : file.top_level;
+        auto [entry, added] = section.try_emplace(where.key);
+        if (!added && !keys.repeatable.count(where.key)) {
+            throw usage(fmt::format("{}: {} is set twice in {} (first at {})", place, where.key,
+                                    in_target ? "[" + where.section + "]" : "the top level", entry->second.label));
+        }
+        if (added) {
+            entry->second.label = fmt::format("{} in {}", where.key, place);
+            entry->second.base_directory = base_directory;
+        }
+        entry->second.values.push_back(value);
+    }
+    // An empty [target.NAME] section still names a target.
+    for (const auto& name : target_names) file.targets.try_emplace(name);
+    return file;
+}
+
+SourcedValues read_environment(const std::vector<std::string>& options) {
+    po::options_description description;
+    std::map<std::string, std::string> option_by_variable;
+    for (const auto& option : options) {
+        description.add_options()(option.c_str(), po::value<std::string>());
+        option_by_variable.emplace(environment_variable_for(option), option);
+    }
+    // Other MIGRATION_HOST_ variables (the test suite's, the scripts') are not options and are left alone.
+    const auto parsed = po::parse_environment(description, [&](const std::string& variable) -> std::string {
+        const auto it = option_by_variable.find(variable);
+        return it == option_by_variable.end() ? std::string() : it->second;
+    });
+    SourcedValues values;
+    for (const auto& option : parsed.options) {
+        if (option.value.empty() || option.value.front().empty()) continue;
+        values[option.string_key] =
+            SourcedValue{{option.value.front()}, environment_variable_for(option.string_key), {}};
+    }
+    return values;
+}
+
+namespace {
+
+std::string checked_password(std::string password, const std::string& what) {
+    if (password.size() >= 2 && password.compare(password.size() - 2, 2, "\r\n") == 0) {
+        password.resize(password.size() - 2);
+    } else if (!password.empty() && password.back() == '\n') {
+        password.pop_back();
+    }
+    if (password.empty()) throw usage(fmt::format("{} is empty", what));
+    if (password.find_first_of(std::string("\0\r\n", 3)) != std::string::npos) {
+        throw usage(fmt::format("{} holds a NUL byte or a line end inside the password", what));
+    }
+    return password;
+}
+
+}  // namespace
+
+std::string read_password_file(const std::filesystem::path& file, const std::string& named_by) {
+    const std::string what = fmt::format("password file {} (named by {})", file.string(), named_by);
+    struct stat status {};
+    if (::stat(file.c_str(), &status) != 0) throw usage(fmt::format("cannot read {}: {}", what, describe_errno(errno)));
+    if (!S_ISREG(status.st_mode)) throw usage(fmt::format("cannot read {}: not a regular file", what));
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream content;
+    if (!in || !(content << in.rdbuf())) throw usage(fmt::format("cannot read {}: {}", what, describe_errno(errno)));
+    if ((status.st_mode & 007) != 0) {
+        spdlog::warn("{} can be read by every user (mode {:04o}); make it readable by its owner only", what,
+                     status.st_mode & 07777);
+    }
+    return checked_password(content.str(), what);
+}
+
+std::string read_password_variable(const std::string& variable, const std::string& named_by) {
+    const std::string what = fmt::format("password variable {} (named by {})", variable, named_by);
+    const char* value = std::getenv(variable.c_str());
+    if (value == nullptr) throw usage(fmt::format("{} is not set", what));
+    return checked_password(value, what);
+}
+
+std::string with_password(const std::string& connection_string, std::string_view password) {
+    std::string result = connection_string;
+    if (!result.empty() && result.back() != ';') result += ';';
+    result += "PWD={";
+    for (const char c : password) {
+        result += c;
+        if (c == '}') result += '}';
+    }
+    result += '}';
+    return result;
+}
 
 std::string connection_string_for(const std::string& dsn) {
     if (dsn.find('=') != std::string::npos) return dsn;
@@ -41,16 +263,14 @@ std::optional<std::string> connection_string_problem(std::string_view connection
     return std::nullopt;
 }
 
-std::string resolve_connection_string(const std::optional<std::string>& dsn_option) {
-    const auto dsn = dsn_option ? dsn_option : environment("MIGRATION_HOST_DSN");
+std::string resolve_connection_string(const std::optional<std::string>& dsn) {
     if (!dsn) {
         const auto file = std::filesystem::current_path() / default_sqlite_file;
         return "DRIVER=SQLite3;DATABASE=" + file.string();
     }
     std::string connection_string = connection_string_for(*dsn);
     if (const auto problem = connection_string_problem(connection_string)) {
-        throw HostError(ExitCode::usage,
-                        fmt::format("invalid {}: {}", dsn_option ? "--dsn" : "MIGRATION_HOST_DSN", *problem));
+        throw HostError(ExitCode::usage, fmt::format("invalid --dsn: {}", *problem));
     }
     return connection_string;
 }
@@ -60,22 +280,16 @@ std::filesystem::path default_plugin_dir() {
     return (boost::dll::program_location().parent_path() / ".." / MIGRATION_HOST_PLUGIN_SUBDIR).lexically_normal();
 }
 
-std::vector<std::filesystem::path> resolve_plugin_dirs(const std::vector<std::string>& plugin_path_options) {
+std::vector<std::filesystem::path> resolve_plugin_dirs(const std::vector<std::string>& plugin_paths) {
     std::vector<std::filesystem::path> dirs;
-    if (!plugin_path_options.empty()) {
-        dirs.assign(plugin_path_options.begin(), plugin_path_options.end());
-        return dirs;
+    std::set<std::filesystem::path> seen;
+    for (const auto& entry : plugin_paths) {
+        const std::filesystem::path dir(entry);
+        std::error_code error;
+        auto identity = std::filesystem::weakly_canonical(dir, error);
+        if (error) identity = std::filesystem::absolute(dir).lexically_normal();
+        if (seen.insert(identity).second) dirs.push_back(dir);
     }
-    if (const auto from_env = environment("MIGRATION_HOST_PLUGIN_PATH")) {
-        std::size_t start = 0;
-        while (start <= from_env->size()) {
-            const auto end = std::min(from_env->find(':', start), from_env->size());
-            if (end > start) dirs.emplace_back(from_env->substr(start, end - start));
-            start = end + 1;
-        }
-        if (!dirs.empty()) return dirs;
-    }
-    dirs.push_back(default_plugin_dir());
     return dirs;
 }
 

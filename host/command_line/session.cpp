@@ -197,7 +197,7 @@ LoadedCatalog load_catalog(const GlobalOptions& options) {
             spdlog::warn("skipping {}: {}", problem.path.string(), problem.reason);
         }
     }
-    Catalog catalog = Catalog::build(discovery.plugins);
+    Catalog catalog = Catalog::build(discovery.plugins, dirs);
     return {std::move(discovery), std::move(catalog)};
 }
 

@@ -23,6 +23,13 @@ HostError plugin_error(const std::string& message) {
 
 void require_known_track(const Catalog& catalog, const std::string& track);
 
+std::string searched_in(const std::vector<std::filesystem::path>& dirs) {
+    if (dirs.empty()) return {};
+    std::string text = " (plugin directories searched: ";
+    for (std::size_t i = 0; i < dirs.size(); ++i) text += (i == 0 ? "" : ", ") + dirs[i].string();
+    return text + ")";
+}
+
 // Kahn's algorithm over `nodes`, always taking the smallest ready step by
 // (track, version); `edges_into(node)` lists the nodes that must come first.
 // Returns the order; nodes left out of it sit on a cycle.
@@ -67,7 +74,8 @@ std::int64_t version_of(const VersionMap& versions, const std::string& track) {
     return it == versions.end() ? 0 : it->second;
 }
 
-Catalog Catalog::build(const std::vector<std::unique_ptr<LoadedPlugin>>& plugins) {
+Catalog Catalog::build(const std::vector<std::unique_ptr<LoadedPlugin>>& plugins,
+                       const std::vector<std::filesystem::path>& searched_dirs) {
     Catalog catalog;
     std::map<std::string, const LoadedPlugin*> plugin_ids;
     std::map<VersionRef, const Migration*> all;
@@ -88,16 +96,16 @@ Catalog Catalog::build(const std::vector<std::unique_ptr<LoadedPlugin>>& plugins
     for (const auto& [ref, migration] : all) {
         auto& track = catalog.tracks_[ref.track];
         if (ref.version != static_cast<std::int64_t>(track.size()) + 1) {
-            throw plugin_error(fmt::format("track {} has a gap: version {} is missing before {}", ref.track,
-                                           track.size() + 1, origin(*migration)));
+            throw plugin_error(fmt::format("track {} has a gap: version {} is missing before {}{}", ref.track,
+                                           track.size() + 1, origin(*migration), searched_in(searched_dirs)));
         }
         track.push_back(migration);
     }
     for (const auto& [ref, migration] : all) {
         for (const auto& requirement : migration->requirements) {
             if (!all.count(requirement)) {
-                throw plugin_error(fmt::format("{} requires {}, which no loaded plugin provides", origin(*migration),
-                                               requirement.to_string()));
+                throw plugin_error(fmt::format("{} requires {}, which no loaded plugin provides{}", origin(*migration),
+                                               requirement.to_string(), searched_in(searched_dirs)));
             }
         }
     }

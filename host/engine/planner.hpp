@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,8 +18,11 @@ namespace migration_host {
 // 1, no version offered twice, every requirement provided, no cycle.
 class Catalog {
 public:
-    // Throws HostError(plugin_error) naming the plugins and libraries involved.
-    static Catalog build(const std::vector<std::unique_ptr<LoadedPlugin>>& plugins);
+    // Throws HostError(plugin_error) naming the plugins and libraries involved; a gap or a missing requirement
+    // also names `searched_dirs`, the plugin directories searched, since the missing library may simply lie in
+    // another one.
+    static Catalog build(const std::vector<std::unique_ptr<LoadedPlugin>>& plugins,
+                         const std::vector<std::filesystem::path>& searched_dirs = {});
 
     // track -> its migrations, element i being version i + 1.
     const std::map<std::string, std::vector<const Migration*>>& tracks() const noexcept { return tracks_; }

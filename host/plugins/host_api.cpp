@@ -90,7 +90,10 @@ static int32_t host_sql_exec(mh_host_context* ctx, const char* sql) noexcept {
         ctx->last_error = "sql_exec: empty statement";
         return MH_E_INVALID;
     }
-    spdlog::debug("[{}] SQL: {}", ctx->label, one_line(sql));
+    // Offline renders (checksums, existing-table checks) run every step again: at debug they would double each
+    // statement a run sends, so they show at trace only.
+    spdlog::log(ctx->connection ? spdlog::level::debug : spdlog::level::trace, "[{}] SQL: {}", ctx->label,
+                one_line(sql));
     if (ctx->connection == nullptr) {
         ctx->recorded->emplace_back(sql);
         return MH_OK;
@@ -215,7 +218,8 @@ static int32_t host_sql_exec_params(mh_host_context* ctx, const char* sql, const
         ctx->last_error = "sql_exec_params: empty statement, or NULL values with value_count > 0";
         return MH_E_INVALID;
     }
-    spdlog::debug("[{}] SQL: {} ({} bound values)", ctx->label, one_line(sql), value_count);
+    spdlog::log(ctx->connection ? spdlog::level::debug : spdlog::level::trace, "[{}] SQL: {} ({} bound values)",
+                ctx->label, one_line(sql), value_count);
     if (ctx->connection == nullptr) {
         ctx->recorded->push_back(recorded_with_values(sql, values, value_count));
         return MH_OK;

@@ -144,11 +144,11 @@ examples=/usr/share/doc/migration-host/examples
 export CMAKE_PREFIX_PATH=/usr PKG_CONFIG_PATH=/usr/share/pkgconfig
 cmake -S "$examples/c-plugin" -B "$work/c-plugin" -G Ninja -DCMAKE_C_FLAGS=-Werror >/dev/null
 cmake --build "$work/c-plugin" >/dev/null
-/usr/bin/migration-host --plugin-path "$work/c-plugin" --dsn "$dsn" upgrade guestbook
+/usr/bin/migration-host --no-default-plugins --plugin-path "$work/c-plugin" --dsn "$dsn" upgrade guestbook
 mkdir "$work/pc"
 cc -std=c99 -Wall -Wextra -Wmissing-prototypes -Werror -shared -fPIC -fvisibility=hidden \
     $(pkg-config --cflags migration-host-sdk) -o "$work/pc/guestbook.so" "$examples/c-plugin/guestbook.c"
-/usr/bin/migration-host --plugin-path "$work/pc" --dsn "$dsn" downgrade guestbook@0
+/usr/bin/migration-host --no-default-plugins --plugin-path "$work/pc" --dsn "$dsn" downgrade guestbook@0
 plugindir=$(pkg-config --variable=plugindir migration-host-sdk)
 [[ $(realpath -m "$plugindir") == /usr/lib/migration-host/plugins ]] || fail "pkg-config plugindir is $plugindir"
 

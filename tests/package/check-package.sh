@@ -69,10 +69,10 @@ cd "$work"
 listing=$("$host" plugins)
 grep -q "^cinder_initial " <<<"$listing" || fail "installed host does not find cinder_initial"
 grep -q "^cinder_grizzly " <<<"$listing" || fail "installed host does not find cinder_grizzly"
-"$host" --plugin-path "$widgets" upgrade
-status=$("$host" --plugin-path "$widgets" status)
+"$host" --no-default-plugins --plugin-path "$widgets" upgrade
+status=$("$host" --no-default-plugins --plugin-path "$widgets" status)
 grep -Eq "^widgets +1 +1 +-$" <<<"$status" || fail "widgets not at 1 after upgrade: $status"
-"$host" --plugin-path "$widgets" downgrade widgets@0
+"$host" --no-default-plugins --plugin-path "$widgets" downgrade widgets@0
 
 # The examples, from their installed copies, built as their READMEs' readers would (warnings are errors here), and
 # installed into the prefix, where the host looks.
@@ -94,8 +94,10 @@ cc -std=c99 -Wall -Wextra -pedantic -Wmissing-prototypes -Werror -shared -fPIC -
     $(PKG_CONFIG_PATH="$prefix/share/pkgconfig" pkg-config --cflags migration-host-sdk) \
     -o "$work/pc/guestbook.so" "$examples/c-plugin/guestbook.c"
 exports_only_entry "$work/pc/guestbook.so"
-"$host" --plugin-path "$work/pc" --dsn "DRIVER=SQLite3;DATABASE=$work/pc.sqlite" upgrade
-grep -Eq "^guestbook +2 +2 +-$" <<<"$("$host" --plugin-path "$work/pc" --dsn "DRIVER=SQLite3;DATABASE=$work/pc.sqlite" status)" ||
+# Only this directory: the prefix's own plugin directory holds the CMake-built guestbook.so too.
+pc_only=(--no-default-plugins --plugin-path "$work/pc" --dsn "DRIVER=SQLite3;DATABASE=$work/pc.sqlite")
+"$host" "${pc_only[@]}" upgrade
+grep -Eq "^guestbook +2 +2 +-$" <<<"$("$host" "${pc_only[@]}" status)" ||
     fail "the pkg-config build of guestbook did not reach guestbook@2"
 
 # run_examples CONNECTION: both examples up, through bookshelf's data migration, and down; Cinder to 9.

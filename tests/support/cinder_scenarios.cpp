@@ -15,7 +15,8 @@
 namespace test_support {
 
 ProcessResult run_cinder(const TestDatabase& database, std::vector<std::string> arguments) {
-    std::vector<std::string> all{"--dsn", database.connection_string(), "--plugin-path", CINDER_PLUGIN_DIR};
+    std::vector<std::string> all{"--dsn", database.connection_string(), "--no-default-plugins", "--plugin-path",
+                                 CINDER_PLUGIN_DIR};
     all.insert(all.end(), arguments.begin(), arguments.end());
     return run_host(all);
 }

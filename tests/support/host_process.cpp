@@ -76,6 +76,17 @@ std::string read_all_from_start(int fd) {
     }
 }
 
+// Every variable the host reads an option from: a test sets those it means, none leaks in from the shell.
+std::map<std::string, std::string> without_host_variables() {
+    std::map<std::string, std::string> removed;
+    for (const char* option :
+         {"DSN", "PLUGIN_PATH", "NO_DEFAULT_PLUGINS", "CONFIG", "TARGET", "LOG_LEVEL", "CONNECT_TIMEOUT",
+          "LOCK_TIMEOUT", "STATEMENT_TIMEOUT", "SKIP_BROKEN_PLUGINS", "ALLOW_INSECURE_PLUGINS"}) {
+        removed.emplace(std::string("MIGRATION_HOST_") + option, "");
+    }
+    return removed;
+}
+
 // The child's environment as run_host gives it: this process's, with the
 // host's own variables removed unless `run` sets them.
 std::vector<std::string> host_environment(const HostRun& run) {
@@ -85,7 +96,7 @@ std::vector<std::string> host_environment(const HostRun& run) {
         const auto equals = text.find('=');
         if (equals != std::string::npos) variables[text.substr(0, equals)] = text.substr(equals + 1);
     }
-    std::map<std::string, std::string> changes{{"MIGRATION_HOST_DSN", ""}, {"MIGRATION_HOST_PLUGIN_PATH", ""}};
+    std::map<std::string, std::string> changes = without_host_variables();
     for (const auto& [name, value] : run.environment) changes[name] = value;
     for (const auto& [name, value] : changes) {
         if (value.empty()) {
@@ -211,7 +222,8 @@ ProcessResult BackgroundHost::wait() {
 HostRun host_run_on(const std::string& dsn, const std::vector<std::string>& plugin_dirs,
                     const std::vector<std::string>& arguments, std::map<std::string, std::string> environment) {
     HostRun run;
-    run.arguments = {"--dsn", dsn};
+    // Exactly these directories: the build tree's default one holds both Cinder plugins.
+    run.arguments = {"--dsn", dsn, "--no-default-plugins"};
     for (const auto& dir : plugin_dirs) {
         run.arguments.push_back("--plugin-path");
         run.arguments.push_back(dir);
@@ -268,7 +280,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
 ProcessResult run_host(const HostRun& run) {
     std::vector<std::string> argv{host_executable()};
     argv.insert(argv.end(), run.arguments.begin(), run.arguments.end());
-    std::map<std::string, std::string> environment{{"MIGRATION_HOST_DSN", ""}, {"MIGRATION_HOST_PLUGIN_PATH", ""}};
+    std::map<std::string, std::string> environment = without_host_variables();
     for (const auto& [name, value] : run.environment) environment[name] = value;
     return run_process(argv, environment, run.working_directory);
 }

@@ -22,13 +22,13 @@ struct ProcessResult {
 struct HostRun {
     std::vector<std::string> arguments;
     // Variables set for the child (an empty value removes the variable).
-    // MIGRATION_HOST_DSN and MIGRATION_HOST_PLUGIN_PATH are removed unless set here.
+    // The variables the host reads options from (MIGRATION_HOST_DSN, ...) are removed unless set here.
     std::map<std::string, std::string> environment;
     std::optional<std::string> working_directory;
 };
 
-// A run against the database `dsn` with `plugin_dirs` on the plugin path, then `arguments` (global options
-// before the command, as the CLI expects them).
+// A run against the database `dsn` with `plugin_dirs`, and only those (--no-default-plugins), on the plugin path,
+// then `arguments` (global options before the command, as the CLI expects them).
 HostRun host_run_on(const std::string& dsn, const std::vector<std::string>& plugin_dirs,
                     const std::vector<std::string>& arguments, std::map<std::string, std::string> environment = {});
 

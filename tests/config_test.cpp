@@ -1,0 +1,385 @@
+// Configuration, run as a real process: precedence of command line, environment and INI file, targets, passwords.
+// SPDX-License-Identifier: Apache-2.0
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "host_process.hpp"
+#include "test_database.hpp"
+
+#ifndef DEFAULT_PLUGIN_DIR
+#error "DEFAULT_PLUGIN_DIR must be defined by the build"
+#endif
+
+using namespace test_support;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A scratch directory to run in (so that no ./migration-host.ini of the test's own directory is read), removed at
+// the end of the test.
+struct Scratch {
+    fs::path root = make_temp_dir("mh-config");
+    ~Scratch() {
+        std::error_code ignored;
+        fs::remove_all(root, ignored);
+    }
+    fs::path write(const std::string& name, const std::string& content, fs::perms mode = fs::perms(0600)) const {
+        const fs::path path = root / name;
+        std::ofstream(path, std::ios::binary | std::ios::trunc) << content;
+        fs::permissions(path, mode);
+        return path;
+    }
+};
+
+// The line `migration-host config` prints for `option`: "option = VALUE  [ORIGIN]".
+std::string config_line(const ProcessResult& result, const std::string& option) {
+    std::istringstream lines(result.out);
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (line.rfind(option + " = ", 0) == 0) return line;
+    }
+    return "(no line for " + option + ")";
+}
+
+ProcessResult run_in(const Scratch& scratch, std::vector<std::string> arguments,
+                     std::map<std::string, std::string> environment = {}) {
+    return run_host(HostRun{std::move(arguments), std::move(environment), scratch.root.string()});
+}
+
+void check_usage_error(const ProcessResult& result, const std::string& cause) {
+    INFO(result.all());
+    CHECK(result.exit_code == 2);
+    CHECK(error_lines(result.err).size() == 1);
+    CHECK(result.err.find(cause) != std::string::npos);
+}
+
+}  // namespace
+
+// One row per global option: the value each source gives, and what `config` must then show. Each source is taken
+// away in turn, highest first, so each level of the precedence is seen to win over all below it.
+TEST_CASE("every global option: command line over environment over target section over file over default",
+          "[config][cli]") {
+    const Scratch scratch;
+    struct Row {
+        std::string option;
+        std::vector<std::string> command_line;  // the arguments that set it
+        std::string shown_from_command_line;
+        std::string environment, shown_from_environment;
+        std::string in_target, shown_from_target;
+        std::string at_top, shown_from_top;
+        std::string shown_by_default;
+    };
+    const std::string a = (scratch.root / "a").string(), b = (scratch.root / "b").string(),
+                      c = (scratch.root / "c").string(), d = (scratch.root / "d").string();
+    const std::string default_dsn = "DRIVER=SQLite3;DATABASE=" + (scratch.root / "migration-host.sqlite").string();
+    const std::vector<Row> rows = {
+        {"dsn",
+         {"--dsn", "DRIVER=SQLite3;DATABASE=/cl"},
+         "DRIVER=SQLite3;DATABASE=/cl",
+         "DRIVER=SQLite3;DATABASE=/env",
+         "DRIVER=SQLite3;DATABASE=/env",
+         "DRIVER=SQLite3;DATABASE=/target",
+         "DRIVER=SQLite3;DATABASE=/target",
+         "DRIVER=SQLite3;DATABASE=/top",
+         "DRIVER=SQLite3;DATABASE=/top",
+         default_dsn},
+        {"plugin-path",
+         {"--plugin-path", a, "--plugin-path", b},
+         a + ":" + b,
+         b + ":" + c,
+         b + ":" + c,
+         c,
+         c,
+         d,
+         d,
+         "(none)"},
+        {"no-default-plugins", {"--no-default-plugins"}, "true", "0", "false", "yes", "true", "off", "false", "false"},
+        {"log-level", {"--log-level", "error"}, "error", "warn", "warn", "trace", "trace", "off", "off", "info"},
+        {"connect-timeout", {"--connect-timeout", "11"}, "11", "12", "12", "13", "13", "14", "14", "15"},
+        {"lock-timeout", {"--lock-timeout", "0"}, "0", "21", "21", "22", "22", "23", "23", "60"},
+        {"statement-timeout", {"--statement-timeout", "31"}, "31", "32", "32", "33", "33", "34", "34", "0"},
+        {"skip-broken-plugins",
+         {"--skip-broken-plugins"},
+         "true",
+         "false",
+         "false",
+         "on",
+         "true",
+         "no",
+         "false",
+         "false"},
+        {"allow-insecure-plugins",
+         {"--allow-insecure-plugins"},
+         "true",
+         "no",
+         "false",
+         "1",
+         "true",
+         "false",
+         "false",
+         "false"},
+    };
+    for (const auto& row : rows) {
+        INFO("option " << row.option);
+        const fs::path file =
+            scratch.write("options.ini", "# the precedence test\n" + row.option + " = " + row.at_top +
+                                             "\n[target.t]\n" + row.option + " = " + row.in_target + "\n");
+        std::string upper = "MIGRATION_HOST_";
+        for (const char ch : row.option) upper += ch == '-' ? '_' : static_cast<char>(std::toupper(ch));
+
+        std::vector<std::string> with_target{"--config", file.string(), "--target", "t"};
+        std::vector<std::string> all = with_target;
+        all.insert(all.end(), row.command_line.begin(), row.command_line.end());
+        all.push_back("config");
+        const std::map<std::string, std::string> environment{{upper, row.environment}};
+        const auto expect = [&](const ProcessResult& result, const std::string& value, const std::string& origin) {
+            INFO(result.all());
+            CHECK(result.exit_code == 0);
+            CHECK(config_line(result, row.option) == row.option + " = " + value + "  [" + origin + "]");
+        };
+        expect(run_in(scratch, all, environment), row.shown_from_command_line, "--" + row.option);
+        with_target.push_back("config");
+        expect(run_in(scratch, with_target, environment), row.shown_from_environment, upper);
+        expect(run_in(scratch, with_target), row.shown_from_target, row.option + " in " + file.string() + " line 4");
+        expect(run_in(scratch, {"--config", file.string(), "config"}), row.shown_from_top,
+               row.option + " in " + file.string() + " line 2");
+        expect(run_in(scratch, {"config"}), row.shown_by_default, "default");
+    }
+}
+
+TEST_CASE("the file: --config over MIGRATION_HOST_CONFIG over ./migration-host.ini, and the target likewise",
+          "[config][cli]") {
+    const Scratch scratch;
+    const auto first = scratch.write("first.ini", "target = one\n[target.one]\n[target.two]\n[target.three]\n");
+    const auto second = scratch.write("second.ini", "lock-timeout = 2\n");
+    scratch.write("migration-host.ini", "lock-timeout = 3\n");
+    const auto from_option =
+        run_in(scratch, {"--config", first.string(), "config"}, {{"MIGRATION_HOST_CONFIG", second.string()}});
+    CHECK(config_line(from_option, "config") == "config = " + first.string() + "  [--config]");
+    CHECK(config_line(from_option, "target") == "target = one  [target in " + first.string() + " line 1]");
+    const auto from_environment = run_in(scratch, {"config"}, {{"MIGRATION_HOST_CONFIG", second.string()}});
+    CHECK(config_line(from_environment, "config") == "config = " + second.string() + "  [MIGRATION_HOST_CONFIG]");
+    CHECK(config_line(from_environment, "lock-timeout") ==
+          "lock-timeout = 2  [lock-timeout in " + second.string() + " line 1]");
+    const auto present = run_in(scratch, {"config"});
+    CHECK(config_line(present, "config") == "config = ./migration-host.ini  [present in the current directory]");
+    CHECK(config_line(present, "lock-timeout") == "lock-timeout = 3  [lock-timeout in ./migration-host.ini line 1]");
+
+    const auto targets = [&](std::vector<std::string> arguments, std::map<std::string, std::string> environment) {
+        arguments.insert(arguments.begin(), {"--config", first.string()});
+        arguments.push_back("config");
+        return config_line(run_in(scratch, arguments, environment), "target");
+    };
+    CHECK(targets({"--target", "two"}, {{"MIGRATION_HOST_TARGET", "three"}}) == "target = two  [--target]");
+    CHECK(targets({}, {{"MIGRATION_HOST_TARGET", "three"}}) == "target = three  [MIGRATION_HOST_TARGET]");
+}
+
+TEST_CASE("the configuration's values are the ones a command uses", "[config][cli][sqlite]") {
+    const Scratch scratch;
+    const auto db = TestDatabase::create(Backend::sqlite);
+    // Only the file names the database and the plugins; the environment sets the log level.
+    const auto file = scratch.write("mh.ini",
+                                    "dsn = DRIVER=SQLite3;DATABASE=/nonexistent/elsewhere.sqlite\n"
+                                    "[target.here]\n"
+                                    "dsn = " +
+                                        db->connection_string() +
+                                        "\n"
+                                        "no-default-plugins = true\n"
+                                        "plugin-path = " CINDER_PLUGIN_DIR "\n");
+    const auto upgrade = run_in(scratch, {"--config", file.string(), "--target", "here", "upgrade"},
+                                {{"MIGRATION_HOST_LOG_LEVEL", "debug"}});
+    INFO(upgrade.all());
+    CHECK(upgrade.exit_code == 0);
+    CHECK(upgrade.out.find("Upgraded cinder 0 -> 1") != std::string::npos);
+    CHECK(upgrade.out.find("Applied 1 step") != std::string::npos);  // cinder_initial only: not the default dir
+    CHECK(upgrade.err.find(" debug ") != std::string::npos);
+    CHECK(db->version_of("cinder") == 1);
+}
+
+TEST_CASE("a configuration that does not parse or names what does not exist exits 2 naming the file and line",
+          "[config][cli]") {
+    const Scratch scratch;
+    const auto with = [&](const std::string& content) {
+        const auto file = scratch.write("bad.ini", content);
+        return run_in(scratch, {"--config", file.string(), "config"});
+    };
+    const std::string bad = (scratch.root / "bad.ini").string();
+    check_usage_error(with("lock-timeout = 5\nnot a setting\n"),
+                      bad + " line 2: expected 'name = value', '[target.NAME]' or a '#' comment");
+    check_usage_error(with("# comment\n\nlock-timout = 5\n"), bad + " line 3: unknown setting 'lock-timout'");
+    check_usage_error(with("[production]\ndsn = x\n"), bad + " line 1: unknown section [production]");
+    check_usage_error(with("[target.a]\ntarget = b\n"), bad + " line 2: unknown setting 'target' in a target section");
+    check_usage_error(with("dsn =\n"), bad + " line 1: dsn has no value");
+    check_usage_error(with("dsn = a\n\ndsn = b\n"),
+                      bad + " line 3: dsn is set twice in the top level (first at dsn in " + bad + " line 1)");
+    check_usage_error(with("\n[target.x]\nlock-timeout = soon\n"),
+                      "invalid lock-timeout in " + bad +
+                          " line 3 'soon': expected a whole number of seconds from 0 "
+                          "to 86400");
+    check_usage_error(with("log-level = loud\n"), "invalid log-level in " + bad + " line 1 'loud'");
+    check_usage_error(
+        with("skip-broken-plugins = maybe\n"),
+        "invalid skip-broken-plugins in " + bad + " line 1 'maybe': expected true, false, yes, no, on, off, 1 or 0");
+    check_usage_error(
+        run_in(scratch, {"--config", (scratch.root / "missing.ini").string(), "status"}),
+        "cannot read configuration file " + (scratch.root / "missing.ini").string() + ": No such file or directory");
+    check_usage_error(run_in(scratch, {"status"}, {{"MIGRATION_HOST_CONFIG", scratch.root.string()}}),
+                      "cannot read configuration file " + scratch.root.string() + ": not a regular file");
+
+    // Targets: an unknown one lists those there are; one without any file says so.
+    const auto file = scratch.write("targets.ini", "[target.prod]\n[target.staging]\n");
+    check_usage_error(run_in(scratch, {"--config", file.string(), "--target", "qa", "status"}),
+                      "unknown target 'qa' (--target): " + file.string() + " has the targets prod, staging");
+    check_usage_error(run_in(scratch, {"status"}, {{"MIGRATION_HOST_TARGET", "prod"}}),
+                      "MIGRATION_HOST_TARGET names target 'prod', but there is no configuration file");
+
+    // The environment is as strict as the command line.
+    check_usage_error(run_in(scratch, {"status"}, {{"MIGRATION_HOST_SKIP_BROKEN_PLUGINS", "True"}}),
+                      "invalid MIGRATION_HOST_SKIP_BROKEN_PLUGINS 'True': expected true, false");
+    check_usage_error(run_in(scratch, {"status"}, {{"MIGRATION_HOST_CONNECT_TIMEOUT", "0"}}),
+                      "invalid MIGRATION_HOST_CONNECT_TIMEOUT '0': expected a whole number of seconds from 1 to 3600");
+    check_usage_error(run_in(scratch, {"status"}, {{"MIGRATION_HOST_LOG_LEVEL", "verbose"}}),
+                      "invalid MIGRATION_HOST_LOG_LEVEL 'verbose'");
+}
+
+TEST_CASE("a password comes from a file or a variable the configuration names, inline only in a private file",
+          "[config][cli]") {
+    const Scratch scratch;
+    const std::string secret = "s3cr;et}{=x";
+    const auto secret_file = scratch.write("secret", secret + "\n");
+    const auto shown = [&](const std::string& content, std::map<std::string, std::string> environment = {}) {
+        const auto file = scratch.write("pw.ini", content);
+        auto result = run_in(scratch, {"--config", file.string(), "--log-level", "debug", "config"}, environment);
+        INFO(result.all());
+        CHECK(result.all().find("s3cr") == std::string::npos);
+        return result;
+    };
+    const auto from_file = shown("dsn = DRIVER=SQLite3;DATABASE=/x\npassword-file = secret\n");
+    CHECK(from_file.exit_code == 0);
+    CHECK(config_line(from_file, "dsn") ==
+          "dsn = DRIVER=SQLite3;DATABASE=/x;PWD=***  [dsn in " + (scratch.root / "pw.ini").string() +
+              " line 1; password from password-file in " + (scratch.root / "pw.ini").string() + " line 2]");
+    const auto from_variable =
+        shown("[target.t]\ndsn = mydsn\npassword-env = MY_DB_PASSWORD\ntarget = t\n", {{"MY_DB_PASSWORD", secret}});
+    CHECK(from_variable.exit_code == 2);  // target belongs at the top: the file is refused before any password
+    const auto from_variable_at_top =
+        shown("target = t\n[target.t]\ndsn = mydsn\npassword-env = MY_DB_PASSWORD\n", {{"MY_DB_PASSWORD", secret}});
+    CHECK(from_variable_at_top.exit_code == 0);
+    CHECK(config_line(from_variable_at_top, "dsn").rfind("dsn = DSN=mydsn;PWD=***  [", 0) == 0);
+
+    check_usage_error(shown("dsn = x\npassword-env = NOT_SET_ANYWHERE\n"),
+                      "password variable NOT_SET_ANYWHERE (named by password-env in ");
+    check_usage_error(shown("dsn = x\npassword-file = nothing-here\n"),
+                      "cannot read password file " + (scratch.root / "nothing-here").string());
+    check_usage_error(shown("dsn = x\npassword-file = secret\npassword-env = HOME\n"), "give the password one way");
+    check_usage_error(shown("dsn = x;PWD=s3cret\npassword-file = secret\n"), "give the password one way");
+
+    // Inline: refused in a file others can read, accepted (and hidden) in one only its owner can.
+    const auto readable = scratch.write("inline.ini", "dsn = DRIVER=SQLite3;PWD=s3cret\n", fs::perms(0644));
+    check_usage_error(run_in(scratch, {"--config", readable.string(), "config"}),
+                      "dsn in " + readable.string() + " line 1 holds a password inline, and " + readable.string() +
+                          " can be read or changed by other users");
+    fs::permissions(readable, fs::perms(0600));
+    const auto private_file = run_in(scratch, {"--config", readable.string(), "config"});
+    CHECK(private_file.exit_code == 0);
+    CHECK(config_line(private_file, "dsn").rfind("dsn = DRIVER=SQLite3;PWD=***  [", 0) == 0);
+    CHECK(private_file.all().find("s3cret") == std::string::npos);
+}
+
+namespace {
+
+// A login whose password holds ';', '}', '{' and '=', given only through password-file: the host must brace it
+// for the driver, and print it nowhere.
+void check_password_from_file(Backend backend) {
+    const auto db = TestDatabase::create(backend);
+    if (!db) return;
+    const std::string user = "mh_config_" + std::to_string(getpid());
+    const std::string password = "pa;ss}w{o=rd";
+    if (backend == Backend::mysql) {
+        db->execute("CREATE USER '" + user + "'@'%' IDENTIFIED BY '" + password + "'");
+        db->execute("GRANT ALL ON `" + db->name() + "`.* TO '" + user + "'@'%'");
+    } else {
+        db->execute("CREATE ROLE " + user + " LOGIN PASSWORD '" + password + "'");
+    }
+    const Scratch scratch;
+    scratch.write("password", password + "\n");
+    const std::string without_login = std::regex_replace(
+        db->connection_string(), std::regex("(^|;)(UID|PWD|Username|Password)=[^;]*", std::regex::icase), "");
+    const auto file = scratch.write(
+        "db.ini", "[target.db]\ndsn = " + without_login + ";UID=" + user + "\npassword-file = password\n");
+    const auto status = run_in(scratch, {"--config", file.string(), "--target", "db", "--log-level", "debug",
+                                         "--no-default-plugins", "status"});
+    const auto wrong = scratch.write("password", "not-" + password + "\n");
+    const auto refused =
+        run_in(scratch, {"--config", file.string(), "--target", "db", "--no-default-plugins", "status"});
+    if (backend == Backend::mysql) {
+        db->execute("DROP USER '" + user + "'@'%'");
+    } else {
+        db->execute("DROP ROLE " + user);
+    }
+    INFO(status.all());
+    CHECK(status.exit_code == 0);
+    CHECK(status.out.find("No tracks") != std::string::npos);
+    CHECK(status.all().find("ss}w") == std::string::npos);
+    INFO(refused.all());
+    CHECK(refused.exit_code == 3);
+    CHECK(refused.all().find("ss}w") == std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("mysql: a password holding a semicolon and braces, from password-file, connects", "[config][cli][mysql]") {
+    check_password_from_file(Backend::mysql);
+}
+
+TEST_CASE("postgresql: a password holding a semicolon and braces, from password-file, connects",
+          "[config][cli][postgresql]") {
+    check_password_from_file(Backend::postgresql);
+}
+
+TEST_CASE("plugin directories: --plugin-path adds to the default one, --no-default-plugins leaves it out",
+          "[config][cli]") {
+    const std::string manila = TEST_PLUGIN_ROOT "/manila";
+    // manila@1 requires cinder@1, which only the default directory provides here.
+    const auto added = run_host({"--plugin-path", manila, "plugins"});
+    INFO(added.all());
+    CHECK(added.exit_code == 0);
+    CHECK(added.out.find("library: " + fs::canonical(DEFAULT_PLUGIN_DIR "/cinder_initial.so").string()) !=
+          std::string::npos);
+    CHECK(added.out.find("manila@1") != std::string::npos);
+    const auto from_environment = run_host(HostRun{{"plugins"}, {{"MIGRATION_HOST_PLUGIN_PATH", manila}}, {}});
+    CHECK(from_environment.exit_code == 0);
+    CHECK(from_environment.out == added.out);
+
+    // Without it, the error says where the host looked.
+    for (const auto& run :
+         {HostRun{{"--no-default-plugins", "--plugin-path", manila, "plugins"}, {}, {}},
+          HostRun{
+              {"plugins"}, {{"MIGRATION_HOST_PLUGIN_PATH", manila}, {"MIGRATION_HOST_NO_DEFAULT_PLUGINS", "1"}}, {}}}) {
+        const auto alone = run_host(run);
+        INFO(alone.all());
+        CHECK(alone.exit_code == 4);
+        CHECK(alone.err.find("requires cinder@1, which no loaded plugin provides (plugin directories searched: " +
+                             manila + ")") != std::string::npos);
+    }
+    const auto gap =
+        run_host({"--no-default-plugins", "--plugin-path", GRIZZLY_PLUGIN_DIR, "--plugin-path", manila, "plugins"});
+    INFO(gap.all());
+    CHECK(gap.exit_code == 4);
+    CHECK(gap.err.find(std::string("track cinder has a gap: version 1 is missing before cinder@2") + "") !=
+          std::string::npos);
+    CHECK(gap.err.find(std::string("(plugin directories searched: ") + GRIZZLY_PLUGIN_DIR + ", " + manila + ")") !=
+          std::string::npos);
+
+    // The default directory named again, by any spelling, is searched once.
+    const auto twice = run_host({"--plugin-path", DEFAULT_PLUGIN_DIR "/../plugins/", "plugins"});
+    INFO(twice.all());
+    CHECK(twice.exit_code == 0);
+    CHECK(twice.out.find("cinder_grizzly") != std::string::npos);
+}

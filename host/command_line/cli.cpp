@@ -43,7 +43,8 @@ constexpr std::size_t unlimited = 1000;
 const char* const exit_code_help =
     "Exit codes: 0 success, 1 a migration step failed, 2 usage error, 3 cannot connect,\n"
     "            4 plugin error, 5 refused by the state of the database (or drift, for verify);\n"
-    "            status --check: 6 pending, 7 dirty, 8 ahead of the plugins, 9 track without a plugin.\n";
+    "            status --check: 6 pending, 7 dirty, 8 ahead of the plugins, 9 track without a plugin;\n"
+    "            sql: 10 the script stops before a step that needs a live connection.\n";
 
 // Options that some commands take and others refuse.
 const std::set<std::string> command_option_names = {"format", "check", "dialect", "database", "table"};

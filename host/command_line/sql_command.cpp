@@ -169,7 +169,7 @@ void print_text(const SqlScript& script, Origin origin) {
         print_line("-- Nothing to do: no step is planned.");
         return;
     }
-    print_line("");
+    if (!script.preamble.empty()) print_line("");
     for (const auto& statement : script.preamble) print_statement(statement);
     std::size_t number = 0;
     for (const auto& entry : script.steps) {

@@ -1,8 +1,8 @@
 // Tests the sql command: the script it prints, run by each database's own client, leaves what upgrade leaves.
 // SPDX-License-Identifier: Apache-2.0
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -25,9 +25,12 @@ namespace {
 
 const char* dialect_of(Backend backend) {
     switch (backend) {
-        case Backend::mysql: return "mysql";
-        case Backend::postgresql: return "postgresql";
-        case Backend::sqlite: break;
+        case Backend::mysql:
+            return "mysql";
+        case Backend::postgresql:
+            return "postgresql";
+        case Backend::sqlite:
+            break;
     }
     return "sqlite";
 }
@@ -54,14 +57,15 @@ ProcessResult run_native_client(const TestDatabase& database, const std::string&
         const std::string user = attribute(server, "UID"), password = attribute(server, "PWD");
         if (database.backend() == Backend::mysql) {
             result = run_process({"sh", "-c",
-                                  "mariadb --no-defaults --default-character-set=utf8mb4 --batch -h \"$1\" -P \"$2\" -u \"$3\" \"$4\" < \"$5\"", "sh",
-                                  host, port, user, database.name(), file},
+                                  "mariadb --no-defaults --default-character-set=utf8mb4 --batch -h \"$1\" -P \"$2\" "
+                                  "-u \"$3\" \"$4\" < \"$5\"",
+                                  "sh", host, port, user, database.name(), file},
                                  {{"MYSQL_PWD", password}});
         } else {
-            result = run_process({"sh", "-c",
-                                  "psql -X -q -v ON_ERROR_STOP=1 -h \"$1\" -p \"$2\" -U \"$3\" -d \"$4\" -f \"$5\"",
-                                  "sh", host, port, user, database.name(), file},
-                                 {{"PGPASSWORD", password}});
+            result = run_process(
+                {"sh", "-c", "psql -X -q -v ON_ERROR_STOP=1 -h \"$1\" -p \"$2\" -U \"$3\" -d \"$4\" -f \"$5\"", "sh",
+                 host, port, user, database.name(), file},
+                {{"PGPASSWORD", password}});
         }
     }
     std::filesystem::remove_all(directory);
@@ -114,8 +118,8 @@ std::vector<std::string> described(std::vector<TableInfo> tables) {
 
 std::vector<std::string> version_rows(const TestDatabase& database) {
     std::vector<std::string> rows;
-    for (const auto& row : database.query(
-             "SELECT repository_id, repository_path, version FROM migrate_version ORDER BY repository_id")) {
+    for (const auto& row :
+         database.query("SELECT repository_id, repository_path, version FROM migrate_version ORDER BY repository_id")) {
         rows.push_back(fmt::format("{} {} {}", row.at(0).value_or("NULL"), row.at(1).value_or("NULL"),
                                    row.at(2).value_or("NULL")));
     }
@@ -173,9 +177,9 @@ void check_literals_round_trip(Backend backend) {
     const std::string dialect = dialect_of(backend);
     std::string script = "CREATE TABLE literal_values (id INTEGER NOT NULL, value VARCHAR(64), PRIMARY KEY (id));\n";
     for (std::size_t i = 0; i < values.size(); ++i) {
-        const auto statement = migration_host::replace_markers(
-            "INSERT INTO literal_values (id, value) VALUES (?, ?)", dialect,
-            {std::to_string(i), migration_host::sql_literal_for(dialect, values[i])});
+        const auto statement =
+            migration_host::replace_markers("INSERT INTO literal_values (id, value) VALUES (?, ?)", dialect,
+                                            {std::to_string(i), migration_host::sql_literal_for(dialect, values[i])});
         REQUIRE(statement);
         script += *statement + ";\n";
     }
@@ -193,28 +197,30 @@ void check_literals_round_trip(Backend backend) {
 
 }  // namespace
 
-TEST_CASE("sql upgrade --dialect sqlite, run by sqlite3, leaves the schema and version upgrade leaves", "[sqlite]") {
+TEST_CASE("sqlite: sql upgrade --dialect sqlite, run by sqlite3, leaves the schema and version upgrade leaves",
+          "[sqlite]") {
     check_script_leaves_what_upgrade_leaves(Backend::sqlite);
 }
 
-TEST_CASE("sql upgrade --dialect mysql, run by mariadb, leaves the schema and version upgrade leaves", "[mysql]") {
+TEST_CASE("mysql: sql upgrade --dialect mysql, run by mariadb, leaves the schema and version upgrade leaves",
+          "[mysql]") {
     check_script_leaves_what_upgrade_leaves(Backend::mysql);
 }
 
-TEST_CASE("sql upgrade --dialect postgresql, run by psql, leaves the schema and version upgrade leaves",
+TEST_CASE("postgresql: sql upgrade --dialect postgresql, run by psql, leaves the schema and version upgrade leaves",
           "[postgresql]") {
     check_script_leaves_what_upgrade_leaves(Backend::postgresql);
 }
 
-TEST_CASE("sql: bound values are literals the sqlite3 client reads back exactly", "[sqlite]") {
+TEST_CASE("sqlite: sql: bound values are literals the sqlite3 client reads back exactly", "[sqlite]") {
     check_literals_round_trip(Backend::sqlite);
 }
 
-TEST_CASE("sql: bound values are literals the mariadb client reads back exactly", "[mysql]") {
+TEST_CASE("mysql: sql: bound values are literals the mariadb client reads back exactly", "[mysql]") {
     check_literals_round_trip(Backend::mysql);
 }
 
-TEST_CASE("sql: bound values are literals the psql client reads back exactly", "[postgresql]") {
+TEST_CASE("postgresql: sql: bound values are literals the psql client reads back exactly", "[postgresql]") {
     check_literals_round_trip(Backend::postgresql);
 }
 
@@ -265,8 +271,8 @@ TEST_CASE("sql --database: statements about the current database name it only wh
     const auto named = run_sql({CINDER_PLUGIN_DIR}, {"upgrade", "--dialect", "mysql", "--database", "cinder_prod"});
     require_ok(named);
     CHECK(named.out.find("ALTER DATABASE cinder_prod DEFAULT CHARACTER SET utf8;") != std::string::npos);
-    const auto json =
-        run_sql({CINDER_PLUGIN_DIR}, {"upgrade", "--dialect", "mysql", "--database", "cinder_prod", "--format", "json"});
+    const auto json = run_sql({CINDER_PLUGIN_DIR},
+                              {"upgrade", "--dialect", "mysql", "--database", "cinder_prod", "--format", "json"});
     require_ok(json);
     CHECK(nlohmann::json::parse(json.out).at("database") == "cinder_prod");
 }
@@ -292,7 +298,7 @@ TEST_CASE("sql: usage errors exit 2 naming the cause", "[sqlite]") {
     CHECK(both.err.find("give --dialect or --dsn, not both") != std::string::npos);
 }
 
-TEST_CASE("sql downgrade --dialect plans from every track at its latest; sqlite3 runs it as downgrade would",
+TEST_CASE("sql downgrade --dialect plans from every track at its latest, which sqlite3 runs as downgrade would",
           "[sqlite]") {
     const std::vector<std::string> both_plugins{CINDER_PLUGIN_DIR, GRIZZLY_PLUGIN_DIR};
     const auto scripted = TestDatabase::create(Backend::sqlite);
@@ -320,7 +326,8 @@ TEST_CASE("sql downgrade --dialect plans from every track at its latest; sqlite3
     CHECK(refused.out.empty());
 }
 
-TEST_CASE("sql --dsn plans from the database's versions, read only; a step that queries stops the script", "[sqlite]") {
+TEST_CASE("sql --dsn plans from the database's versions, read only, and a step that queries stops the script",
+          "[sqlite]") {
     const auto database = TestDatabase::create(Backend::sqlite);
     require_ok(run_on(*database, {CINDER_PLUGIN_DIR}, {"upgrade"}));
     const std::vector<std::string> both_plugins{CINDER_PLUGIN_DIR, GRIZZLY_PLUGIN_DIR};

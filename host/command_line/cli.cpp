@@ -76,7 +76,8 @@ const std::vector<CommandSpec> commands = {
     {"sql", "upgrade|downgrade [TRACK[@VERSION]...]", 1, unlimited,
      "Print the SQL an upgrade or downgrade would run, without running it",
      "Renders every step of the plan offline, in order, for a DBA to review or run: with --dialect and no\n"
-     "connection, from an empty database; with --dsn, from that database's versions (read only).",
+     "connection, from an empty database (a downgrade: from every track at its latest); with --dsn, from\n"
+     "that database's versions (read only). Exit 10 when the script stops before a step that queries.",
      {"dialect", "database", MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format"}},
     {"stamp", "TRACK@VERSION", 1, 1, "Record a track's version without running any step",
      "Baselines an existing schema: sets the track's version (which must exist in the loaded plugins,\n"

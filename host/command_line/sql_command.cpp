@@ -78,8 +78,8 @@ void refuse_dirty(const DatabaseState& state, const std::vector<Step>& steps, co
         const auto dirty = state.dirty.find(track);
         if (dirty == state.dirty.end()) continue;
         throw HostError(ExitCode::refused,
-                        fmt::format("track {} is {}: {}; the run would refuse, so no script is printed",
-                                    track, state.run_in_progress ? "being migrated by another migration-host" : "dirty",
+                        fmt::format("track {} is {}: {}; the run would refuse, so no script is printed", track,
+                                    state.run_in_progress ? "being migrated by another migration-host" : "dirty",
                                     dirty->second.describe()));
     }
 }
@@ -94,20 +94,26 @@ std::string describe_origin(Origin origin, const SqlScript& script) {
     }
     if (versions.empty()) versions = "no tracks";
     switch (origin) {
-        case Origin::empty: return versions + " (no connection: an empty database is assumed)";
+        case Origin::empty:
+            return versions + " (no connection: an empty database is assumed)";
         case Origin::latest:
-            return versions + " (no connection: every track is assumed at its latest version; give --dsn to plan "
-                              "from a database's real versions)";
-        case Origin::database: break;
+            return versions +
+                   " (no connection: every track is assumed at its latest version; give --dsn to plan "
+                   "from a database's real versions)";
+        case Origin::database:
+            break;
     }
     return versions + " (read from the database)";
 }
 
 const char* origin_name(Origin origin) {
     switch (origin) {
-        case Origin::empty: return "empty";
-        case Origin::latest: return "latest";
-        case Origin::database: break;
+        case Origin::empty:
+            return "empty";
+        case Origin::latest:
+            return "latest";
+        case Origin::database:
+            break;
     }
     return "database";
 }
@@ -148,8 +154,8 @@ void print_statement(const std::string& statement) {
 
 void print_text(const SqlScript& script, Origin origin) {
     const char* action = script.direction == Direction::upgrade ? "upgrade" : "downgrade";
-    print_line(fmt::format("-- migration-host sql {} for {}, rendered offline: nothing was run.", action,
-                           script.dialect));
+    print_line(
+        fmt::format("-- migration-host sql {} for {}, rendered offline: nothing was run.", action, script.dialect));
     print_line("-- From: " + describe_origin(origin, script));
     if (script.database_name.empty()) {
         print_line("-- Statements about the current database name none: they apply to the database this runs on.");
@@ -161,9 +167,10 @@ void print_text(const SqlScript& script, Origin origin) {
         "-- Run it with a client that stops at the first error: sqlite3 -bail, psql -v ON_ERROR_STOP=1, mariadb "
         "(stops by default).");
     if (const ScriptStep* missing = first_unrendered(script)) {
-        print_line(fmt::format("-- INCOMPLETE: this script stops before {}, which needs a live connection; it "
-                               "brings the database only up to there.",
-                               missing->step.migration->label()));
+        print_line(
+            fmt::format("-- INCOMPLETE: this script stops before {}, which needs a live connection; it "
+                        "brings the database only up to there.",
+                        missing->step.migration->label()));
     }
     if (script.steps.empty()) {
         print_line("-- Nothing to do: no step is planned.");
@@ -177,9 +184,10 @@ void print_text(const SqlScript& script, Origin origin) {
         print_line("");
         print_line(fmt::format("-- Step {} of {}: {}", number, script.steps.size(), step_heading(entry)));
         if (entry.needs_connection) {
-            print_line(fmt::format("-- NEEDS A LIVE CONNECTION: it cannot be rendered offline ({}). Run '{}' on the "
-                                   "database, then render the rest with 'migration-host sql {} --dsn ...'.",
-                                   entry.reason, live_command(script, entry), action));
+            print_line(
+                fmt::format("-- NEEDS A LIVE CONNECTION: it cannot be rendered offline ({}). Run '{}' on the "
+                            "database, then render the rest with 'migration-host sql {} --dsn ...'.",
+                            entry.reason, live_command(script, entry), action));
         } else if (!entry.rendered) {
             print_line(fmt::format("-- NOT RENDERED: {}.", entry.reason));
         }

@@ -40,7 +40,9 @@ std::string filled(const std::string& sql, std::string_view dialect, const std::
     return *result;
 }
 
-bool is_blank(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+bool is_blank(char c) {
+    return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
 
 // The statement as the script prints it: no blanks around it and no terminator, which the script adds.
 std::string without_terminator(std::string statement) {
@@ -76,12 +78,14 @@ StepSql step_statements(const Migration& migration, Direction direction, const S
             continue;
         }
         std::vector<std::string> literals;
-        for (const auto& value : *issued.bound_values) literals.push_back(sql_literal_for(start.database.dialect, value));
+        for (const auto& value : *issued.bound_values)
+            literals.push_back(sql_literal_for(start.database.dialect, value));
         auto statement = replace_markers(issued.sql, start.database.dialect, literals);
         if (!statement) {
-            result.reason = fmt::format("its statement {} binds {} value{} but does not have as many ? markers, so "
-                                        "its values cannot be written into it",
-                                        number, literals.size(), literals.size() == 1 ? "" : "s");
+            result.reason = fmt::format(
+                "its statement {} binds {} value{} but does not have as many ? markers, so "
+                "its values cannot be written into it",
+                number, literals.size(), literals.size() == 1 ? "" : "s");
             result.statements.clear();
             return result;
         }
@@ -215,19 +219,19 @@ SqlScript render_sql_script(const Catalog& catalog, const std::vector<Step>& ste
         const bool upgrading = direction == Direction::upgrade;
         const std::string checksum = upgrading ? step_checksum(migration, start.database) : "";
         const auto history_row = [&](const std::string& id, const std::string& outcome, const std::string& finished) {
-            return filled(HistoryStore::append_sql(), dialect,
-                          {id, sql_literal_for(dialect, track), std::to_string(migration.ref.version),
-                           sql_literal_for(dialect, upgrading ? "upgrade" : "downgrade"),
-                           std::to_string(step.from_version()), std::to_string(step.to_version()),
-                           text_or_null(dialect, migration.plugin->id()),
-                           text_or_null(dialect, migration.plugin->version()),
-                           text_or_null(dialect, migration.plugin->path().string()), text_or_null(dialect, checksum),
-                           // Who runs the script, and where from, is not known when it is rendered.
-                           "NULL", "NULL", now, finished, "NULL", sql_literal_for(dialect, outcome), "NULL"});
+            return filled(
+                HistoryStore::append_sql(), dialect,
+                {id, sql_literal_for(dialect, track), std::to_string(migration.ref.version),
+                 sql_literal_for(dialect, upgrading ? "upgrade" : "downgrade"), std::to_string(step.from_version()),
+                 std::to_string(step.to_version()), text_or_null(dialect, migration.plugin->id()),
+                 text_or_null(dialect, migration.plugin->version()),
+                 text_or_null(dialect, migration.plugin->path().string()), text_or_null(dialect, checksum),
+                 // Who runs the script, and where from, is not known when it is rendered.
+                 "NULL", "NULL", now, finished, "NULL", sql_literal_for(dialect, outcome), "NULL"});
         };
-        const std::string version_update =
-            filled(VersionStore::set_version_sql(), dialect,
-                   {std::to_string(step.to_version()), sql_literal_for(dialect, track), std::to_string(step.from_version())});
+        const std::string version_update = filled(
+            VersionStore::set_version_sql(), dialect,
+            {std::to_string(step.to_version()), sql_literal_for(dialect, track), std::to_string(step.from_version())});
         if (transactional) {
             // The step, its version update and its history row commit together, as in the run.
             statements.push_back("BEGIN");
@@ -242,8 +246,9 @@ SqlScript render_sql_script(const Catalog& catalog, const std::vector<Step>& ste
             statements.push_back(history_row(mysql_history_id, "started", "NULL"));
             statements.insert(statements.end(), own.statements.begin(), own.statements.end());
             statements.push_back(version_update);
-            statements.push_back(filled(HistoryStore::finish_sql(), dialect,
-                                        {sql_literal_for(dialect, "succeeded"), now, "NULL", "NULL", mysql_history_id}));
+            statements.push_back(
+                filled(HistoryStore::finish_sql(), dialect,
+                       {sql_literal_for(dialect, "succeeded"), now, "NULL", "NULL", mysql_history_id}));
         }
         entry.rendered = true;
         script.steps.push_back(std::move(entry));

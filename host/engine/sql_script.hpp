@@ -40,8 +40,8 @@ struct ScriptStep {
 struct SqlScript {
     Direction direction = Direction::upgrade;
     std::string dialect;
-    std::string database_name;  // what statements about the current database name; "" for whichever it runs on
-    VersionMap from;            // every involved track's version the script starts from
+    std::string database_name;          // what statements about the current database name; "" for whichever it runs on
+    VersionMap from;                    // every involved track's version the script starts from
     std::vector<std::string> preamble;  // the host's tables, where they do not exist yet
     std::vector<ScriptStep> steps;
 

@@ -48,7 +48,8 @@ const char* const exit_code_help =
     "Exit codes: 0 success, 1 a migration step failed, 2 usage error (command line, environment or\n"
     "            configuration file), 3 cannot connect, 4 plugin error, 5 refused by the state of the\n"
     "            database (or drift, for verify); status --check: 6 pending, 7 dirty, 8 ahead of the\n"
-    "            plugins, 9 track without a plugin.\n";
+    "            plugins, 9 track without a plugin; sql: 10 the script stops before a step that needs a live\n"
+    "            connection.\n";
 
 const char* const configuration_help =
     "Every global option can also be set by its environment variable (shown with it) or in an INI file:\n"
@@ -91,7 +92,8 @@ const std::vector<CommandSpec> commands = {
     {"sql", "upgrade|downgrade [TRACK[@VERSION]...]", 1, unlimited,
      "Print the SQL an upgrade or downgrade would run, without running it",
      "Renders every step of the plan offline, in order, for a DBA to review or run: with --dialect and no\n"
-     "connection, from an empty database; with --dsn, from that database's versions (read only).",
+     "connection, from an empty database (a downgrade: from every track at its latest); with --dsn, from\n"
+     "that database's versions (read only). Exit 10 when the script stops before a step that queries.",
      {"dialect", "database", MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format"}},
     {"stamp", "TRACK@VERSION", 1, 1, "Record a track's version without running any step",
      "Baselines an existing schema: sets the track's version (which must exist in the loaded plugins,\n"

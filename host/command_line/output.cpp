@@ -37,6 +37,20 @@ void print_line(std::string_view line) {
     write_stdout(escape_nonprintable(redact_secrets(line)) + "\n");
 }
 
+void print_line_keeping_tabs(std::string_view line) {
+    const std::string redacted_line = redact_secrets(line);
+    std::string text;
+    std::size_t start = 0;
+    while (true) {
+        const auto tab = redacted_line.find('\t', start);
+        text += escape_nonprintable(std::string_view(redacted_line).substr(start, tab - start));
+        if (tab == std::string::npos) break;
+        text += '\t';
+        start = tab + 1;
+    }
+    write_stdout(text + "\n");
+}
+
 void print_json(const nlohmann::json& document) {
     write_stdout(redacted(document).dump(2, ' ', true, nlohmann::json::error_handler_t::replace) + "\n");
 }

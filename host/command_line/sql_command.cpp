@@ -1,11 +1,292 @@
 // Prints the SQL an upgrade or downgrade would run, rendered offline, for a DBA to review or run (the sql command).
 // SPDX-License-Identifier: Apache-2.0
+#include <fmt/format.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "command_line/commands.hpp"
+#include "command_line/session.hpp"
+#include "engine/sql_script.hpp"
 
 namespace migration_host {
+namespace {
 
-ExitCode print_sql(const Invocation&) {
-    throw HostError(ExitCode::usage, "sql: not built yet");
+HostError sql_usage(const std::string& message) {
+    return HostError(ExitCode::usage, message + " (see 'migration-host sql --help')");
+}
+
+// What the command was asked for, checked before anything is loaded or connected.
+struct SqlRequest {
+    Direction direction = Direction::upgrade;
+    std::vector<UpgradeTarget> upgrade_targets;
+    std::optional<VersionRef> downgrade_target;
+    std::optional<std::string> dialect;  // offline: no connection at all
+    std::string database_name;
+};
+
+SqlRequest parse_request(const Invocation& invocation) {
+    SqlRequest request;
+    const auto& arguments = invocation.arguments;
+    const std::string& action = arguments.at(0);
+    const std::vector<std::string> targets(arguments.begin() + 1, arguments.end());
+    if (action == "upgrade") {
+        request.upgrade_targets = parse_upgrade_targets(targets);
+    } else if (action == "downgrade") {
+        request.direction = Direction::downgrade;
+        if (targets.size() != 1) throw sql_usage("sql downgrade needs one TRACK@VERSION");
+        request.downgrade_target = parse_version_ref(targets.front(), 0);
+        if (!request.downgrade_target) {
+            throw sql_usage(fmt::format("invalid downgrade target '{}': expected TRACK@VERSION", targets.front()));
+        }
+    } else {
+        throw sql_usage(fmt::format("sql needs upgrade or downgrade first, not '{}'", action));
+    }
+    if (invocation.options.dialect) {
+        // The default connection (MIGRATION_HOST_DSN, the SQLite file) gives way to --dialect; a --dsn given as
+        // well would be ignored silently, so it is refused.
+        if (invocation.global.dsn) throw sql_usage("give --dialect or --dsn, not both");
+        if (!is_script_dialect(*invocation.options.dialect)) {
+            throw sql_usage(fmt::format("invalid --dialect '{}': expected sqlite, mysql or postgresql",
+                                        *invocation.options.dialect));
+        }
+        request.dialect = invocation.options.dialect;
+    }
+    request.database_name = invocation.options.database_name.value_or("");
+    return request;
+}
+
+std::string dbms_name_of(const std::string& dialect) {
+    if (dialect == "sqlite") return "SQLite";
+    if (dialect == "mysql") return "MySQL";
+    return "PostgreSQL";
+}
+
+std::vector<Step> plan(const Catalog& catalog, const VersionMap& versions, const SqlRequest& request) {
+    return request.direction == Direction::upgrade ? plan_upgrade(catalog, versions, request.upgrade_targets)
+                                                   : plan_downgrade(catalog, versions, *request.downgrade_target);
+}
+
+// As upgrade and downgrade refuse: a step after a half-applied one would be planned from a state nobody knows.
+void refuse_dirty(const DatabaseState& state, const std::vector<Step>& steps, const SqlRequest& request) {
+    std::vector<std::string> tracks;
+    for (const auto& step : steps) tracks.push_back(step.migration->ref.track);
+    if (request.downgrade_target) tracks.push_back(request.downgrade_target->track);
+    for (const auto& target : request.upgrade_targets) tracks.push_back(target.track);
+    for (const auto& track : tracks) {
+        const auto dirty = state.dirty.find(track);
+        if (dirty == state.dirty.end()) continue;
+        throw HostError(ExitCode::refused,
+                        fmt::format("track {} is {}: {}; the run would refuse, so no script is printed", track,
+                                    state.run_in_progress ? "being migrated by another migration-host" : "dirty",
+                                    dirty->second.describe()));
+    }
+}
+
+// Where the plan starts from, in words and in JSON.
+enum class Origin { empty, latest, database };
+
+std::string describe_origin(Origin origin, const SqlScript& script) {
+    std::string versions;
+    for (const auto& [track, version] : script.from) {
+        versions += fmt::format("{}{} at {}", versions.empty() ? "" : ", ", track, version);
+    }
+    if (versions.empty()) versions = "no tracks";
+    switch (origin) {
+        case Origin::empty:
+            return versions + " (no connection: an empty database is assumed)";
+        case Origin::latest:
+            return versions +
+                   " (no connection: every track is assumed at its latest version; give --dsn to plan "
+                   "from a database's real versions)";
+        case Origin::database:
+            break;
+    }
+    return versions + " (read from the database)";
+}
+
+const char* origin_name(Origin origin) {
+    switch (origin) {
+        case Origin::empty:
+            return "empty";
+        case Origin::latest:
+            return "latest";
+        case Origin::database:
+            break;
+    }
+    return "database";
+}
+
+std::string step_heading(const ScriptStep& entry) {
+    const Migration& migration = *entry.step.migration;
+    return fmt::format("{} {} -> {}: {} (plugin {} {})", migration.ref.track, entry.step.from_version(),
+                       entry.step.to_version(), migration.name, migration.plugin->id(), migration.plugin->version());
+}
+
+// The live command that runs what the script cannot.
+std::string live_command(const SqlScript& script, const ScriptStep& entry) {
+    const Migration& migration = *entry.step.migration;
+    return fmt::format("migration-host {} {}@{}", script.direction == Direction::upgrade ? "upgrade" : "downgrade",
+                       migration.ref.track, entry.step.to_version());
+}
+
+const ScriptStep* first_unrendered(const SqlScript& script) {
+    for (const auto& entry : script.steps) {
+        if (!entry.rendered) return &entry;
+    }
+    return nullptr;
+}
+
+// A statement as the script prints it: its lines as they are, the last one terminated.
+void print_statement(const std::string& statement) {
+    std::size_t start = 0;
+    while (true) {
+        const auto end = statement.find('\n', start);
+        if (end == std::string::npos) {
+            print_line_keeping_tabs(statement.substr(start) + ";");
+            return;
+        }
+        print_line_keeping_tabs(statement.substr(start, end - start));
+        start = end + 1;
+    }
+}
+
+void print_text(const SqlScript& script, Origin origin) {
+    const char* action = script.direction == Direction::upgrade ? "upgrade" : "downgrade";
+    print_line(
+        fmt::format("-- migration-host sql {} for {}, rendered offline: nothing was run.", action, script.dialect));
+    print_line("-- From: " + describe_origin(origin, script));
+    if (script.database_name.empty()) {
+        print_line("-- Statements about the current database name none: they apply to the database this runs on.");
+    } else {
+        print_line(fmt::format("-- Statements about the current database name it as {}.", script.database_name));
+    }
+    print_line(fmt::format("-- Bound values are written as literals quoted for {}.", script.dialect));
+    print_line(
+        "-- Run it with a client that stops at the first error: sqlite3 -bail, psql -v ON_ERROR_STOP=1, mariadb "
+        "(stops by default).");
+    if (const ScriptStep* missing = first_unrendered(script)) {
+        print_line(
+            fmt::format("-- INCOMPLETE: this script stops before {}, which needs a live connection; it "
+                        "brings the database only up to there.",
+                        missing->step.migration->label()));
+    }
+    if (script.steps.empty()) {
+        print_line("-- Nothing to do: no step is planned.");
+        return;
+    }
+    if (!script.preamble.empty()) print_line("");
+    for (const auto& statement : script.preamble) print_statement(statement);
+    std::size_t number = 0;
+    for (const auto& entry : script.steps) {
+        ++number;
+        print_line("");
+        print_line(fmt::format("-- Step {} of {}: {}", number, script.steps.size(), step_heading(entry)));
+        if (entry.needs_connection) {
+            print_line(
+                fmt::format("-- NEEDS A LIVE CONNECTION: it cannot be rendered offline ({}). Run '{}' on the "
+                            "database, then render the rest with 'migration-host sql {} --dsn ...'.",
+                            entry.reason, live_command(script, entry), action));
+        } else if (!entry.rendered) {
+            print_line(fmt::format("-- NOT RENDERED: {}.", entry.reason));
+        }
+        for (const auto& statement : entry.statements) print_statement(statement);
+    }
+}
+
+void print_json_script(const SqlScript& script, Origin origin) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& entry : script.steps) {
+        const Migration& migration = *entry.step.migration;
+        steps.push_back({
+            {"track", migration.ref.track},
+            {"from", entry.step.from_version()},
+            {"to", entry.step.to_version()},
+            {"name", migration.name},
+            {"plugin", migration.plugin->id()},
+            {"plugin_version", migration.plugin->version()},
+            {"rendered", entry.rendered},
+            {"needs_connection", entry.needs_connection},
+            {"reason", entry.rendered ? nlohmann::json(nullptr) : nlohmann::json(entry.reason)},
+            {"statements", entry.statements},
+        });
+    }
+    nlohmann::json from = nlohmann::json::object();
+    for (const auto& [track, version] : script.from) from[track] = version;
+    print_json({
+        {"direction", script.direction == Direction::upgrade ? "upgrade" : "downgrade"},
+        {"dialect", script.dialect},
+        {"database", script.database_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(script.database_name)},
+        {"from_state", origin_name(origin)},
+        {"from", from},
+        {"preamble", script.preamble},
+        {"steps", steps},
+        {"complete", script.complete()},
+    });
+}
+
+}  // namespace
+
+ExitCode print_sql(const Invocation& invocation) {
+    const SqlRequest request = parse_request(invocation);
+    if (request.dialect == std::optional<std::string>("sqlite") && !request.database_name.empty()) {
+        throw sql_usage("--database does not apply to sqlite, whose databases have no name");
+    }
+    const LoadedCatalog loaded = load_catalog(invocation.global);
+    const Catalog& catalog = loaded.catalog;
+
+    ScriptStart start;
+    start.database_name = request.database_name;
+    std::vector<Step> steps;
+    Origin origin = Origin::database;
+    if (request.dialect) {
+        start.database.dialect = *request.dialect;
+        start.database.dbms_name = dbms_name_of(*request.dialect);
+        if (request.direction == Direction::upgrade) {
+            origin = Origin::empty;
+        } else {
+            // A downgrade starts where the host's upgrades left the database: its tables exist and every track is
+            // at its latest version.
+            origin = Origin::latest;
+            for (const auto& [track, migrations] : catalog.tracks()) start.stored[track] = catalog.latest(track);
+            start.version_table_exists = true;
+            start.history_table_exists = true;
+        }
+        steps = plan(catalog, start.stored, request);
+    } else {
+        // Read only: no lock, nothing created (read_state_unlocked creates nothing).
+        const auto session = open_session(invocation.global);
+        if (!is_script_dialect(session->database.dialect)) {
+            throw HostError(ExitCode::usage, fmt::format("sql renders for sqlite, mysql and postgresql only, not {}",
+                                                         session->database.dbms_name));
+        }
+        if (session->database.dialect == "sqlite" && !request.database_name.empty()) {
+            throw sql_usage("--database does not apply to sqlite, whose databases have no name");
+        }
+        const DatabaseState state = read_state_unlocked(*session, catalog);
+        start.database.dialect = session->database.dialect;
+        start.database.dbms_name = session->database.dbms_name;
+        start.stored = state.versions;
+        start.version_table_exists = session->versions().table_exists();
+        start.history_table_exists = table_exists(*session->connection, session->database, HistoryStore::table_name);
+        steps = plan(catalog, start.stored, request);
+        refuse_dirty(state, steps, request);
+    }
+
+    const SqlScript script = render_sql_script(catalog, steps, request.direction, start);
+    if (invocation.options.format == OutputFormat::json) {
+        print_json_script(script, origin);
+    } else {
+        print_text(script, origin);
+    }
+    if (const ScriptStep* missing = first_unrendered(script)) {
+        throw HostError(ExitCode::sql_incomplete,
+                        fmt::format("the script stops before {}, which cannot be rendered offline ({}): run '{}' "
+                                    "on the database for it",
+                                    missing->step.migration->label(), missing->reason, live_command(script, *missing)));
+    }
+    return ExitCode::success;
 }
 
 }  // namespace migration_host

@@ -148,11 +148,10 @@ std::string DirtyTrack::describe() const {
                        attempt.os_user + "@" + attempt.host_name, attempt.error.empty() ? "" : ": " + attempt.error);
 }
 
-bool HistoryStore::create_table_if_missing() const {
-    if (table_exists(connection_, database_, table_name)) return false;
+std::string HistoryStore::create_table_sql(const std::string& dialect) {
     // Plain types only, the same on every database; ids are assigned by the
     // host under the run lock, so no dialect's autoincrement is needed.
-    connection_.execute(fmt::format(
+    return fmt::format(
         "CREATE TABLE {} (id INTEGER NOT NULL, track VARCHAR(250) NOT NULL, version INTEGER NOT NULL, "
         "direction VARCHAR(16) NOT NULL, from_version INTEGER NOT NULL, to_version INTEGER NOT NULL, "
         "plugin_id VARCHAR(250), plugin_version VARCHAR(100), library_path TEXT, checksum VARCHAR(100), "
@@ -160,7 +159,22 @@ bool HistoryStore::create_table_if_missing() const {
         "outcome VARCHAR(16) NOT NULL, error TEXT, PRIMARY KEY (id)){}",
         table_name,
         // Error texts may hold any character; a latin1 database default must not mangle them.
-        database_.dialect == "mysql" ? " DEFAULT CHARSET=utf8mb4" : ""));
+        dialect == "mysql" ? " DEFAULT CHARSET=utf8mb4" : "");
+}
+
+std::string HistoryStore::append_sql() {
+    return fmt::format("INSERT INTO {} ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", table_name,
+                       columns);
+}
+
+std::string HistoryStore::finish_sql() {
+    return fmt::format("UPDATE {} SET outcome = ?, finished_at = ?, duration_ms = ?, error = ? WHERE id = ?",
+                       table_name);
+}
+
+bool HistoryStore::create_table_if_missing() const {
+    if (table_exists(connection_, database_, table_name)) return false;
+    connection_.execute(create_table_sql(database_.dialect));
     return true;
 }
 
@@ -187,8 +201,7 @@ std::int64_t HistoryStore::append(HistoryEntry entry) const {
     };
     odbc::Parameter duration = std::monostate{};
     if (entry.duration_ms) duration = *entry.duration_ms;
-    connection_.execute(fmt::format("INSERT INTO {} ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                    table_name, columns),
+    connection_.execute(append_sql(),
                         {entry.id, entry.track, entry.version, entry.direction, entry.from_version, entry.to_version,
                          optional_text(entry.plugin_id), optional_text(entry.plugin_version),
                          optional_text(entry.library_path), optional_text(entry.checksum), optional_text(entry.os_user), optional_text(entry.host_name),
@@ -201,9 +214,7 @@ void HistoryStore::finish(std::int64_t id, const std::string& outcome, const std
                           std::int64_t duration_ms, const std::string& error) const {
     odbc::Parameter error_parameter = std::monostate{};
     if (!error.empty()) error_parameter = storable_error(error);
-    connection_.execute(
-        fmt::format("UPDATE {} SET outcome = ?, finished_at = ?, duration_ms = ?, error = ? WHERE id = ?", table_name),
-        {outcome, finished_at, duration_ms, error_parameter, id});
+    connection_.execute(finish_sql(), {outcome, finished_at, duration_ms, error_parameter, id});
 }
 
 std::vector<HistoryEntry> HistoryStore::entries(const std::optional<std::string>& track) const {

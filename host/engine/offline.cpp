@@ -17,17 +17,22 @@ namespace {
 // describe one environment (a staging copy restored under another name, a
 // server upgraded in place), and nothing derived offline may depend on them;
 // plugin.h documents both as empty offline.
-DatabaseInfo environment_free(const DatabaseInfo& database) {
+DatabaseInfo environment_free(const DatabaseInfo& database, std::string_view database_name = {}) {
     DatabaseInfo neutral;
     neutral.dbms_name = database.dbms_name;
     neutral.dialect = database.dialect;
+    neutral.database_name = database_name;
     return neutral;
 }
 
-OfflineRender render_as(const Migration& migration, const DatabaseInfo& seen_by_step) {
+OfflineRender render_step(mh_step_fn step, const std::string& label, const DatabaseInfo& seen_by_step) {
     StepExecutor executor(nullptr, seen_by_step);
-    const StepResult result = executor.run(migration.upgrade, migration.label() + " (offline)");
-    return {result.succeeded, executor.recorded(), result.error};
+    const StepResult result = executor.run(step, label + " (offline)");
+    return {result.succeeded, executor.recorded(), executor.recorded_statements(), result.error};
+}
+
+OfflineRender render_as(const Migration& migration, const DatabaseInfo& seen_by_step) {
+    return render_step(migration.upgrade, migration.label(), seen_by_step);
 }
 
 // CRC-32 as Flyway uses it: a change detector, not a security measure.
@@ -43,8 +48,16 @@ std::string crc32_of(const OfflineRender& render) {
 
 }  // namespace
 
-OfflineRender render_upgrade_offline(const Migration& migration, const DatabaseInfo& database) {
-    return render_as(migration, environment_free(database));
+OfflineRender render_upgrade_offline(const Migration& migration, const DatabaseInfo& database,
+                                     std::string_view database_name) {
+    return render_as(migration, environment_free(database, database_name));
+}
+
+OfflineRender render_downgrade_offline(const Migration& migration, const DatabaseInfo& database,
+                                       std::string_view database_name) {
+    if (migration.downgrade == nullptr) return {false, {}, {}, migration.label() + " is irreversible"};
+    return render_step(migration.downgrade, migration.label() + " downgrade",
+                       environment_free(database, database_name));
 }
 
 std::string step_checksum(const Migration& migration, const DatabaseInfo& database) {

@@ -3,24 +3,33 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "database/database.hpp"
+#include "plugins/host_api.hpp"
 #include "plugins/plugin_loader.hpp"
 
 namespace migration_host {
 
 struct OfflineRender {
     bool succeeded = false;
-    std::vector<std::string> statements;
+    std::vector<std::string> statements;  // bound values in a comment beside each statement that has some
+    std::vector<RecordedStatement> issued;  // the same statements, values apart
     std::string error;  // why the step could not run offline (e.g. it queries)
 };
 
 // The statements `migration`'s upgrade issues for this kind of database,
 // without a connection. The step sees the dialect and DBMS name only: an
 // empty database name and version, so that nothing rendered offline depends
-// on which copy of the database, or which server release, it is.
-OfflineRender render_upgrade_offline(const Migration& migration, const DatabaseInfo& database);
+// on which copy of the database, or which server release, it is. Only a
+// script rendered for a DBA gives a `database_name` (sql --database), never a
+// checksum.
+OfflineRender render_upgrade_offline(const Migration& migration, const DatabaseInfo& database,
+                                     std::string_view database_name = {});
+// The same for `migration`'s downgrade.
+OfflineRender render_downgrade_offline(const Migration& migration, const DatabaseInfo& database,
+                                       std::string_view database_name = {});
 
 // The plugin's own checksum when it gives one; otherwise "crc32:<hex>" of the
 // statements the upgrade renders offline for this kind of database (the same

@@ -116,12 +116,24 @@ bool VersionStore::table_exists() const {
     return migration_host::table_exists(connection_, database_, table_name);
 }
 
+std::string VersionStore::create_table_sql() {
+    // sqlalchemy-migrate's definition, rendered as SQLAlchemy renders it.
+    return fmt::format("CREATE TABLE {} (repository_id VARCHAR(250) NOT NULL, repository_path TEXT, "
+                       "version INTEGER, PRIMARY KEY (repository_id))",
+                       table_name);
+}
+
+std::string VersionStore::add_track_sql() {
+    return fmt::format("INSERT INTO {} (repository_id, repository_path, version) VALUES (?, ?, 0)", table_name);
+}
+
+std::string VersionStore::set_version_sql() {
+    return fmt::format("UPDATE {} SET version = ? WHERE repository_id = ? AND version = ?", table_name);
+}
+
 bool VersionStore::create_table_if_missing() const {
     if (table_exists()) return false;
-    // sqlalchemy-migrate's definition, rendered as SQLAlchemy renders it.
-    connection_.execute(fmt::format("CREATE TABLE {} (repository_id VARCHAR(250) NOT NULL, repository_path TEXT, "
-                                    "version INTEGER, PRIMARY KEY (repository_id))",
-                                    table_name));
+    connection_.execute(create_table_sql());
     return true;
 }
 
@@ -202,15 +214,12 @@ void VersionStore::require_exact_track_rows(const VersionMap& stored, const Cata
 }
 
 void VersionStore::add_track(const std::string& track, const std::string& repository_path) const {
-    connection_.execute(
-        fmt::format("INSERT INTO {} (repository_id, repository_path, version) VALUES (?, ?, 0)", table_name),
-        {track, repository_path});
+    connection_.execute(add_track_sql(), {track, repository_path});
 }
 
 std::optional<std::string> VersionStore::compare_and_set(const std::string& track, std::int64_t from,
                                                          std::int64_t to) const {
-    const auto result = connection_.try_execute(
-        fmt::format("UPDATE {} SET version = ? WHERE repository_id = ? AND version = ?", table_name), {to, track, from});
+    const auto result = connection_.try_execute(set_version_sql(), {to, track, from});
     if (const auto* error = std::get_if<odbc::Diagnostic>(&result)) {
         return fmt::format("the version update of {} failed: {}", track, error->to_string());
     }

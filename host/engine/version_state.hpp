@@ -48,6 +48,13 @@ class VersionStore {
 public:
     static constexpr const char* table_name = "migrate_version";
 
+    // The statements the store issues to write, one place for the run and for the offline script (sql command):
+    // sqlalchemy-migrate's CREATE TABLE; registering a track (values: track, repository path); moving a track
+    // (values: new version, track, old version).
+    static std::string create_table_sql();
+    static std::string add_track_sql();
+    static std::string set_version_sql();
+
     VersionStore(const odbc::Connection& connection, const DatabaseInfo& database)
         : connection_(connection), database_(database) {}
 

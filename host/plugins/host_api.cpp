@@ -19,6 +19,7 @@ struct mh_host_context {
     std::string step_error;  // error_set: the plugin's own reason
     std::string escaped;     // an exception that escaped a row callback: fails the step whatever it returns
     std::vector<std::string>* recorded = nullptr;
+    std::vector<migration_host::RecordedStatement>* recorded_statements = nullptr;
 };
 
 namespace {
@@ -96,6 +97,7 @@ static int32_t host_sql_exec(mh_host_context* ctx, const char* sql) noexcept {
                 one_line(sql));
     if (ctx->connection == nullptr) {
         ctx->recorded->emplace_back(sql);
+        ctx->recorded_statements->push_back({sql, std::nullopt});
         return MH_OK;
     }
     auto result = ctx->connection->try_execute(sql);
@@ -222,6 +224,12 @@ static int32_t host_sql_exec_params(mh_host_context* ctx, const char* sql, const
                 ctx->label, one_line(sql), value_count);
     if (ctx->connection == nullptr) {
         ctx->recorded->push_back(recorded_with_values(sql, values, value_count));
+        std::vector<std::optional<std::string>> bound;
+        bound.reserve(value_count);
+        for (uint32_t i = 0; i < value_count; ++i) {
+            bound.push_back(values[i] == nullptr ? std::nullopt : std::optional<std::string>(values[i]));
+        }
+        ctx->recorded_statements->push_back({sql, std::move(bound)});
         return MH_OK;
     }
     auto result = ctx->connection->try_execute(sql, text_parameters(values, value_count));
@@ -278,11 +286,13 @@ std::string StepExecutor::aftermath() const {
 
 StepResult StepExecutor::run(mh_step_fn step, const std::string& label) {
     recorded_.clear();
+    recorded_statements_.clear();
     mh_host_context context;
     context.connection = connection_;
     context.database = &database_;
     context.label = label;
     context.recorded = &recorded_;
+    context.recorded_statements = &recorded_statements_;
     const std::string library = library_holding(reinterpret_cast<const void*>(step));
     const std::string code = library.empty() ? "the step" : "the step (in " + library + ")";
     const auto returned = call_plugin("step " + label + (library.empty() ? "" : " in " + library),

@@ -4,6 +4,7 @@
 
 #include <migration_host/plugin.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,13 @@ namespace migration_host {
 struct StepResult {
     bool succeeded = false;
     std::string error;  // why it failed, one line; empty on success
+};
+
+// A statement a step issued offline, as it issued it: the text, and for sql_exec_params the values bound to its `?`
+// markers (nullopt for a NULL value).
+struct RecordedStatement {
+    std::string sql;
+    std::optional<std::vector<std::optional<std::string>>> bound_values;  // nullopt: issued through sql_exec
 };
 
 // Runs plugin steps on one connection. With no connection it runs offline:
@@ -29,8 +37,10 @@ public:
     // or a crash inside it ends the process naming the step (PluginCallScope).
     StepResult run(mh_step_fn step, const std::string& label);
 
-    // Offline only: the statements recorded by the last run.
+    // Offline only: the statements recorded by the last run, bound values in a comment beside the statement (what
+    // checksums hash), and the same statements with their values apart.
     const std::vector<std::string>& recorded() const noexcept { return recorded_; }
+    const std::vector<RecordedStatement>& recorded_statements() const noexcept { return recorded_statements_; }
 
     static const mh_host_api& api();
 
@@ -41,6 +51,7 @@ private:
     const odbc::Connection* connection_;
     const DatabaseInfo& database_;
     std::vector<std::string> recorded_;
+    std::vector<RecordedStatement> recorded_statements_;
 };
 
 }  // namespace migration_host

@@ -1,0 +1,66 @@
+// Computes, as data, the SQL script an upgrade or downgrade would run: the host's tables, then each step's statements.
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "database/database.hpp"
+#include "engine/planner.hpp"
+
+namespace migration_host {
+
+// The dialects a script can be rendered for.
+bool is_script_dialect(std::string_view dialect);
+
+// `value` as a literal that `dialect` reads back as exactly that text whatever the session's settings: NULL for
+// nullopt; 'text' with quotes doubled; on MySQL a text holding a backslash as _utf8mb4 X'hex' (a backslash escapes
+// in MySQL's strings unless NO_BACKSLASH_ESCAPES), on PostgreSQL as E'...' (the same, by standard_conforming_strings).
+std::string sql_literal_for(std::string_view dialect, const std::optional<std::string>& value);
+
+// `sql` with its `?` markers replaced, in order, by `fragments` (SQL text, e.g. literals). Markers inside string
+// literals, quoted identifiers and comments are not markers. nullopt when the count of markers is not the count of
+// fragments.
+std::optional<std::string> replace_markers(std::string_view sql, std::string_view dialect,
+                                           const std::vector<std::string>& fragments);
+
+struct ScriptStep {
+    Step step;
+    // Whether the statements are the step's: false when it cannot be rendered offline, and for every step after
+    // such a step, whose statements would run on a schema the script did not bring to where they start.
+    bool rendered = false;
+    bool needs_connection = false;  // this step runs only with a live connection (it queries the database)
+    std::string reason;             // why it is not rendered
+    // Each statement without its terminator, the version and history bookkeeping around the step's own included.
+    std::vector<std::string> statements;
+};
+
+struct SqlScript {
+    Direction direction = Direction::upgrade;
+    std::string dialect;
+    std::string database_name;          // what statements about the current database name; "" for whichever it runs on
+    VersionMap from;                    // every involved track's version the script starts from
+    std::vector<std::string> preamble;  // the host's tables, where they do not exist yet
+    std::vector<ScriptStep> steps;
+
+    // Whether every step is rendered: only then does running the script reach the target.
+    bool complete() const;
+};
+
+// What the script starts from.
+struct ScriptStart {
+    DatabaseInfo database;      // dialect and DBMS name; nothing else reaches the steps
+    std::string database_name;  // the name the steps see (sql --database), "" for none
+    VersionMap stored;          // the migrate_version rows there are; a track without one gets its INSERT
+    bool version_table_exists = false;
+    bool history_table_exists = false;
+};
+
+// Renders `steps` offline, in order, as the run would execute them: a track's migrate_version row where it has
+// none, each step (in a transaction where DDL is transactional) with its version update and its history row.
+SqlScript render_sql_script(const Catalog& catalog, const std::vector<Step>& steps, Direction direction,
+                            const ScriptStart& start);
+
+}  // namespace migration_host

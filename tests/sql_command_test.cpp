@@ -1,0 +1,399 @@
+// Tests the sql command: the script it prints, run by each database's own client, leaves what upgrade leaves.
+// SPDX-License-Identifier: Apache-2.0
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cinder_schema_check.hpp"
+#include "engine/sql_script.hpp"
+#include "host_process.hpp"
+#include "test_database.hpp"
+
+using namespace test_support;
+
+namespace {
+
+const char* dialect_of(Backend backend) {
+    switch (backend) {
+        case Backend::mysql:
+            return "mysql";
+        case Backend::postgresql:
+            return "postgresql";
+        case Backend::sqlite:
+            break;
+    }
+    return "sqlite";
+}
+
+// The value of `key` in an ODBC connection string.
+std::string attribute(const std::string& connection_string, const std::string& key) {
+    const std::regex pattern("(?:^|;)" + key + "=([^;]*)", std::regex::icase);
+    std::smatch match;
+    if (!std::regex_search(connection_string, match, pattern)) FAIL("no " + key + " in the connection string");
+    return match[1].str();
+}
+
+// Feeds `script` to the database's own command-line client, which stops at the first error.
+ProcessResult run_native_client(const TestDatabase& database, const std::string& script) {
+    const std::string directory = make_temp_dir("mh-sql-script");
+    const std::string file = directory + "/script.sql";
+    std::ofstream(file) << script;
+    ProcessResult result;
+    if (database.backend() == Backend::sqlite) {
+        result = run_process({"sh", "-c", "sqlite3 -bail \"$1\" < \"$2\"", "sh", database.name(), file});
+    } else {
+        const std::string server = database.server_connection_string();
+        const std::string host = attribute(server, "SERVER"), port = attribute(server, "PORT");
+        const std::string user = attribute(server, "UID"), password = attribute(server, "PWD");
+        if (database.backend() == Backend::mysql) {
+            result = run_process({"sh", "-c",
+                                  "mariadb --no-defaults --default-character-set=utf8mb4 --batch -h \"$1\" -P \"$2\" "
+                                  "-u \"$3\" \"$4\" < \"$5\"",
+                                  "sh", host, port, user, database.name(), file},
+                                 {{"MYSQL_PWD", password}});
+        } else {
+            result = run_process(
+                {"sh", "-c", "psql -X -q -v ON_ERROR_STOP=1 -h \"$1\" -p \"$2\" -U \"$3\" -d \"$4\" -f \"$5\"", "sh",
+                 host, port, user, database.name(), file},
+                {{"PGPASSWORD", password}});
+        }
+    }
+    std::filesystem::remove_all(directory);
+    return result;
+}
+
+ProcessResult run_sql(const std::vector<std::string>& plugin_dirs, const std::vector<std::string>& arguments,
+                      const std::optional<std::string>& dsn = std::nullopt) {
+    std::vector<std::string> all;
+    if (dsn) all = {"--dsn", *dsn};
+    for (const auto& dir : plugin_dirs) {
+        all.push_back("--plugin-path");
+        all.push_back(dir);
+    }
+    all.push_back("sql");
+    all.insert(all.end(), arguments.begin(), arguments.end());
+    return run_host(all);
+}
+
+ProcessResult run_on(const TestDatabase& database, const std::vector<std::string>& plugin_dirs,
+                     const std::vector<std::string>& arguments) {
+    return run_host(host_run_on(database.connection_string(), plugin_dirs, arguments));
+}
+
+void require_ok(const ProcessResult& result) {
+    INFO(result.all());
+    REQUIRE(result.exit_code == 0);
+}
+
+// One line per table: everything the catalog comparison reads, in name order.
+std::vector<std::string> described(std::vector<TableInfo> tables) {
+    std::sort(tables.begin(), tables.end(), [](const TableInfo& a, const TableInfo& b) { return a.name < b.name; });
+    std::vector<std::string> out;
+    for (const auto& table : tables) {
+        std::vector<std::string> columns, foreign_keys;
+        for (const auto& c : table.columns) {
+            columns.push_back(fmt::format("{} {}{}{}{}", c.name, c.type, c.nullable ? "" : " NOT NULL",
+                                          c.has_default ? " DEFAULT" : "", c.autoincrement ? " AUTOINCREMENT" : ""));
+        }
+        for (const auto& key : table.foreign_keys) {
+            foreign_keys.push_back(fmt::format("{}->{}.{}", key.column, key.referenced_table, key.referenced_column));
+        }
+        out.push_back(fmt::format("{}({}) pk({}) fk({}){} indexes({}) {} {}", table.name, fmt::join(columns, ", "),
+                                  fmt::join(table.primary_key, ","), fmt::join(foreign_keys, ","),
+                                  table.has_check_constraint ? " CHECK" : "", fmt::join(table.indexes, ","),
+                                  table.mysql_engine, table.mysql_collation));
+    }
+    return out;
+}
+
+std::vector<std::string> version_rows(const TestDatabase& database) {
+    std::vector<std::string> rows;
+    for (const auto& row :
+         database.query("SELECT repository_id, repository_path, version FROM migrate_version ORDER BY repository_id")) {
+        rows.push_back(fmt::format("{} {} {}", row.at(0).value_or("NULL"), row.at(1).value_or("NULL"),
+                                   row.at(2).value_or("NULL")));
+    }
+    return rows;
+}
+
+// The lines of `text` that are SQL (neither comments nor blank), in order.
+std::vector<std::string> sql_lines(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.rfind("-- ", 0) != 0) lines.push_back(line);
+    }
+    return lines;
+}
+
+void check_script_leaves_what_upgrade_leaves(Backend backend) {
+    const auto scripted = TestDatabase::create(backend);
+    const auto upgraded = TestDatabase::create(backend);
+    if (!scripted || !upgraded) return;
+    const auto script = run_sql({CINDER_PLUGIN_DIR}, {"upgrade", "--dialect", dialect_of(backend)});
+    require_ok(script);
+    const auto client = run_native_client(*scripted, script.out);
+    INFO(client.all());
+    REQUIRE(client.exit_code == 0);
+    require_ok(run_on(*upgraded, {CINDER_PLUGIN_DIR}, {"upgrade"}));
+
+    check_cinder_schema(*scripted);
+    CHECK(described(read_tables(*scripted)) == described(read_tables(*upgraded)));
+    CHECK(version_rows(*scripted) == version_rows(*upgraded));
+    CHECK(version_rows(*scripted).size() == 1);
+    if (backend == Backend::mysql) {
+        const std::string charset =
+            "SELECT default_character_set_name FROM information_schema.schemata WHERE schema_name = DATABASE()";
+        CHECK(scripted->scalar(charset) == upgraded->scalar(charset));
+    }
+    // The script recorded the step as the run does: validate finds its checksum, and status nothing pending.
+    const auto validated = run_on(*scripted, {CINDER_PLUGIN_DIR}, {"validate"});
+    require_ok(validated);
+    CHECK(validated.out.find("cinder@1 (001_cinder_init): ok") != std::string::npos);
+    const auto history = run_on(*scripted, {CINDER_PLUGIN_DIR}, {"history"});
+    require_ok(history);
+    CHECK(std::regex_search(history.out, std::regex(R"(cinder@1\s+upgrade\s+succeeded)")));
+    // The host takes over from there: nothing left to do.
+    const auto again = run_on(*scripted, {CINDER_PLUGIN_DIR}, {"upgrade"});
+    require_ok(again);
+    CHECK(again.out.find("Nothing to do") != std::string::npos);
+}
+
+// Every value comes back from the database's own client exactly as it was.
+void check_literals_round_trip(Backend backend) {
+    const auto database = TestDatabase::create(backend);
+    if (!database) return;
+    const std::vector<std::string> values{"plain", "it's", "back\\slash", "a\\'b", "\\", "''", "caf\xc3\xa9"};
+    const std::string dialect = dialect_of(backend);
+    std::string script = "CREATE TABLE literal_values (id INTEGER NOT NULL, value VARCHAR(64), PRIMARY KEY (id));\n";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const auto statement =
+            migration_host::replace_markers("INSERT INTO literal_values (id, value) VALUES (?, ?)", dialect,
+                                            {std::to_string(i), migration_host::sql_literal_for(dialect, values[i])});
+        REQUIRE(statement);
+        script += *statement + ";\n";
+    }
+    script += "INSERT INTO literal_values (id, value) VALUES (99, " +
+              migration_host::sql_literal_for(dialect, std::nullopt) + ");\n";
+    const auto client = run_native_client(*database, script);
+    INFO(client.all());
+    REQUIRE(client.exit_code == 0);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        CHECK(database->scalar("SELECT value FROM literal_values WHERE id = ?", {static_cast<std::int64_t>(i)}) ==
+              values[i]);
+    }
+    CHECK(database->scalar("SELECT COUNT(*) FROM literal_values WHERE id = 99 AND value IS NULL") == "1");
+}
+
+}  // namespace
+
+TEST_CASE("sqlite: sql upgrade --dialect sqlite, run by sqlite3, leaves the schema and version upgrade leaves",
+          "[sqlite]") {
+    check_script_leaves_what_upgrade_leaves(Backend::sqlite);
+}
+
+TEST_CASE("mysql: sql upgrade --dialect mysql, run by mariadb, leaves the schema and version upgrade leaves",
+          "[mysql]") {
+    check_script_leaves_what_upgrade_leaves(Backend::mysql);
+}
+
+TEST_CASE("postgresql: sql upgrade --dialect postgresql, run by psql, leaves the schema and version upgrade leaves",
+          "[postgresql]") {
+    check_script_leaves_what_upgrade_leaves(Backend::postgresql);
+}
+
+TEST_CASE("sqlite: sql: bound values are literals the sqlite3 client reads back exactly", "[sqlite]") {
+    check_literals_round_trip(Backend::sqlite);
+}
+
+TEST_CASE("mysql: sql: bound values are literals the mariadb client reads back exactly", "[mysql]") {
+    check_literals_round_trip(Backend::mysql);
+}
+
+TEST_CASE("postgresql: sql: bound values are literals the psql client reads back exactly", "[postgresql]") {
+    check_literals_round_trip(Backend::postgresql);
+}
+
+TEST_CASE("sql: ? inside literals, quoted names and comments is not a marker", "[sqlite]") {
+    using migration_host::replace_markers;
+    CHECK(replace_markers("SELECT '?', \"a?\", `b?` -- ?\n, ? /* ? */", "mysql", {"1"}) ==
+          "SELECT '?', \"a?\", `b?` -- ?\n, 1 /* ? */");
+    CHECK(replace_markers("SELECT 'it''s ?', ?", "sqlite", {"2"}) == "SELECT 'it''s ?', 2");
+    CHECK(replace_markers("SELECT 'a\\' ?', ?", "mysql", {"3"}) == "SELECT 'a\\' ?', 3");
+    CHECK_FALSE(replace_markers("SELECT ?, ?", "sqlite", {"1"}));
+    CHECK_FALSE(replace_markers("SELECT ?", "sqlite", {"1", "2"}));
+}
+
+TEST_CASE("sql --format json gives the statements the text prints, in order", "[sqlite]") {
+    for (const char* dialect : {"sqlite", "mysql", "postgresql"}) {
+        INFO(dialect);
+        const auto text = run_sql({CINDER_PLUGIN_DIR}, {"upgrade", "--dialect", dialect});
+        const auto json = run_sql({CINDER_PLUGIN_DIR}, {"upgrade", "--dialect", dialect, "--format", "json"});
+        require_ok(text);
+        require_ok(json);
+        const auto document = nlohmann::json::parse(json.out);
+        CHECK(document.at("dialect") == dialect);
+        CHECK(document.at("direction") == "upgrade");
+        CHECK(document.at("database").is_null());
+        CHECK(document.at("from_state") == "empty");
+        CHECK(document.at("from") == nlohmann::json({{"cinder", 0}}));
+        CHECK(document.at("complete") == true);
+        REQUIRE(document.at("steps").size() == 1);
+        const auto& step = document.at("steps").at(0);
+        CHECK(step.at("track") == "cinder");
+        CHECK(step.at("from") == 0);
+        CHECK(step.at("to") == 1);
+        CHECK(step.at("name") == "001_cinder_init");
+        CHECK(step.at("plugin") == "cinder_initial");
+        CHECK(step.at("needs_connection") == false);
+        std::string statements;
+        for (const auto& statement : document.at("preamble")) statements += statement.get<std::string>() + ";\n";
+        for (const auto& statement : step.at("statements")) statements += statement.get<std::string>() + ";\n";
+        CHECK(sql_lines(statements) == sql_lines(text.out));
+        CHECK(document.at("preamble").size() == 2);
+    }
+}
+
+TEST_CASE("sql --database: statements about the current database name it only when given", "[sqlite]") {
+    const auto unnamed = run_sql({CINDER_PLUGIN_DIR}, {"upgrade", "--dialect", "mysql"});
+    require_ok(unnamed);
+    CHECK(unnamed.out.find("ALTER DATABASE DEFAULT CHARACTER SET utf8;") != std::string::npos);
+    const auto named = run_sql({CINDER_PLUGIN_DIR}, {"upgrade", "--dialect", "mysql", "--database", "cinder_prod"});
+    require_ok(named);
+    CHECK(named.out.find("ALTER DATABASE cinder_prod DEFAULT CHARACTER SET utf8;") != std::string::npos);
+    const auto json = run_sql({CINDER_PLUGIN_DIR},
+                              {"upgrade", "--dialect", "mysql", "--database", "cinder_prod", "--format", "json"});
+    require_ok(json);
+    CHECK(nlohmann::json::parse(json.out).at("database") == "cinder_prod");
+}
+
+TEST_CASE("sql: usage errors exit 2 naming the cause", "[sqlite]") {
+    const auto usage = [](const std::vector<std::string>& arguments, const std::string& cause) {
+        const auto result = run_sql({CINDER_PLUGIN_DIR}, arguments);
+        INFO(result.all());
+        CHECK(result.exit_code == 2);
+        CHECK(result.out.empty());
+        const auto errors = error_lines(result.err);
+        REQUIRE(errors.size() == 1);
+        CHECK(errors.front().find(cause) != std::string::npos);
+    };
+    usage({"sideways", "--dialect", "sqlite"}, "upgrade or downgrade first, not 'sideways'");
+    usage({"upgrade", "--dialect", "oracle"}, "invalid --dialect 'oracle'");
+    usage({"downgrade", "--dialect", "sqlite"}, "needs one TRACK@VERSION");
+    usage({"downgrade", "cinder", "--dialect", "sqlite"}, "invalid downgrade target 'cinder'");
+    usage({"upgrade", "--dialect", "sqlite", "--database", "x"}, "--database does not apply to sqlite");
+    const auto both = run_host({"--dsn", "DRIVER=SQLite3;DATABASE=/nonexistent/x.sqlite", "--plugin-path",
+                                CINDER_PLUGIN_DIR, "sql", "upgrade", "--dialect", "sqlite"});
+    CHECK(both.exit_code == 2);
+    CHECK(both.err.find("give --dialect or --dsn, not both") != std::string::npos);
+}
+
+TEST_CASE("sql downgrade --dialect plans from every track at its latest, which sqlite3 runs as downgrade would",
+          "[sqlite]") {
+    const std::vector<std::string> both_plugins{CINDER_PLUGIN_DIR, GRIZZLY_PLUGIN_DIR};
+    const auto scripted = TestDatabase::create(Backend::sqlite);
+    const auto downgraded = TestDatabase::create(Backend::sqlite);
+    require_ok(run_on(*scripted, both_plugins, {"upgrade"}));
+    require_ok(run_on(*downgraded, both_plugins, {"upgrade"}));
+    const auto script = run_sql(both_plugins, {"downgrade", "cinder@5", "--dialect", "sqlite"});
+    require_ok(script);
+    CHECK(script.out.find("every track is assumed at its latest version") != std::string::npos);
+    CHECK(script.out.find("-- Step 1 of 4: cinder 9 -> 8: 009_") != std::string::npos);
+    CHECK(script.out.find("-- Step 4 of 4: cinder 6 -> 5: 006_") != std::string::npos);
+    CHECK(script.out.find("CREATE TABLE migrate_version") == std::string::npos);
+    const auto client = run_native_client(*scripted, script.out);
+    INFO(client.all());
+    REQUIRE(client.exit_code == 0);
+    require_ok(run_on(*downgraded, both_plugins, {"downgrade", "cinder@5"}));
+    CHECK(described(read_tables(*scripted)) == described(read_tables(*downgraded)));
+    CHECK(scripted->version_of("cinder") == 5);
+    const auto history = run_on(*scripted, both_plugins, {"history"});
+    require_ok(history);
+    CHECK(std::regex_search(history.out, std::regex(R"(cinder@6\s+downgrade\s+succeeded)")));
+    // The irreversible first step is refused as downgrade refuses it.
+    const auto refused = run_sql(both_plugins, {"downgrade", "cinder@0", "--dialect", "sqlite"});
+    CHECK(refused.exit_code == 5);
+    CHECK(refused.out.empty());
+}
+
+TEST_CASE("sql --dsn plans from the database's versions, read only, and a step that queries stops the script",
+          "[sqlite]") {
+    const auto database = TestDatabase::create(Backend::sqlite);
+    require_ok(run_on(*database, {CINDER_PLUGIN_DIR}, {"upgrade"}));
+    const std::vector<std::string> both_plugins{CINDER_PLUGIN_DIR, GRIZZLY_PLUGIN_DIR};
+    const auto tables_before = table_names(*database);
+    const auto history_rows = database->scalar("SELECT COUNT(*) FROM migration_host_history");
+
+    const auto script = run_sql(both_plugins, {"upgrade"}, database->connection_string());
+    INFO(script.all());
+    CHECK(script.exit_code == 10);
+    CHECK(script.out.find("cinder at 1 (read from the database)") != std::string::npos);
+    CHECK(script.out.find("0 -> 1") == std::string::npos);
+    CHECK(script.out.find("CREATE TABLE migrate_version") == std::string::npos);
+    for (int version = 2; version <= 9; ++version) {
+        CHECK(script.out.find(fmt::format("-- Step {} of 8: cinder {} -> {}: 00{}_", version - 1, version - 1, version,
+                                          version)) != std::string::npos);
+    }
+    CHECK(script.out.find("-- NEEDS A LIVE CONNECTION") != std::string::npos);
+    CHECK(script.out.find("-- INCOMPLETE: this script stops before cinder@4") != std::string::npos);
+    const auto errors = error_lines(script.err);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors.front().find("stops before cinder@4") != std::string::npos);
+    CHECK(errors.front().find("migration-host upgrade cinder@4") != std::string::npos);
+
+    const auto json = run_sql(both_plugins, {"upgrade", "--format", "json"}, database->connection_string());
+    CHECK(json.exit_code == 10);
+    const auto document = nlohmann::json::parse(json.out);
+    CHECK(document.at("from_state") == "database");
+    CHECK(document.at("from") == nlohmann::json({{"cinder", 1}}));
+    CHECK(document.at("complete") == false);
+    CHECK(document.at("preamble").empty());
+    const auto& steps = document.at("steps");
+    REQUIRE(steps.size() == 8);
+    CHECK(steps.at(0).at("rendered") == true);
+    CHECK(steps.at(1).at("rendered") == true);
+    CHECK(steps.at(2).at("name") == "004_volume_type_to_uuid");
+    CHECK(steps.at(2).at("needs_connection") == true);
+    CHECK(steps.at(2).at("statements").empty());
+    for (std::size_t i = 3; i < steps.size(); ++i) {
+        CHECK(steps.at(i).at("rendered") == false);
+        CHECK(steps.at(i).at("needs_connection") == false);
+        CHECK(steps.at(i).at("statements").empty());
+    }
+
+    // Nothing was written: the same tables, the same history, the same version.
+    CHECK(table_names(*database) == tables_before);
+    CHECK(database->scalar("SELECT COUNT(*) FROM migration_host_history") == history_rows);
+    CHECK(database->version_of("cinder") == 1);
+
+    // What it printed runs: the database reaches cinder@3, where the live upgrade takes over.
+    const auto client = run_native_client(*database, script.out);
+    INFO(client.all());
+    REQUIRE(client.exit_code == 0);
+    CHECK(database->version_of("cinder") == 3);
+    require_ok(run_on(*database, both_plugins, {"upgrade"}));
+    CHECK(database->version_of("cinder") == 9);
+}
+
+TEST_CASE("sql --dsn on a database without the host's tables creates nothing", "[sqlite]") {
+    const auto database = TestDatabase::create(Backend::sqlite);
+    database->execute("CREATE TABLE unrelated (id INTEGER)");
+    const auto script = run_sql({CINDER_PLUGIN_DIR}, {"upgrade"}, database->connection_string());
+    require_ok(script);
+    CHECK(script.out.find("CREATE TABLE migrate_version") != std::string::npos);
+    CHECK(script.out.find("CREATE TABLE migration_host_history") != std::string::npos);
+    CHECK(table_names(*database) == std::vector<std::string>{"unrelated"});
+    CHECK_FALSE(database->version_of("cinder"));
+    CHECK(database->scalar("SELECT COUNT(*) FROM sqlite_master WHERE name IN ('migrate_version', "
+                           "'migration_host_history')") == "0");
+}

@@ -5,6 +5,7 @@
 #include <migration_host/plugin.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "database/database.hpp"
@@ -29,6 +30,10 @@ public:
     // or a crash inside it ends the process naming the step (PluginCallScope).
     StepResult run(mh_step_fn step, const std::string& label);
 
+    // What the database is left with when the process ends inside a step, where the default (said for the
+    // database being migrated) would be wrong: e.g. for a scratch database that only verify uses.
+    void set_aftermath(std::string aftermath) { aftermath_ = std::move(aftermath); }
+
     // Offline only: the statements recorded by the last run.
     const std::vector<std::string>& recorded() const noexcept { return recorded_; }
 
@@ -41,6 +46,7 @@ private:
     const odbc::Connection* connection_;
     const DatabaseInfo& database_;
     std::vector<std::string> recorded_;
+    std::string aftermath_;  // set_aftermath's, when not empty
 };
 
 }  // namespace migration_host

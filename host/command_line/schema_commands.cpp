@@ -134,7 +134,7 @@ void build_expected(const ScratchDatabase& scratch, const std::vector<Step>& ste
         if (registered.insert(migration.ref.track).second) {
             versions.add_track(migration.ref.track, migration.plugin->path().string());
         }
-        spdlog::info("verify: running {} on the {}", migration.label(), scratch.description());
+        spdlog::debug("verify: running {} on the {}", migration.label(), scratch.description());
         std::optional<odbc::Transaction> transaction;
         if (has_transactional_ddl(scratch.database())) transaction.emplace(scratch.connection());
         const StepResult result = executor.run(migration.upgrade, migration.label());

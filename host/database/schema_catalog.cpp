@@ -187,6 +187,7 @@ PrimaryKey read_primary_key(const odbc::Connection& connection, const Scope& sco
     PrimaryKey key;
     for (const auto& row : rows) {
         if (!names(row, 2, table)) continue;
+        spdlog::trace("SQLPrimaryKeys {}: {}", table, describe_row(row));
         numbered.emplace_back(number_at(row, 4).value_or(0), text_at(row, 3));
         key.name = text_at(row, 5);
     }
@@ -245,8 +246,15 @@ bool is_sqlite_autoindex(const std::string& index) {
     return index.rfind("sqlite_autoindex_", 0) == 0;
 }
 
+bool same_columns(std::vector<std::string> a, std::vector<std::string> b) {
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    return a == b;
+}
+
+// The table's indexes but the one behind its primary key, whose column order becomes the key's (see below).
 std::vector<SchemaIndex> read_indexes(const odbc::Connection& connection, const Scope& scope, const std::string& table,
-                                      const PrimaryKey& primary_key) {
+                                      PrimaryKey& primary_key) {
     const std::optional<std::string> name = table;
     const auto rows = connection.catalog(fmt::format("SQLStatistics for {}", table), [&](SQLHSTMT statement) {
         return SQLStatistics(statement, argument(scope.catalog), argument_length(scope.catalog),
@@ -268,14 +276,20 @@ std::vector<SchemaIndex> read_indexes(const odbc::Connection& connection, const 
         index.columns.insert(index.columns.begin() + at, text_at(row, 8));
     }
     std::vector<SchemaIndex> indexes;
+    bool key_index_found = false;
     for (auto& [index_name, entry] : by_name) {
         SchemaIndex& index = entry.first;
         // The index behind the primary key is the key itself, listed as such; its name is the driver's (MySQL's
-        // PRIMARY, PostgreSQL's <table>_pkey, SQLite's autoindex) and says nothing more.
-        const bool backs_primary_key =
-            index.unique && index.columns == primary_key.columns &&
-            (index.name == "PRIMARY" || index.name == primary_key.name || is_sqlite_autoindex(index.name));
-        if (backs_primary_key) continue;
+        // PRIMARY, PostgreSQL's <table>_pkey, SQLite's autoindex) and says nothing more. It does tell the key's
+        // column order, which MariaDB's and SQLite's drivers get wrong in SQLPrimaryKeys (KEY_SEQ counts in the
+        // table's column order there, not the key's).
+        const bool named_for_key =
+            index.name == "PRIMARY" || index.name == primary_key.name || is_sqlite_autoindex(index.name);
+        if (!key_index_found && index.unique && named_for_key && same_columns(index.columns, primary_key.columns)) {
+            primary_key.columns = index.columns;
+            key_index_found = true;
+            continue;
+        }
         if (is_sqlite_autoindex(index.name)) index.name.clear();
         indexes.push_back(std::move(index));
     }
@@ -286,8 +300,8 @@ std::vector<SchemaIndex> read_indexes(const odbc::Connection& connection, const 
     return indexes;
 }
 
-// What the ODBC catalog functions do not tell: the table's engine and character set and which columns are
-// AUTO_INCREMENT, from information_schema.
+// What the ODBC catalog functions do not tell (or MariaDB's gets wrong): the table's engine and character set, which
+// columns are AUTO_INCREMENT and which are NOT NULL, from information_schema.
 void read_mysql_details(const odbc::Connection& connection, SchemaTable& table) {
     const auto options = connection.query(
         "SELECT t.engine, t.table_collation, c.character_set_name FROM information_schema.tables t "
@@ -299,13 +313,21 @@ void read_mysql_details(const odbc::Connection& connection, SchemaTable& table) 
         table.collation = text_at(options.front(), 1);
         table.charset = text_at(options.front(), 2);
     }
+    // MariaDB's driver reports an AUTO_INCREMENT column as nullable (inserting NULL there takes the next value);
+    // information_schema says what the column is declared.
     std::set<std::string> auto_increment;
-    for (const auto& row : connection.query("SELECT column_name FROM information_schema.columns WHERE table_schema = "
-                                            "DATABASE() AND table_name = ? AND LOWER(extra) LIKE '%auto_increment%'",
+    std::set<std::string> not_null;
+    for (const auto& row : connection.query("SELECT column_name, LOWER(extra) LIKE '%auto_increment%', is_nullable "
+                                            "FROM information_schema.columns WHERE table_schema = DATABASE() AND "
+                                            "table_name = ?",
                                             {table.name})) {
-        auto_increment.insert(text_at(row, 0));
+        if (text_at(row, 1) == "1") auto_increment.insert(text_at(row, 0));
+        if (text_at(row, 2) == "NO") not_null.insert(text_at(row, 0));
     }
-    for (auto& column : table.columns) column.auto_increment = auto_increment.count(column.name) > 0;
+    for (auto& column : table.columns) {
+        column.auto_increment = auto_increment.count(column.name) > 0;
+        column.nullable = not_null.count(column.name) == 0;
+    }
 }
 
 // A SERIAL is an integer column whose default draws from a sequence the column owns; an identity column has its
@@ -405,10 +427,10 @@ Schema read_schema(const odbc::Connection& connection, const DatabaseInfo& datab
         SchemaTable table;
         table.name = name;
         table.columns = read_columns(connection, scope, name);
-        const PrimaryKey primary_key = read_primary_key(connection, scope, name);
-        table.primary_key = primary_key.columns;
+        PrimaryKey primary_key = read_primary_key(connection, scope, name);
         table.foreign_keys = read_foreign_keys(connection, scope, name);
         table.indexes = read_indexes(connection, scope, name, primary_key);
+        table.primary_key = primary_key.columns;
         if (database.dialect == "mysql") read_mysql_details(connection, table);
         if (database.dialect == "postgresql") read_postgresql_details(connection, table);
         if (database.dialect == "sqlite") read_sqlite_details(connection, table);

@@ -122,7 +122,7 @@ void compare_options(const SchemaTable& expected, const SchemaTable& live, Diffe
 std::string SchemaDifference::describe() const {
     if (kind == "table_missing") return fmt::format("{}: table missing (the applied steps create it)", table);
     if (kind == "table_extra") {
-        return fmt::format("{}: table not created by any applied step (added by hand?)", table);
+        return fmt::format("{}: extra table, created by no applied step (added by hand?)", table);
     }
     if (kind == "table_option_changed") {
         return fmt::format("{}: table {}: {} expected, {} found", table, object, expected, found);

@@ -15,6 +15,9 @@
 #ifndef CINDER_PLUGIN_DIR
 #error "CINDER_PLUGIN_DIR must be defined by the build"
 #endif
+#ifndef TEST_PLUGIN_ROOT
+#error "TEST_PLUGIN_ROOT must be defined by the build"
+#endif
 #ifndef GRIZZLY_PLUGIN_DIR
 #error "GRIZZLY_PLUGIN_DIR must be defined by the build"
 #endif
@@ -182,7 +185,75 @@ void check_drift_named(const TestDatabase& database) {
     CHECK(snapshot(database) == before);
 }
 
+// A step that fails on the scratch (failing_step's cinder@2, recorded with stamp: it never ran here): exit 1 naming
+// the step, the scratch dropped all the same, the database untouched.
+void check_failed_step_drops_scratch(const TestDatabase& database) {
+    const std::vector<std::string> plugin_dirs{CINDER_PLUGIN_DIR, TEST_PLUGIN_ROOT "/failing_step"};
+    const auto run = [&](const std::vector<std::string>& arguments) {
+        return run_host(host_run_on(database.connection_string(), plugin_dirs, arguments));
+    };
+    REQUIRE(run({"upgrade", "cinder@1"}).exit_code == 0);
+    REQUIRE(run({"stamp", "cinder@2"}).exit_code == 0);
+    const Snapshot before = snapshot(database);
+    const auto result = run({"verify"});
+    INFO(result.all());
+    CHECK(result.exit_code == 1);
+    CHECK(result.out.empty());
+    const auto errors = error_lines(result.err);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors.front().find("verify cannot build the expected schema: cinder@2 (") != std::string::npos);
+    CHECK(errors.front().find("the database was not touched") != std::string::npos);
+    check_scratch_dropped(database, errors.front());
+    CHECK(snapshot(database) == before);
+}
+
 }  // namespace
+
+TEST_CASE("sqlite: verify drops its scratch when a step fails there", "[sqlite][verify]") {
+    const auto database = TestDatabase::create(Backend::sqlite);
+    check_failed_step_drops_scratch(*database);
+}
+
+TEST_CASE("mysql: verify drops its scratch when a step fails there", "[mysql][verify]") {
+    const auto database = TestDatabase::create(Backend::mysql);
+    if (!database) return;
+    check_failed_step_drops_scratch(*database);
+}
+
+TEST_CASE("postgresql: verify drops its scratch when a step fails there", "[postgresql][verify]") {
+    const auto database = TestDatabase::create(Backend::postgresql);
+    if (!database) return;
+    check_failed_step_drops_scratch(*database);
+}
+
+TEST_CASE("mysql: verify without the privilege to create its scratch database says which, exit 1", "[mysql][verify]") {
+    const auto database = TestDatabase::create(Backend::mysql);
+    if (!database) return;
+    upgrade(*database, false, "cinder");
+    // A user with every privilege on this database and none elsewhere: the owner of an application's schema.
+    const std::string user = "mh_verify_" + database->name().substr(database->name().size() - 6);
+    migration_host::odbc::Connection admin(odbc_environment(), database->server_connection_string() + ";DATABASE=mysql", 15);
+    admin.execute(fmt::format("CREATE USER '{}'@'%' IDENTIFIED BY 'Verify-Secret-1'", user));
+    struct DropUser {
+        const migration_host::odbc::Connection& admin;
+        std::string user;
+        ~DropUser() { static_cast<void>(admin.try_execute(fmt::format("DROP USER '{}'@'%'", user))); }
+    } drop_user{admin, user};
+    admin.execute(fmt::format("GRANT ALL ON `{}`.* TO '{}'@'%'", database->name(), user));
+    const std::string as_user = std::regex_replace(
+        std::regex_replace(database->connection_string(), std::regex("UID=[^;]*"), "UID=" + user),
+        std::regex("PWD=[^;]*"), "PWD=Verify-Secret-1");
+    const Snapshot before = snapshot(*database);
+    const auto result = run_host(host_run_on(as_user, {CINDER_PLUGIN_DIR}, {"verify"}));
+    INFO(result.all());
+    CHECK(result.exit_code == 1);
+    const auto errors = error_lines(result.err);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors.front().find("the server refused to create one") != std::string::npos);
+    CHECK(errors.front().find("grant this user CREATE and DROP on `migration_host_verify_%`.*") != std::string::npos);
+    CHECK(errors.front().find("Verify-Secret-1") == std::string::npos);
+    CHECK(snapshot(*database) == before);
+}
 
 TEST_CASE("sqlite: verify is clean right after upgrading to cinder@1", "[sqlite][verify]") {
     const auto database = TestDatabase::create(Backend::sqlite);

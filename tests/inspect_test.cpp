@@ -1,7 +1,7 @@
-// inspect on every backend: the live schema from the ODBC catalog, checked against the database's own catalog tables; --table; JSON and text agree.
+// inspect on every backend: the schema against the database's own catalog tables; --table; JSON and text agree.
 // SPDX-License-Identifier: Apache-2.0
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -66,14 +66,15 @@ std::vector<std::string> text_block(const json& table, Backend backend) {
     for (const auto& column : table.at("columns")) {
         std::string type = column.at("type");
         if (!column.at("size").is_null()) {
-            type += column.at("scale").is_null()
-                        ? fmt::format("({})", column.at("size").get<long long>())
-                        : fmt::format("({},{})", column.at("size").get<long long>(), column.at("scale").get<long long>());
+            type += column.at("scale").is_null() ? fmt::format("({})", column.at("size").get<long long>())
+                                                 : fmt::format("({},{})", column.at("size").get<long long>(),
+                                                               column.at("scale").get<long long>());
         }
-        lines.push_back(fmt::format("  column {} {} {}{}{}", column.at("name").get<std::string>(), type,
-                                    column.at("nullable").get<bool>() ? "NULL" : "NOT NULL",
-                                    column.at("default").is_null() ? "" : " DEFAULT " + column.at("default").get<std::string>(),
-                                    column.at("auto_increment").get<bool>() ? " AUTO_INCREMENT" : ""));
+        lines.push_back(
+            fmt::format("  column {} {} {}{}{}", column.at("name").get<std::string>(), type,
+                        column.at("nullable").get<bool>() ? "NULL" : "NOT NULL",
+                        column.at("default").is_null() ? "" : " DEFAULT " + column.at("default").get<std::string>(),
+                        column.at("auto_increment").get<bool>() ? " AUTO_INCREMENT" : ""));
     }
     if (!table.at("primary_key").empty()) lines.push_back("  primary key " + list(table.at("primary_key")));
     for (const auto& key : table.at("foreign_keys")) {
@@ -130,7 +131,8 @@ void check_table(const json& got, const TableInfo& want, Backend backend) {
     std::vector<ForeignKeyInfo> foreign_keys;
     for (const auto& key : got.at("foreign_keys")) {
         REQUIRE(key.at("columns").size() == 1);  // the seed's keys have one column each
-        foreign_keys.push_back({key.at("columns").at(0), key.at("referenced_table"), key.at("referenced_columns").at(0)});
+        foreign_keys.push_back(
+            {key.at("columns").at(0), key.at("referenced_table"), key.at("referenced_columns").at(0)});
     }
     std::sort(foreign_keys.begin(), foreign_keys.end());
     CHECK(foreign_keys == want.foreign_keys);
@@ -234,7 +236,7 @@ void check_composite_keys(const TestDatabase& database) {
     CHECK(amount.at("nullable") == false);
     CHECK(amount.at("default") == (backend == Backend::mysql ? "0.00" : "0"));
     // Each database names a UNIQUE constraint's index its own way; SQLite's autoindex is reported unnamed.
-    const json unique_name = backend == Backend::sqlite ? json(nullptr)
+    const json unique_name = backend == Backend::sqlite  ? json(nullptr)
                              : backend == Backend::mysql ? json("note")
                                                          : json("child_note_id_key");
     json indexes = {{{"name", "ix_child_amount_note"}, {"unique", false}, {"columns", {"amount", "note"}}},
@@ -254,12 +256,14 @@ std::unique_ptr<TestDatabase> database_for(Backend backend) {
 
 }  // namespace
 
-TEST_CASE("sqlite: inspect lists cinder_initial's tables as the catalog has them, filters by --table", "[sqlite][inspect]") {
+TEST_CASE("sqlite: inspect lists cinder_initial's tables as the catalog has them, filters by --table",
+          "[sqlite][inspect]") {
     const auto database = database_for(Backend::sqlite);
     check_inspect_after_cinder_upgrade(*database);
 }
 
-TEST_CASE("mysql: inspect lists cinder_initial's tables as the catalog has them, filters by --table", "[mysql][inspect]") {
+TEST_CASE("mysql: inspect lists cinder_initial's tables as the catalog has them, filters by --table",
+          "[mysql][inspect]") {
     const auto database = database_for(Backend::mysql);
     if (!database) return;
     check_inspect_after_cinder_upgrade(*database);

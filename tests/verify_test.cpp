@@ -1,7 +1,7 @@
-// verify on every backend: clean right after an upgrade; names a dropped column, a changed type, a dropped index and a table added by hand.
+// verify on every backend: clean after an upgrade; names a dropped column, a type, a dropped index, a table by hand.
 // SPDX-License-Identifier: Apache-2.0
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -44,7 +44,9 @@ struct Snapshot {
 Snapshot snapshot(const TestDatabase& database) {
     std::string sql;
     switch (database.backend()) {
-        case Backend::sqlite: sql = "SELECT name FROM sqlite_master ORDER BY name"; break;
+        case Backend::sqlite:
+            sql = "SELECT name FROM sqlite_master ORDER BY name";
+            break;
         case Backend::mysql:
             sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY 1";
             break;
@@ -67,7 +69,8 @@ void check_scratch_dropped(const TestDatabase& database, const std::string& veri
         CHECK_FALSE(std::filesystem::exists(found[1].str()));
         return;
     }
-    REQUIRE(std::regex_search(verify_output, found, std::regex("scratch (database|schema) (migration_host_verify_[0-9a-f]+)")));
+    REQUIRE(std::regex_search(verify_output, found,
+                              std::regex("scratch (database|schema) (migration_host_verify_[0-9a-f]+)")));
     const std::string sql = database.backend() == Backend::mysql
                                 ? "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?"
                                 : "SELECT COUNT(*) FROM pg_namespace WHERE nspname = ?";
@@ -145,7 +148,8 @@ void check_drift_named(const TestDatabase& database) {
     CHECK(result.exit_code == 5);
     const json document = json::parse(result.out);
     CHECK(document.at("clean") == false);
-    using Difference = std::tuple<std::string, std::string, std::string, std::string>;  // table, kind, object, attribute
+    using Difference =
+        std::tuple<std::string, std::string, std::string, std::string>;  // table, kind, object, attribute
     std::set<Difference> differences;
     for (const auto& difference : document.at("differences")) {
         differences.emplace(difference.at("table"), difference.at("kind"), difference.at("object"),
@@ -180,7 +184,8 @@ void check_drift_named(const TestDatabase& database) {
     for (const auto& difference : document.at("differences")) {
         CHECK(text.out.find(difference.at("message").get<std::string>() + "\n") != std::string::npos);
     }
-    CHECK(text.out.find("added_by_hand: extra table, created by no applied step (added by hand?)") != std::string::npos);
+    CHECK(text.out.find("added_by_hand: extra table, created by no applied step (added by hand?)") !=
+          std::string::npos);
     check_scratch_dropped(database, text.out);
     CHECK(snapshot(database) == before);
 }
@@ -232,7 +237,8 @@ TEST_CASE("mysql: verify without the privilege to create its scratch database sa
     upgrade(*database, false, "cinder");
     // A user with every privilege on this database and none elsewhere: the owner of an application's schema.
     const std::string user = "mh_verify_" + database->name().substr(database->name().size() - 6);
-    migration_host::odbc::Connection admin(odbc_environment(), database->server_connection_string() + ";DATABASE=mysql", 15);
+    migration_host::odbc::Connection admin(odbc_environment(), database->server_connection_string() + ";DATABASE=mysql",
+                                           15);
     admin.execute(fmt::format("CREATE USER '{}'@'%' IDENTIFIED BY 'Verify-Secret-1'", user));
     struct DropUser {
         const migration_host::odbc::Connection& admin;
@@ -240,9 +246,9 @@ TEST_CASE("mysql: verify without the privilege to create its scratch database sa
         ~DropUser() { static_cast<void>(admin.try_execute(fmt::format("DROP USER '{}'@'%'", user))); }
     } drop_user{admin, user};
     admin.execute(fmt::format("GRANT ALL ON `{}`.* TO '{}'@'%'", database->name(), user));
-    const std::string as_user = std::regex_replace(
-        std::regex_replace(database->connection_string(), std::regex("UID=[^;]*"), "UID=" + user),
-        std::regex("PWD=[^;]*"), "PWD=Verify-Secret-1");
+    const std::string as_user =
+        std::regex_replace(std::regex_replace(database->connection_string(), std::regex("UID=[^;]*"), "UID=" + user),
+                           std::regex("PWD=[^;]*"), "PWD=Verify-Secret-1");
     const Snapshot before = snapshot(*database);
     const auto result = run_host(host_run_on(as_user, {CINDER_PLUGIN_DIR}, {"verify"}));
     INFO(result.all());

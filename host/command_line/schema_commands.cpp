@@ -72,7 +72,8 @@ void print_table(const SchemaTable& table, const DatabaseInfo& database) {
     if (database.dialect == "mysql") {
         print_line(fmt::format("  engine {}, charset {}, collation {}", table.engine, table.charset, table.collation));
     }
-    for (const auto& column : table.columns) print_line(fmt::format("  column {} {}", column.name, definition_text(column)));
+    for (const auto& column : table.columns)
+        print_line(fmt::format("  column {} {}", column.name, definition_text(column)));
     if (!table.primary_key.empty()) print_line(fmt::format("  primary key {}", column_list(table.primary_key)));
     for (const auto& key : table.foreign_keys) {
         print_line(fmt::format("  foreign key {} -> {} {}{}", column_list(key.columns), key.referenced_table,
@@ -107,10 +108,11 @@ std::vector<UpgradeTarget> applied_targets(const Catalog& catalog, const Databas
                                         track, version));
         }
         if (version > catalog.latest(track)) {
-            throw HostError(ExitCode::refused,
-                            fmt::format("track {} is at version {}, ahead of the loaded plugins (latest {}): the schema "
-                                        "its steps leave is unknown",
-                                        track, version, catalog.latest(track)));
+            throw HostError(
+                ExitCode::refused,
+                fmt::format("track {} is at version {}, ahead of the loaded plugins (latest {}): the schema "
+                            "its steps leave is unknown",
+                            track, version, catalog.latest(track)));
         }
         targets.push_back({track, version});
     }
@@ -205,10 +207,11 @@ ExitCode verify_schema(const Invocation& invocation) {
     const bool busy = run_in_progress(*session);
     if (!busy && !state.dirty.empty()) {
         const auto& [track, dirty] = *state.dirty.begin();
-        throw HostError(ExitCode::refused,
-                        fmt::format("track {} is dirty ({}): the schema it should have is unknown until 'migration-host "
-                                    "repair'",
-                                    track, dirty.describe()));
+        throw HostError(
+            ExitCode::refused,
+            fmt::format("track {} is dirty ({}): the schema it should have is unknown until 'migration-host "
+                        "repair'",
+                        track, dirty.describe()));
     }
     const auto targets = applied_targets(loaded.catalog, state);
     const std::vector<Step> steps = plan_upgrade(loaded.catalog, {}, targets);
@@ -216,10 +219,9 @@ ExitCode verify_schema(const Invocation& invocation) {
     Schema expected;
     std::string built_in = "nothing to build: no step is applied";
     if (!steps.empty()) {
-        const auto scratch =
-            ScratchDatabase::create(session->environment, resolve_connection_string(invocation.global.dsn),
-                                    session->database, invocation.global.connect_timeout_seconds,
-                                    session->connection->statement_timeout());
+        const auto scratch = ScratchDatabase::create(
+            session->environment, resolve_connection_string(invocation.global.dsn), session->database,
+            invocation.global.connect_timeout_seconds, session->connection->statement_timeout());
         build_expected(*scratch, steps);
         expected = read_schema(scratch->connection(), scratch->database());
         built_in = scratch->description();
@@ -249,8 +251,9 @@ ExitCode verify_schema(const Invocation& invocation) {
                     {"differences", std::move(listed)}});
     } else {
         if (busy) {
-            print_line("note: another migration-host is running against this database; its steps may be changing "
-                       "the schema being compared");
+            print_line(
+                "note: another migration-host is running against this database; its steps may be changing "
+                "the schema being compared");
         }
         print_line(fmt::format("Expected: what {} leave{} ({})", applied, targets.size() == 1 ? "s" : "", built_in));
         for (const auto& difference : differences) print_line(difference.describe());

@@ -1,4 +1,4 @@
-// Reads a database's schema through the ODBC catalog functions into plain, canonical data (tables, columns, keys, indexes).
+// Reads a schema through the ODBC catalog functions into plain, canonical data: tables, columns, keys, indexes.
 // SPDX-License-Identifier: Apache-2.0
 #include "database/schema_catalog.hpp"
 
@@ -88,9 +88,9 @@ struct ColumnType {
 // driver assumes). Known by name, not by DATA_TYPE: psqlODBC reports a varchar longer than its MaxVarcharSize as
 // SQL_LONGVARCHAR, and bool as SQL_VARCHAR(5) (BoolsAsChar).
 bool is_sized_type(const std::string& type) {
-    static const std::set<std::string> sized = {"char",       "varchar", "nchar",   "nvarchar", "bpchar",
-                                                "character",  "character varying",  "binary",   "varbinary",
-                                                "decimal",    "numeric"};
+    static const std::set<std::string> sized = {"char",      "varchar",           "nchar",  "nvarchar",  "bpchar",
+                                                "character", "character varying", "binary", "varbinary", "decimal",
+                                                "numeric"};
     return sized.count(type) > 0;
 }
 
@@ -141,7 +141,8 @@ std::optional<std::string> canonical_default(const std::optional<std::string>& r
     return reported;
 }
 
-std::vector<SchemaColumn> read_columns(const odbc::Connection& connection, const Scope& scope, const std::string& table) {
+std::vector<SchemaColumn> read_columns(const odbc::Connection& connection, const Scope& scope,
+                                       const std::string& table) {
     const std::optional<std::string> name = table;
     const auto rows = connection.catalog(fmt::format("SQLColumns for {}", table), [&](SQLHSTMT statement) {
         return SQLColumns(statement, argument(scope.catalog), argument_length(scope.catalog), argument(scope.schema),
@@ -164,8 +165,7 @@ std::vector<SchemaColumn> read_columns(const odbc::Connection& connection, const
         numbered.emplace_back(number_at(row, 16).value_or(static_cast<std::int64_t>(numbered.size() + 1)),
                               std::move(column));
     }
-    std::stable_sort(numbered.begin(), numbered.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::stable_sort(numbered.begin(), numbered.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<SchemaColumn> columns;
     for (auto& [position, column] : numbered) columns.push_back(std::move(column));
     return columns;
@@ -191,8 +191,7 @@ PrimaryKey read_primary_key(const odbc::Connection& connection, const Scope& sco
         numbered.emplace_back(number_at(row, 4).value_or(0), text_at(row, 3));
         key.name = text_at(row, 5);
     }
-    std::stable_sort(numbered.begin(), numbered.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::stable_sort(numbered.begin(), numbered.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (auto& [sequence, column] : numbered) key.columns.push_back(std::move(column));
     return key;
 }
@@ -257,9 +256,9 @@ std::vector<SchemaIndex> read_indexes(const odbc::Connection& connection, const 
                                       PrimaryKey& primary_key) {
     const std::optional<std::string> name = table;
     const auto rows = connection.catalog(fmt::format("SQLStatistics for {}", table), [&](SQLHSTMT statement) {
-        return SQLStatistics(statement, argument(scope.catalog), argument_length(scope.catalog),
-                             argument(scope.schema), argument_length(scope.schema), argument(name),
-                             argument_length(name), SQL_INDEX_ALL, SQL_QUICK);
+        return SQLStatistics(statement, argument(scope.catalog), argument_length(scope.catalog), argument(scope.schema),
+                             argument_length(scope.schema), argument(name), argument_length(name), SQL_INDEX_ALL,
+                             SQL_QUICK);
     });
     std::map<std::string, std::pair<SchemaIndex, std::vector<std::int64_t>>> by_name;
     for (const auto& row : rows) {
@@ -368,8 +367,8 @@ void read_sqlite_details(const odbc::Connection& connection, SchemaTable& table)
 }  // namespace
 
 const SchemaTable* Schema::find(std::string_view table) const {
-    const auto found =
-        std::find_if(tables.begin(), tables.end(), [&](const SchemaTable& candidate) { return candidate.name == table; });
+    const auto found = std::find_if(tables.begin(), tables.end(),
+                                    [&](const SchemaTable& candidate) { return candidate.name == table; });
     return found == tables.end() ? nullptr : &*found;
 }
 

@@ -1,4 +1,4 @@
-// Reads a database's schema through the ODBC catalog functions into plain, canonical data (tables, columns, keys, indexes).
+// Reads a schema through the ODBC catalog functions into plain, canonical data: tables, columns, keys, indexes.
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
@@ -20,7 +20,7 @@ struct SchemaColumn {
     std::optional<std::int64_t> scale;  // decimal digits, for exact numerics only
     bool nullable = true;
     std::optional<std::string> default_value;  // as the database reports it; none for a serial's sequence
-    bool auto_increment = false;  // AUTO_INCREMENT, a SERIAL's sequence, or SQLite's rowid alias
+    bool auto_increment = false;               // AUTO_INCREMENT, a SERIAL's sequence, or SQLite's rowid alias
     friend bool operator==(const SchemaColumn&, const SchemaColumn&) = default;
 };
 
@@ -44,11 +44,11 @@ struct SchemaIndex {
 
 struct SchemaTable {
     std::string name;
-    std::vector<SchemaColumn> columns;          // in the table's column order
-    std::vector<std::string> primary_key;       // in key order; empty when the table has none
-    std::vector<SchemaForeignKey> foreign_keys; // sorted by columns, then referenced table and columns
-    std::vector<SchemaIndex> indexes;           // sorted by name (unnamed last, by columns); never the primary key's
-    std::string engine;     // MySQL only
+    std::vector<SchemaColumn> columns;           // in the table's column order
+    std::vector<std::string> primary_key;        // in key order; empty when the table has none
+    std::vector<SchemaForeignKey> foreign_keys;  // sorted by columns, then referenced table and columns
+    std::vector<SchemaIndex> indexes;            // sorted by name (unnamed last, by columns); never the primary key's
+    std::string engine;                          // MySQL only
     std::string collation;  // MySQL only: the table's default collation (which names its character set)
     std::string charset;    // MySQL only
 };

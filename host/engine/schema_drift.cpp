@@ -33,8 +33,8 @@ struct Differences {
     std::vector<SchemaDifference> list;
     void add(const std::string& table, std::string kind, std::string object, std::string attribute,
              std::string expected, std::string found) {
-        list.push_back({table, std::move(kind), std::move(object), std::move(attribute), std::move(expected),
-                        std::move(found)});
+        list.push_back(
+            {table, std::move(kind), std::move(object), std::move(attribute), std::move(expected), std::move(found)});
     }
 };
 

@@ -1,4 +1,4 @@
-// A throwaway database of the same kind as the live one, on its own connection, always dropped again: where verify builds the expected schema.
+// A throwaway database like the live one, on its own connection, always dropped: where verify builds its expectation.
 // SPDX-License-Identifier: Apache-2.0
 #include "engine/scratch_database.hpp"
 
@@ -40,9 +40,9 @@ std::unique_ptr<odbc::Connection> connect(const odbc::Environment& environment, 
         connection->set_statement_timeout(statement_timeout);
         return connection;
     } catch (const odbc::Error& error) {
-        throw HostError(ExitCode::cannot_connect,
-                        fmt::format("verify: cannot open the second connection for its scratch database: {}",
-                                    error.what()));
+        throw HostError(
+            ExitCode::cannot_connect,
+            fmt::format("verify: cannot open the second connection for its scratch database: {}", error.what()));
     }
 }
 
@@ -72,7 +72,8 @@ std::string with_database_attribute(const std::string& connection_string, const 
         }
         const std::string_view attribute(connection_string.data() + start, end - start);
         const auto equals = attribute.find('=');
-        const bool is_database = equals != std::string_view::npos && upper_trimmed(attribute.substr(0, equals)) == "DATABASE";
+        const bool is_database =
+            equals != std::string_view::npos && upper_trimmed(attribute.substr(0, equals)) == "DATABASE";
         if (!is_database && !upper_trimmed(attribute).empty()) kept += std::string(attribute) + ";";
         start = end + 1;
     }
@@ -80,17 +81,17 @@ std::string with_database_attribute(const std::string& connection_string, const 
 }
 
 std::unique_ptr<ScratchDatabase> ScratchDatabase::create(const odbc::Environment& environment,
-                                                         const std::string& connection_string,
-                                                         const DatabaseInfo& live, std::uint32_t login_timeout_seconds,
+                                                         const std::string& connection_string, const DatabaseInfo& live,
+                                                         std::uint32_t login_timeout_seconds,
                                                          const odbc::StatementTimeout& statement_timeout) {
     std::unique_ptr<ScratchDatabase> scratch(new ScratchDatabase());
     scratch->dialect_ = live.dialect;
     if (live.dialect == "sqlite") {
         std::string pattern = (std::filesystem::temp_directory_path() / "migration-host-verify-XXXXXX").string();
         if (mkdtemp(pattern.data()) == nullptr) {
-            throw HostError(ExitCode::step_failed,
-                            fmt::format("verify: cannot create a temporary directory for its scratch database ({})",
-                                        pattern));
+            throw HostError(
+                ExitCode::step_failed,
+                fmt::format("verify: cannot create a temporary directory for its scratch database ({})", pattern));
         }
         scratch->directory_ = pattern;
         const std::string file = pattern + "/expected.sqlite";
@@ -121,14 +122,16 @@ std::unique_ptr<ScratchDatabase> ScratchDatabase::create(const odbc::Environment
         if (const auto* refused = std::get_if<odbc::Diagnostic>(&created)) {
             throw HostError(
                 ExitCode::step_failed,
-                mysql ? fmt::format("verify builds the expected schema in a scratch database, and the server refused "
-                                    "to create one ({}: {}): grant this user CREATE and DROP on `migration_host_verify_%`.*"
-                                    " (or run verify as a user who has them); the database was not touched",
-                                    create, refused->to_string())
-                      : fmt::format("verify builds the expected schema in a scratch schema, and the server refused to "
-                                    "create one ({}: {}): grant this user CREATE ON DATABASE \"{}\" (or run verify as a "
-                                    "user who has it); the database was not touched",
-                                    create, refused->to_string(), live.database_name));
+                mysql
+                    ? fmt::format(
+                          "verify builds the expected schema in a scratch database, and the server refused "
+                          "to create one ({}: {}): grant this user CREATE and DROP on `migration_host_verify_%`.*"
+                          " (or run verify as a user who has them); the database was not touched",
+                          create, refused->to_string())
+                    : fmt::format("verify builds the expected schema in a scratch schema, and the server refused to "
+                                  "create one ({}: {}): grant this user CREATE ON DATABASE \"{}\" (or run verify as a "
+                                  "user who has it); the database was not touched",
+                                  create, refused->to_string(), live.database_name));
         }
         scratch->name_ = name;
         scratch->description_ = fmt::format("scratch {} {}", mysql ? "database" : "schema", name);

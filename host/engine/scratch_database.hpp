@@ -1,4 +1,4 @@
-// A throwaway database of the same kind as the live one, on its own connection, always dropped again: where verify builds the expected schema.
+// A throwaway database like the live one, on its own connection, always dropped: where verify builds its expectation.
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 

@@ -106,10 +106,14 @@ const std::vector<CommandSpec> commands = {
      "Compares each applied step's recorded checksum with the loaded plugin's. Exit 5 when one changed.",
      {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format"}},
     {"inspect", "", 0, 0, "Print the live schema: tables, columns, keys and indexes",
-     "Reads the schema through the ODBC catalog functions, canonical and sorted.",
+     "Reads the schema through the ODBC catalog functions, canonical and sorted, leaving out the host's own tables.\n"
+     "A --table the database does not have: exit 5.",
      {MH_CONNECTION_OPTIONS, "log-level", "format", "table"}},
     {"verify", "", 0, 0, "Compare the live schema with what the applied steps should have left",
-     "Lists every difference in the tables the plugins own (drift). Exit 5 when there is one.",
+     "Runs the applied steps on a scratch database of the same kind (a temporary SQLite file, a MySQL database or a\n"
+     "PostgreSQL schema migration_host_verify_*, which the user must be allowed to create; always dropped again) and\n"
+     "lists every difference from the live schema, tables added by hand included. Exit 5 on drift, 1 when the\n"
+     "scratch cannot be created. The database itself is only read.",
      {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format"}},
     {"config", "", 0, 0, "Print the effective global options and where each one comes from",
      "Resolves the options as any other command would (command line, environment, configuration file,\n"

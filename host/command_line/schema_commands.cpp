@@ -1,15 +1,274 @@
 // The inspect and verify commands: the live schema, and drift against what the applied steps should have left.
 // SPDX-License-Identifier: Apache-2.0
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <optional>
+#include <set>
+
 #include "command_line/commands.hpp"
+#include "command_line/config.hpp"
+#include "command_line/session.hpp"
+#include "database/schema_catalog.hpp"
+#include "engine/locking.hpp"
+#include "engine/schema_drift.hpp"
+#include "engine/scratch_database.hpp"
+#include "plugins/host_api.hpp"
 
 namespace migration_host {
+namespace {
 
-ExitCode inspect_schema(const Invocation&) {
-    throw HostError(ExitCode::usage, "inspect: not built yet");
+std::string column_list(const std::vector<std::string>& columns) {
+    return fmt::format("({})", fmt::join(columns, ", "));
 }
 
-ExitCode verify_schema(const Invocation&) {
-    throw HostError(ExitCode::usage, "verify: not built yet");
+nlohmann::json optional_json(const std::optional<std::int64_t>& value) {
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json table_json(const SchemaTable& table, const DatabaseInfo& database) {
+    nlohmann::json columns = nlohmann::json::array();
+    for (const auto& column : table.columns) {
+        columns.push_back({{"name", column.name},
+                           {"type", column.type},
+                           {"size", optional_json(column.size)},
+                           {"scale", optional_json(column.scale)},
+                           {"nullable", column.nullable},
+                           {"default", column.default_value ? nlohmann::json(*column.default_value) : nullptr},
+                           {"auto_increment", column.auto_increment}});
+    }
+    nlohmann::json foreign_keys = nlohmann::json::array();
+    for (const auto& key : table.foreign_keys) {
+        foreign_keys.push_back({{"name", key.name.empty() ? nlohmann::json(nullptr) : nlohmann::json(key.name)},
+                                {"columns", key.columns},
+                                {"referenced_table", key.referenced_table},
+                                {"referenced_columns", key.referenced_columns}});
+    }
+    nlohmann::json indexes = nlohmann::json::array();
+    for (const auto& index : table.indexes) {
+        indexes.push_back({{"name", index.name.empty() ? nlohmann::json(nullptr) : nlohmann::json(index.name)},
+                           {"unique", index.unique},
+                           {"columns", index.columns}});
+    }
+    nlohmann::json result = {{"name", table.name},
+                             {"columns", std::move(columns)},
+                             {"primary_key", table.primary_key},
+                             {"foreign_keys", std::move(foreign_keys)},
+                             {"indexes", std::move(indexes)}};
+    if (database.dialect == "mysql") {
+        result["engine"] = table.engine;
+        result["charset"] = table.charset;
+        result["collation"] = table.collation;
+    }
+    return result;
+}
+
+// One block per table: a heading, then one line per column, key and index, each line standing on its own (a
+// script can grep for "  column size " or "  index ").
+void print_table(const SchemaTable& table, const DatabaseInfo& database) {
+    print_line(fmt::format("table {}", table.name));
+    if (database.dialect == "mysql") {
+        print_line(fmt::format("  engine {}, charset {}, collation {}", table.engine, table.charset, table.collation));
+    }
+    for (const auto& column : table.columns)
+        print_line(fmt::format("  column {} {}", column.name, definition_text(column)));
+    if (!table.primary_key.empty()) print_line(fmt::format("  primary key {}", column_list(table.primary_key)));
+    for (const auto& key : table.foreign_keys) {
+        print_line(fmt::format("  foreign key {} -> {} {}{}", column_list(key.columns), key.referenced_table,
+                               column_list(key.referenced_columns), key.name.empty() ? "" : " (" + key.name + ")"));
+    }
+    for (const auto& index : table.indexes) {
+        print_line(fmt::format("  {}index {} {}", index.unique ? "unique " : "",
+                               index.name.empty() ? "(unnamed)" : index.name, column_list(index.columns)));
+    }
+}
+
+nlohmann::json database_json(const DatabaseInfo& database) {
+    return {{"dialect", database.dialect}, {"name", database.database_name}};
+}
+
+// Whether another migration-host holds the run lock now (tested without waiting, released at once): its steps may
+// be changing the schema while it is read.
+bool run_in_progress(const Session& session) {
+    return RunLock::try_acquire(*session.connection, session.database) == nullptr;
+}
+
+// The version every track is at, as upgrade targets: the applied steps. Refused (exit 5) where the schema those
+// steps leave cannot be known: a track no loaded plugin provides, or one ahead of them.
+std::vector<UpgradeTarget> applied_targets(const Catalog& catalog, const DatabaseState& state) {
+    std::vector<UpgradeTarget> targets;
+    for (const auto& [track, version] : state.versions) {
+        if (version <= 0) continue;
+        if (!catalog.tracks().count(track)) {
+            throw HostError(ExitCode::refused,
+                            fmt::format("track {} is at version {}, but no loaded plugin provides it: the schema its "
+                                        "steps leave is unknown (add its plugin to the plugin path)",
+                                        track, version));
+        }
+        if (version > catalog.latest(track)) {
+            throw HostError(
+                ExitCode::refused,
+                fmt::format("track {} is at version {}, ahead of the loaded plugins (latest {}): the schema "
+                            "its steps leave is unknown",
+                            track, version, catalog.latest(track)));
+        }
+        targets.push_back({track, version});
+    }
+    return targets;
+}
+
+// Runs `steps` (upgrades from nothing) on the scratch through the same step machinery as upgrade, each step in a
+// transaction where DDL is transactional. The scratch gets the host's own tables first and each track's version is
+// moved after its step, as upgrade does: a step may read or change them (cinder@1 converts migrate_version to utf8
+// on MySQL with its own tables). No history row is written: nothing reads it, and the host's tables are not
+// compared.
+void build_expected(const ScratchDatabase& scratch, const std::vector<Step>& steps) {
+    const VersionStore versions(scratch.connection(), scratch.database());
+    versions.create_table_if_missing();
+    HistoryStore(scratch.connection(), scratch.database()).create_table_if_missing();
+    StepExecutor executor(&scratch.connection(), scratch.database());
+    executor.set_aftermath(scratch.left_behind());
+    std::set<std::string> registered;
+    for (const auto& step : steps) {
+        const Migration& migration = *step.migration;
+        if (registered.insert(migration.ref.track).second) {
+            versions.add_track(migration.ref.track, migration.plugin->path().string());
+        }
+        spdlog::debug("verify: running {} on the {}", migration.label(), scratch.description());
+        std::optional<odbc::Transaction> transaction;
+        if (has_transactional_ddl(scratch.database())) transaction.emplace(scratch.connection());
+        const StepResult result = executor.run(migration.upgrade, migration.label());
+        std::optional<std::string> failure;
+        if (!result.succeeded) {
+            failure = result.error;
+        } else {
+            failure = versions.compare_and_set(migration.ref.track, step.from_version(), step.to_version());
+        }
+        if (failure) {
+            throw HostError(ExitCode::step_failed,
+                            fmt::format("verify cannot build the expected schema: {} failed on the {}: {}; the "
+                                        "database was not touched",
+                                        migration.label(), scratch.description(), *failure));
+        }
+        if (transaction) transaction->commit();
+    }
+}
+
+std::string applied_list(const std::vector<UpgradeTarget>& targets) {
+    std::vector<std::string> labels;
+    for (const auto& target : targets) labels.push_back(fmt::format("{}@{}", target.track, target.version.value_or(0)));
+    return labels.empty() ? std::string("no applied steps") : fmt::format("{}", fmt::join(labels, ", "));
+}
+
+}  // namespace
+
+// A --table that the database does not have is the database's state, not a usage error: exit 5, naming it.
+ExitCode inspect_schema(const Invocation& invocation) {
+    const auto session = open_session(invocation.global);
+    const std::vector<std::string>& wanted = invocation.options.tables;
+    if (!wanted.empty()) {
+        const auto existing = list_tables(*session->connection, session->database);
+        std::vector<std::string> missing;
+        for (const auto& table : wanted) {
+            if (!std::binary_search(existing.begin(), existing.end(), table)) missing.push_back(table);
+        }
+        if (!missing.empty()) {
+            throw HostError(ExitCode::refused, fmt::format("no table {} in the database", fmt::join(missing, ", ")));
+        }
+    }
+    const Schema schema = read_schema(*session->connection, session->database, wanted);
+    if (invocation.options.format == OutputFormat::json) {
+        nlohmann::json tables = nlohmann::json::array();
+        for (const auto& table : schema.tables) tables.push_back(table_json(table, session->database));
+        print_json({{"database", database_json(session->database)}, {"tables", std::move(tables)}});
+        return ExitCode::success;
+    }
+    if (schema.tables.empty()) {
+        print_line("No tables (other than the host's own).");
+        return ExitCode::success;
+    }
+    bool first = true;
+    for (const auto& table : schema.tables) {
+        if (!first) print_line("");
+        first = false;
+        print_table(table, session->database);
+    }
+    return ExitCode::success;
+}
+
+// Read-only on the database: the expected schema is built elsewhere (ScratchDatabase), and no lock is taken, so a
+// run in progress is only reported.
+ExitCode verify_schema(const Invocation& invocation) {
+    const LoadedCatalog loaded = load_catalog(invocation.global);
+    const auto session = open_session(invocation.global);
+    const DatabaseState state = read_state(*session, loaded.catalog);
+    const bool busy = run_in_progress(*session);
+    if (!busy && !state.dirty.empty()) {
+        const auto& [track, dirty] = *state.dirty.begin();
+        throw HostError(
+            ExitCode::refused,
+            fmt::format("track {} is dirty ({}): the schema it should have is unknown until 'migration-host "
+                        "repair'",
+                        track, dirty.describe()));
+    }
+    const auto targets = applied_targets(loaded.catalog, state);
+    const std::vector<Step> steps = plan_upgrade(loaded.catalog, {}, targets);
+
+    Schema expected;
+    std::string built_in = "nothing to build: no step is applied";
+    if (!steps.empty()) {
+        const auto scratch = ScratchDatabase::create(
+            session->environment, resolve_connection_string(invocation.global.dsn), session->database,
+            invocation.global.connect_timeout_seconds, session->connection->statement_timeout());
+        build_expected(*scratch, steps);
+        expected = read_schema(scratch->connection(), scratch->database());
+        built_in = scratch->description();
+    }
+    const Schema live = read_schema(*session->connection, session->database);
+    const auto differences = compare_schemas(expected, live);
+    const std::string applied = applied_list(targets);
+
+    if (invocation.options.format == OutputFormat::json) {
+        nlohmann::json listed = nlohmann::json::array();
+        for (const auto& difference : differences) {
+            listed.push_back({{"table", difference.table},
+                              {"kind", difference.kind},
+                              {"object", difference.object},
+                              {"attribute", difference.attribute},
+                              {"expected", difference.expected},
+                              {"found", difference.found},
+                              {"message", difference.describe()}});
+        }
+        nlohmann::json tracks = nlohmann::json::object();
+        for (const auto& target : targets) tracks[target.track] = target.version.value_or(0);
+        print_json({{"database", database_json(session->database)},
+                    {"applied", std::move(tracks)},
+                    {"expected_tables", expected.tables.size()},
+                    {"run_in_progress", busy},
+                    {"clean", differences.empty()},
+                    {"differences", std::move(listed)}});
+    } else {
+        if (busy) {
+            print_line(
+                "note: another migration-host is running against this database; its steps may be changing "
+                "the schema being compared");
+        }
+        print_line(fmt::format("Expected: what {} leave{} ({})", applied, targets.size() == 1 ? "s" : "", built_in));
+        for (const auto& difference : differences) print_line(difference.describe());
+        if (differences.empty()) {
+            print_line(fmt::format("No drift: the database has exactly the {} table{} the applied steps create.",
+                                   expected.tables.size(), expected.tables.size() == 1 ? "" : "s"));
+        }
+    }
+    if (!differences.empty()) {
+        throw HostError(ExitCode::refused,
+                        fmt::format("schema drift: {} difference{} from what {} should have left (listed {})",
+                                    differences.size(), differences.size() == 1 ? "" : "s", applied,
+                                    invocation.options.format == OutputFormat::json ? "in the JSON" : "above"));
+    }
+    return ExitCode::success;
 }
 
 }  // namespace migration_host

@@ -121,6 +121,12 @@ public:
         return check_call(SQLExecDirect(get(), sql_text(sql), static_cast<SQLINTEGER>(sql.size())));
     }
 
+    // Makes one catalog function call on this statement; its result set is then read with read_rows.
+    std::optional<Diagnostic> call_catalog(const CatalogCall& call) {
+        if (auto error = start_timeout()) return error;
+        return check_call(call(get()));
+    }
+
     // Reads every row of the current result set, then drains further results
     // so that an error in a later result is not lost.
     std::optional<Diagnostic> read_rows(const RowCallback& on_row) {
@@ -365,6 +371,23 @@ std::optional<Diagnostic> Connection::try_query(std::string_view sql, const std:
     if (statement.allocation_error()) return statement.allocation_error();
     if (auto error = statement.execute(sql, parameters)) return error;
     return statement.read_rows(on_row);
+}
+
+std::optional<Diagnostic> Connection::try_catalog(const CatalogCall& call, const RowCallback& on_row) const {
+    Statement statement(get(), statement_timeout_);
+    if (statement.allocation_error()) return statement.allocation_error();
+    if (auto error = statement.call_catalog(call)) return error;
+    return statement.read_rows(on_row);
+}
+
+std::vector<Row> Connection::catalog(std::string_view what, const CatalogCall& call) const {
+    std::vector<Row> rows;
+    auto error = try_catalog(call, [&rows](const Row& row) {
+        rows.push_back(row);
+        return true;
+    });
+    if (error) throw Error(fmt::format("catalog call failed: {}", what), std::move(*error));
+    return rows;
 }
 
 std::int64_t Connection::execute(std::string_view sql, const std::vector<Parameter>& parameters) const {

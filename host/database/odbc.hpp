@@ -98,6 +98,10 @@ using Row = std::vector<std::optional<std::string>>;
 // Receives rows in order; return false to stop reading.
 using RowCallback = std::function<bool(const Row&)>;
 
+// One call of an ODBC catalog function (SQLTables, SQLColumns, SQLPrimaryKeys, SQLForeignKeys, SQLStatistics) on
+// the statement handle it is given; returns that call's SQLRETURN, which the connection checks. Must not throw.
+using CatalogCall = std::function<SQLRETURN(SQLHSTMT)>;
+
 // How long one statement may run. The driver is asked through
 // SQL_ATTR_QUERY_TIMEOUT; where it does not honour that attribute (it ignores
 // it, or changes it to 0), the host cancels the statement with SQLCancel once
@@ -145,7 +149,12 @@ public:
     std::optional<Diagnostic> try_query(std::string_view sql, const std::vector<Parameter>& parameters,
                                         const RowCallback& on_row) const;
 
+    // Runs one catalog function and passes every row of its result set to `on_row`, as try_query does for a query
+    // (the statement timeout bounds it too).
+    std::optional<Diagnostic> try_catalog(const CatalogCall& call, const RowCallback& on_row) const;
+
     // Throwing forms: Error("<context>: ...").
+    std::vector<Row> catalog(std::string_view what, const CatalogCall& call) const;
     std::int64_t execute(std::string_view sql, const std::vector<Parameter>& parameters = {}) const;
     std::vector<Row> query(std::string_view sql, const std::vector<Parameter>& parameters = {}) const;
 

@@ -274,6 +274,7 @@ const mh_host_api& StepExecutor::api() {
 }
 
 std::string StepExecutor::aftermath() const {
+    if (!aftermath_.empty()) return aftermath_;
     if (connection_ == nullptr) {
         return "the step was only being rendered offline, so nothing of it reached the database";
     }

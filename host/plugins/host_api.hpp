@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "database/database.hpp"
@@ -37,6 +38,10 @@ public:
     // or a crash inside it ends the process naming the step (PluginCallScope).
     StepResult run(mh_step_fn step, const std::string& label);
 
+    // What the database is left with when the process ends inside a step, where the default (said for the
+    // database being migrated) would be wrong: e.g. for a scratch database that only verify uses.
+    void set_aftermath(std::string aftermath) { aftermath_ = std::move(aftermath); }
+
     // Offline only: the statements recorded by the last run, bound values in a comment beside the statement (what
     // checksums hash), and the same statements with their values apart.
     const std::vector<std::string>& recorded() const noexcept { return recorded_; }
@@ -52,6 +57,7 @@ private:
     const DatabaseInfo& database_;
     std::vector<std::string> recorded_;
     std::vector<RecordedStatement> recorded_statements_;
+    std::string aftermath_;  // set_aftermath's, when not empty
 };
 
 }  // namespace migration_host

@@ -64,9 +64,12 @@ void check_status_plan_history(Backend backend) {
     CHECK(database.at("dialect") == (backend == Backend::sqlite  ? "sqlite"
                                      : backend == Backend::mysql ? "mysql"
                                                                  : "postgresql"));
-    CHECK(contains(status.text.out, fmt::format("Database: {} {} (dialect {})", database.at("dbms").get<std::string>(),
+    // The text line says the same: DBMS, the server's own version, where it answered, and the dialect.
+    CHECK(contains(status.text.out, fmt::format("Database: {} {} at {}", database.at("dbms").get<std::string>(),
                                                 database.at("version").get<std::string>(),
-                                                database.at("dialect").get<std::string>())));
+                                                database.at("server").get<std::string>())));
+    CHECK(contains(status.text.out, fmt::format("(dialect {})", database.at("dialect").get<std::string>())));
+    if (backend == Backend::sqlite) CHECK(database.at("server") == db->name());
     if (backend != Backend::sqlite) CHECK(database.at("name") == db->name());
     REQUIRE(status.document.at("tracks").size() == 1);
     const json& cinder = status.document.at("tracks").at(0);
@@ -167,9 +170,9 @@ void check_validate(Backend backend) {
 
 TEST_CASE("plugins --format json lists what the text lists, and stays complete when a library is unusable",
           "[output_format]") {
-    const auto text = run_host({"--plugin-path", CINDER_PLUGIN_DIR, "--plugin-path", cinder_more, "plugins"});
+    const auto text = run_host({"--no-default-plugins", "--plugin-path", CINDER_PLUGIN_DIR, "--plugin-path", cinder_more, "plugins"});
     const auto as_json =
-        run_host({"--plugin-path", CINDER_PLUGIN_DIR, "--plugin-path", cinder_more, "plugins", "--format", "json"});
+        run_host({"--no-default-plugins", "--plugin-path", CINDER_PLUGIN_DIR, "--plugin-path", cinder_more, "plugins", "--format", "json"});
     INFO(text.all() << as_json.all());
     CHECK(text.exit_code == 0);
     CHECK(as_json.exit_code == 0);
@@ -193,7 +196,7 @@ TEST_CASE("plugins --format json lists what the text lists, and stays complete w
     CHECK(migrations == 3);
     CHECK(document.at("unusable").empty());
 
-    const auto broken = run_host({"--plugin-path", CINDER_PLUGIN_DIR, "--plugin-path", not_a_plugin, "plugins",
+    const auto broken = run_host({"--no-default-plugins", "--plugin-path", CINDER_PLUGIN_DIR, "--plugin-path", not_a_plugin, "plugins",
                                   "--format", "json"});
     INFO(broken.all());
     CHECK(broken.exit_code == 4);
@@ -206,7 +209,7 @@ TEST_CASE("plugins --format json lists what the text lists, and stays complete w
 }
 
 TEST_CASE("a command that fails before its result prints no JSON, only its one error line", "[output_format]") {
-    const auto result = run_host({"--plugin-path", TEST_PLUGIN_ROOT "/no_such_dir", "status", "--format", "json"});
+    const auto result = run_host({"--no-default-plugins", "--plugin-path", TEST_PLUGIN_ROOT "/no_such_dir", "status", "--format", "json"});
     INFO(result.all());
     CHECK(result.exit_code == 4);
     CHECK(result.out.empty());

@@ -76,6 +76,7 @@ ProcessResult run_sql(const std::vector<std::string>& plugin_dirs, const std::ve
                       const std::optional<std::string>& dsn = std::nullopt) {
     std::vector<std::string> all;
     if (dsn) all = {"--dsn", *dsn};
+    all.push_back("--no-default-plugins");
     for (const auto& dir : plugin_dirs) {
         all.push_back("--plugin-path");
         all.push_back(dir);
@@ -292,7 +293,7 @@ TEST_CASE("sql: usage errors exit 2 naming the cause", "[sqlite]") {
     usage({"downgrade", "--dialect", "sqlite"}, "needs one TRACK@VERSION");
     usage({"downgrade", "cinder", "--dialect", "sqlite"}, "invalid downgrade target 'cinder'");
     usage({"upgrade", "--dialect", "sqlite", "--database", "x"}, "--database does not apply to sqlite");
-    const auto both = run_host({"--dsn", "DRIVER=SQLite3;DATABASE=/nonexistent/x.sqlite", "--plugin-path",
+    const auto both = run_host({"--dsn", "DRIVER=SQLite3;DATABASE=/nonexistent/x.sqlite", "--no-default-plugins", "--plugin-path",
                                 CINDER_PLUGIN_DIR, "sql", "upgrade", "--dialect", "sqlite"});
     CHECK(both.exit_code == 2);
     CHECK(both.err.find("give --dialect or --dsn, not both") != std::string::npos);

@@ -166,7 +166,7 @@ std::string applied_list(const std::vector<UpgradeTarget>& targets) {
 
 // A --table that the database does not have is the database's state, not a usage error: exit 5, naming it.
 ExitCode inspect_schema(const Invocation& invocation) {
-    const auto session = open_session(invocation.global);
+    const auto session = open_session(invocation.global, Access::read_only);
     const std::vector<std::string>& wanted = invocation.options.tables;
     if (!wanted.empty()) {
         const auto existing = list_tables(*session->connection, session->database);
@@ -202,7 +202,7 @@ ExitCode inspect_schema(const Invocation& invocation) {
 // run in progress is only reported.
 ExitCode verify_schema(const Invocation& invocation) {
     const LoadedCatalog loaded = load_catalog(invocation.global);
-    const auto session = open_session(invocation.global);
+    const auto session = open_session(invocation.global, Access::read_only);
     const DatabaseState state = read_state(*session, loaded.catalog);
     const bool busy = run_in_progress(*session);
     if (!busy && !state.dirty.empty()) {

@@ -256,7 +256,7 @@ ExitCode print_sql(const Invocation& invocation) {
         steps = plan(catalog, start.stored, request);
     } else {
         // Read only: no lock, nothing created (read_state_unlocked creates nothing).
-        const auto session = open_session(invocation.global);
+        const auto session = open_session(invocation.global, Access::read_only);
         if (!is_script_dialect(session->database.dialect)) {
             throw HostError(ExitCode::usage, fmt::format("sql renders for sqlite, mysql and postgresql only, not {}",
                                                          session->database.dbms_name));

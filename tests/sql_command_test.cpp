@@ -96,27 +96,6 @@ void require_ok(const ProcessResult& result) {
     REQUIRE(result.exit_code == 0);
 }
 
-// One line per table: everything the catalog comparison reads, in name order.
-std::vector<std::string> described(std::vector<TableInfo> tables) {
-    std::sort(tables.begin(), tables.end(), [](const TableInfo& a, const TableInfo& b) { return a.name < b.name; });
-    std::vector<std::string> out;
-    for (const auto& table : tables) {
-        std::vector<std::string> columns, foreign_keys;
-        for (const auto& c : table.columns) {
-            columns.push_back(fmt::format("{} {}{}{}{}", c.name, c.type, c.nullable ? "" : " NOT NULL",
-                                          c.has_default ? " DEFAULT" : "", c.autoincrement ? " AUTOINCREMENT" : ""));
-        }
-        for (const auto& key : table.foreign_keys) {
-            foreign_keys.push_back(fmt::format("{}->{}.{}", key.column, key.referenced_table, key.referenced_column));
-        }
-        out.push_back(fmt::format("{}({}) pk({}) fk({}){} indexes({}) {} {}", table.name, fmt::join(columns, ", "),
-                                  fmt::join(table.primary_key, ","), fmt::join(foreign_keys, ","),
-                                  table.has_check_constraint ? " CHECK" : "", fmt::join(table.indexes, ","),
-                                  table.mysql_engine, table.mysql_collation));
-    }
-    return out;
-}
-
 std::vector<std::string> version_rows(const TestDatabase& database) {
     std::vector<std::string> rows;
     for (const auto& row :
@@ -149,7 +128,7 @@ void check_script_leaves_what_upgrade_leaves(Backend backend) {
     require_ok(run_on(*upgraded, {CINDER_PLUGIN_DIR}, {"upgrade"}));
 
     check_cinder_schema(*scripted);
-    CHECK(described(read_tables(*scripted)) == described(read_tables(*upgraded)));
+    CHECK(describe_tables(read_tables(*scripted)) == describe_tables(read_tables(*upgraded)));
     CHECK(version_rows(*scripted) == version_rows(*upgraded));
     CHECK(version_rows(*scripted).size() == 1);
     if (backend == Backend::mysql) {
@@ -316,7 +295,7 @@ TEST_CASE("sql downgrade --dialect plans from every track at its latest, which s
     INFO(client.all());
     REQUIRE(client.exit_code == 0);
     require_ok(run_on(*downgraded, both_plugins, {"downgrade", "cinder@5"}));
-    CHECK(described(read_tables(*scripted)) == described(read_tables(*downgraded)));
+    CHECK(describe_tables(read_tables(*scripted)) == describe_tables(read_tables(*downgraded)));
     CHECK(scripted->version_of("cinder") == 5);
     const auto history = run_on(*scripted, both_plugins, {"history"});
     require_ok(history);

@@ -116,27 +116,6 @@ void require_ok(const ProcessResult& result) {
     REQUIRE(result.exit_code == 0);
 }
 
-// One line per table, everything the catalog check compares, in name order.
-std::vector<std::string> described(std::vector<TableInfo> tables) {
-    std::sort(tables.begin(), tables.end(), [](const TableInfo& a, const TableInfo& b) { return a.name < b.name; });
-    std::vector<std::string> out;
-    for (const auto& table : tables) {
-        std::vector<std::string> columns, foreign_keys;
-        for (const auto& c : table.columns) {
-            columns.push_back(fmt::format("{} {}{}{}{}", c.name, c.type, c.nullable ? "" : " NOT NULL",
-                                          c.has_default ? " DEFAULT" : "", c.autoincrement ? " AUTOINCREMENT" : ""));
-        }
-        for (const auto& key : table.foreign_keys) {
-            foreign_keys.push_back(fmt::format("{}->{}.{}", key.column, key.referenced_table, key.referenced_column));
-        }
-        out.push_back(fmt::format("{}({}) pk({}) fk({}){} indexes({}) {} {}", table.name, fmt::join(columns, ", "),
-                                  fmt::join(table.primary_key, ","), fmt::join(foreign_keys, ","),
-                                  table.has_check_constraint ? " CHECK" : "", fmt::join(table.indexes, ","),
-                                  table.mysql_engine, table.mysql_collation));
-    }
-    return out;
-}
-
 // "cinder@V direction outcome" for every attempt `history` lists, oldest first.
 std::vector<std::string> history_steps(const TestDatabase& database) {
     const auto history = run_both_plugins(database, {"history", "cinder"});
@@ -173,7 +152,7 @@ void check_takeover_at(Backend backend, int taken_at) {
     const auto repository_path = database->scalar("SELECT repository_path FROM migrate_version");
     // The reference schema is what the original leaves; this is the original leaving it.
     check_schema_at(*database, taken_at);
-    const auto originals_tables = described(read_tables(*database));
+    const auto originals_tables = describe_tables(read_tables(*database));
 
     const auto status = run_both_plugins(*database, {"status"});
     INFO(status.all());
@@ -190,7 +169,7 @@ void check_takeover_at(Backend backend, int taken_at) {
         require_ok(run_both_plugins(*database, {"downgrade", fmt::format("cinder@{}", taken_at)}));
         REQUIRE(database->version_of("cinder") == taken_at);
         check_grizzly_schema(*database, taken_at);
-        CHECK(described(read_tables(*database)) == originals_tables);
+        CHECK(describe_tables(read_tables(*database)) == originals_tables);
     }
     // And down to 1: the plugins undo what the original did, too.
     if (taken_at != 1) {

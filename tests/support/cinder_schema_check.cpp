@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
@@ -334,6 +335,26 @@ void check_cinder_schema(const TestDatabase& database) {
         CHECK(got.foreign_keys == want.foreign_keys);
         CHECK_FALSE(got.has_check_constraint);
     }
+}
+
+std::vector<std::string> describe_tables(std::vector<TableInfo> tables) {
+    std::sort(tables.begin(), tables.end(), [](const TableInfo& a, const TableInfo& b) { return a.name < b.name; });
+    std::vector<std::string> out;
+    for (const auto& table : tables) {
+        std::vector<std::string> columns, foreign_keys;
+        for (const auto& c : table.columns) {
+            columns.push_back(fmt::format("{} {}{}{}{}", c.name, c.type, c.nullable ? "" : " NOT NULL",
+                                          c.has_default ? " DEFAULT" : "", c.autoincrement ? " AUTOINCREMENT" : ""));
+        }
+        for (const auto& key : table.foreign_keys) {
+            foreign_keys.push_back(fmt::format("{}->{}.{}", key.column, key.referenced_table, key.referenced_column));
+        }
+        out.push_back(fmt::format("{}({}) pk({}) fk({}){} indexes({}) {} {}", table.name, fmt::join(columns, ", "),
+                                  fmt::join(table.primary_key, ","), fmt::join(foreign_keys, ","),
+                                  table.has_check_constraint ? " CHECK" : "", fmt::join(table.indexes, ","),
+                                  table.mysql_engine, table.mysql_collation));
+    }
+    return out;
 }
 
 }  // namespace test_support

@@ -49,6 +49,10 @@ std::vector<TableInfo> expected_cinder_tables();
 // order where the catalog keeps it (SQLite, PostgreSQL), else by name.
 std::vector<TableInfo> read_tables(const TestDatabase& database);
 
+// One line per table, everything the catalog check compares, in name order: two databases hold the same schema when
+// these are equal.
+std::vector<std::string> describe_tables(std::vector<TableInfo> tables);
+
 // Catch2 checks: the database holds exactly the seed's tables, columns,
 // types, nullability, keys and autoincrement; also in the seed's creation
 // order on SQLite and PostgreSQL.

@@ -27,7 +27,8 @@ std::int64_t milliseconds_since(Clock::time_point start) {
 }
 
 std::unique_ptr<RunLock> lock_database(const Session& session, const GlobalOptions& options) {
-    return RunLock::acquire(*session.connection, session.database, std::chrono::seconds(options.lock_timeout_seconds));
+    return RunLock::acquire(*session.connection, session.database, std::chrono::seconds(options.lock_timeout_seconds),
+                            session.open_another);
 }
 
 // Creates the version and history tables, before anything else is written.
@@ -324,6 +325,7 @@ ExitCode upgrade(const Invocation& invocation) {
     prepare_tables(*session);
     const auto start = Clock::now();
     for (const auto& step : steps) {
+        lock->require_held(step.migration->label());
         ensure_track_row(*session, state, step.migration->ref.track, loaded.catalog);
         apply_step(*session, step);
     }
@@ -347,7 +349,10 @@ ExitCode downgrade(const Invocation& invocation) {
     require_history_room(*session);
     prepare_tables(*session);
     const auto start = Clock::now();
-    for (const auto& step : steps) apply_step(*session, step);
+    for (const auto& step : steps) {
+        lock->require_held(step.migration->label() + " downgrade");
+        apply_step(*session, step);
+    }
     print_applied_summary(steps.size(), start);
     return ExitCode::success;
 }

@@ -182,6 +182,23 @@ HostError missing_database_file(const std::string& file) {
                      fmt::format("database file {} does not exist (a read-only command creates no database)", file));
 }
 
+// Session::open_another: connects as open_session does, with the same string (NoCreat included) and timeouts.
+ConnectionOpener another_connection(const odbc::Environment& environment, std::string connection_string,
+                                    const GlobalOptions& options) {
+    return [&environment, connection_string = std::move(connection_string),
+            login_timeout = options.connect_timeout_seconds, timeout = statement_timeout(options)] {
+        const ConnectWatchdog watchdog(login_timeout, redact_connection_string(connection_string));
+        try {
+            auto connection = std::make_unique<odbc::Connection>(environment, connection_string, login_timeout);
+            connection->set_statement_timeout(timeout);
+            return connection;
+        } catch (const odbc::Error& error) {
+            throw HostError(ExitCode::cannot_connect,
+                            fmt::format("cannot open a second connection for the run lock: {}", error.what()));
+        }
+    };
+}
+
 }  // namespace
 
 LoadedCatalog load_catalog(const GlobalOptions& options) {
@@ -225,6 +242,7 @@ std::unique_ptr<Session> open_session(const GlobalOptions& options, Access acces
                                                                  options.connect_timeout_seconds);
         session->connection->set_statement_timeout(statement_timeout(options));
         session->database = describe_database(*session->connection);
+        session->open_another = another_connection(session->environment, connection_string, options);
     } catch (const odbc::Error& error) {
         if (required_file && !file_exists(*required_file)) throw missing_database_file(required_file->string());
         throw HostError(ExitCode::cannot_connect, error.what());
@@ -253,7 +271,7 @@ DatabaseState read_state(const Session& session, const Catalog& catalog) {
 DatabaseState read_state_unlocked(const Session& session, const Catalog& catalog) {
     DatabaseState state = read_state(session, catalog);
     if (!state.dirty.empty()) {
-        state.run_in_progress = RunLock::try_acquire(*session.connection, session.database) == nullptr;
+        state.run_in_progress = RunLock::try_acquire(*session.connection, session.database, session.open_another) == nullptr;
     }
     return state;
 }

@@ -20,6 +20,7 @@
 #include <thread>
 #include <utility>
 
+#include "engine/lease_lock.hpp"
 #include "exit_codes.hpp"
 
 namespace migration_host {
@@ -266,8 +267,9 @@ std::string sqlite_main_file(const odbc::Connection& connection) {
 }  // namespace
 
 std::unique_ptr<RunLock> RunLock::acquire(const odbc::Connection& connection, const DatabaseInfo& database,
-                                          std::chrono::seconds timeout) {
-    auto lock = create(connection, database);
+                                          std::chrono::seconds timeout, const ConnectionOpener& open_connection) {
+    auto lock = create(connection, database, open_connection);
+    lock->prepare();
     const auto start = Clock::now();
     lock->held_ = lock->take_within(std::chrono::seconds(0));
     if (!lock->held_ && timeout.count() > 0) {
@@ -292,14 +294,30 @@ std::unique_ptr<RunLock> RunLock::acquire(const odbc::Connection& connection, co
     return lock;
 }
 
-std::unique_ptr<RunLock> RunLock::try_acquire(const odbc::Connection& connection, const DatabaseInfo& database) {
-    auto lock = create(connection, database);
+std::unique_ptr<RunLock> RunLock::try_acquire(const odbc::Connection& connection, const DatabaseInfo& database,
+                                              const ConnectionOpener& open_connection) {
+    auto lock = create(connection, database, open_connection);
     lock->held_ = lock->take_within(std::chrono::seconds(0));
     if (!lock->held_) return nullptr;
     return lock;
 }
 
-std::unique_ptr<RunLock> RunLock::create(const odbc::Connection& connection, const DatabaseInfo& database) {
+void RunLock::require_held(const std::string& next_step) const {
+    if (still_held()) return;
+    throw HostError(ExitCode::refused,
+                    fmt::format("lost the run lock {} before {}: {}; the steps before it stay applied, {} and later "
+                                "steps were not run",
+                                name(), next_step, why_not_held(), next_step));
+}
+
+std::unique_ptr<RunLock> RunLock::create(const odbc::Connection& connection, const DatabaseInfo& database,
+                                         const ConnectionOpener& open_connection) {
+    const bool in_memory_sqlite = database.dialect == "sqlite" && sqlite_main_file(connection).empty();
+    if (portable_lock_forced() && !in_memory_sqlite) {
+        spdlog::debug("MIGRATION_HOST_FORCE_PORTABLE_LOCK: the portable lease lock instead of the {} one",
+                      database.dialect);
+        return make_lease_lock(connection, database, open_connection);
+    }
     if (database.dialect == "mysql") return std::make_unique<MysqlLock>(connection, database);
     if (database.dialect == "postgresql") return std::make_unique<PostgresqlLock>(connection);
     if (database.dialect == "sqlite") {
@@ -308,8 +326,8 @@ std::unique_ptr<RunLock> RunLock::create(const odbc::Connection& connection, con
         spdlog::debug("in-memory SQLite database: no other process can reach it, no lock needed");
         return std::make_unique<NoLock>();
     }
-    spdlog::warn("no run lock for dialect {}: do not run two hosts against this database at once", database.dialect);
-    return std::make_unique<NoLock>();
+    // No server-side lock that ODBC can reach portably: a leased row in a table of the host's own.
+    return make_lease_lock(connection, database, open_connection);
 }
 
 }  // namespace migration_host

@@ -63,7 +63,7 @@ constexpr unsigned help_line_length = 110;
 constexpr unsigned help_min_description_length = 60;
 
 // Options that some commands take and others refuse.
-const std::set<std::string> command_option_names = {"format", "check", "dialect", "database", "table"};
+const std::set<std::string> command_option_names = {"format", "check", "dialect", "database", "table", "force"};
 
 // Global options by what they serve (--config and --target serve every command and are always shown).
 #define MH_PLUGIN_OPTIONS "plugin-path", "no-default-plugins", "skip-broken-plugins", "allow-insecure-plugins"
@@ -124,6 +124,12 @@ const std::vector<CommandSpec> commands = {
      "schema by hand, then give the step's target version (its changes are in place) or its starting\n"
      "version (they are not). Recorded in the history.",
      {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level"}},
+    {"unlock", "", 0, 0, "Release the portable lock that a crashed run left behind",
+     "For databases without a lock of their own (neither SQLite, MySQL/MariaDB nor PostgreSQL), which the host\n"
+     "locks with a leased row in migration_host_lock. Watches the holder's heartbeat for one lease and clears\n"
+     "the row only if it did not move (exit 5 when it did: a run is alive); --force clears it at once. Prints\n"
+     "who held it. A lock whose lease ran out is taken over by the next run anyway; this saves the wait.",
+     {MH_CONNECTION_OPTIONS, "log-level", "force"}},
 };
 
 #undef MH_PLUGIN_OPTIONS
@@ -242,7 +248,9 @@ po::options_description command_options_description(CommandOptions& options) {
          "the database name statements about the current database should name (default: none, so they apply "
          "to whichever database the script is run on)")
         ("table", po::value<std::vector<std::string>>(&options.tables)->value_name("TABLE")->composing(),
-         "only this table; repeatable");
+         "only this table; repeatable")
+        ("force", po::bool_switch(&options.force),
+         "clear the lock at once, even while its holder's lease is alive (that run stops before its next step)");
     return description;
 }
 

@@ -41,6 +41,7 @@ struct CommandOptions {
     std::optional<std::string> dialect;         // sql --dialect sqlite|mysql|postgresql (instead of a connection)
     std::optional<std::string> database_name;   // sql --database NAME
     std::vector<std::string> tables;            // inspect --table T (repeatable)
+    bool force = false;                         // unlock --force: clear the lock even while its lease is alive
 };
 
 struct Invocation {

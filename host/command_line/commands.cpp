@@ -619,6 +619,7 @@ ExitCode run_command(const Invocation& invocation) {
     if (invocation.command == "downgrade") return downgrade(invocation);
     if (invocation.command == "stamp") return stamp(invocation);
     if (invocation.command == "repair") return repair(invocation);
+    if (invocation.command == "unlock") return unlock(invocation);
     throw HostError(ExitCode::usage, "unknown command '" + invocation.command + "'");
 }
 

@@ -35,4 +35,7 @@ ExitCode downgrade(const Invocation& invocation);
 ExitCode stamp(const Invocation& invocation);
 ExitCode repair(const Invocation& invocation);
 
+// Clears the portable lease lock's row (unlock_command.cpp).
+ExitCode unlock(const Invocation& invocation);
+
 }  // namespace migration_host

@@ -99,10 +99,16 @@ void check_live_lease_is_kept(Backend backend) {
     const auto contender =
         run_host(host_run(*database, slow_plugin(), {"upgrade"}, {"--lock-timeout", "10"},
                           portable({{sleep_variable, "0"}, {ready_variable, ""}})));
+    // status reads the row only: a run holds it, so the step that MySQL's history shows started is in progress.
+    const auto during = run_host(host_run(*database, slow_plugin(), {"status"}, {}, portable()));
     const bool holder_still_running = holder.running();
     touch(release);
     const ProcessResult held = holder.wait();
     INFO("contender, exit " << contender.exit_code << ":\n" << contender.all() << "\nholder:\n" << held.all());
+    INFO("status during the run:\n" << during.all());
+    CHECK(during.exit_code == 0);
+    CHECK_FALSE(contains(during.out, "DIRTY"));
+    if (backend == Backend::mysql) CHECK(contains(during.out, "IN PROGRESS"));
     CHECK(holder_still_running);
     CHECK(contender.exit_code == 5);
     const auto lines = error_lines(contender.err);

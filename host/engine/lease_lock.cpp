@@ -216,9 +216,13 @@ private:
     const odbc::Connection& connection() const { return lock_connection_ ? *lock_connection_ : step_connection_; }
 
     bool attempt() {
-        const auto row = read_row(connection());
         // try_acquire: whether anyone holds it now, without a write (a missing table or row: nobody ever did).
-        if (!lock_connection_) return !row || !row->token;
+        if (!lock_connection_) {
+            if (!table_exists(step_connection_, database_, lease_lock_table)) return true;
+            const auto row = read_row(step_connection_);
+            return !row || !row->token;
+        }
+        const auto row = read_row(*lock_connection_);
         if (!row) {
             // Deleted by hand while this run waited.
             ensure_table_and_row(*lock_connection_, database_);

@@ -106,14 +106,17 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 // The child's own first error line (the cause; further lines follow it), else its last line, else what the exit
 // code means.
+// A child killed by a signal says so after that, as its own crash report may not.
 std::string cause_of(const Outcome& outcome) {
-    if (outcome.signal) {
-        return fmt::format("ended by signal {} ({})", *outcome.signal, strsignal(*outcome.signal));
-    }
+    const std::string signal =
+        outcome.signal ? fmt::format("ended by signal {} ({})", *outcome.signal, strsignal(*outcome.signal)) : "";
     const auto lines = lines_of(outcome.log);
     for (const auto& line : lines) {
-        if (line.rfind(error_prefix, 0) == 0) return line.substr(error_prefix.size());
+        if (line.rfind(error_prefix, 0) == 0) {
+            return line.substr(error_prefix.size()) + (signal.empty() ? "" : "; " + signal);
+        }
     }
+    if (!signal.empty()) return signal;
     for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
         if (!trimmed(*it).empty()) return *it;
     }

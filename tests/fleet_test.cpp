@@ -337,3 +337,35 @@ TEST_CASE("fleet: usage errors in --targets and --jobs", "[sqlite][fleet]") {
     CHECK_FALSE(db->version_of("cinder").has_value());
     std::filesystem::remove_all(directory);
 }
+
+// A server that accepts the connection and never answers: the connect watchdog ends that database's process after
+// --connect-timeout, and the others go on.
+TEST_CASE("fleet: a database whose server never answers is ended by --connect-timeout, the others go on",
+          "[sqlite][fleet]") {
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(listener >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(listener, 16) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    const std::string silent = fmt::format(
+        "DRIVER={{MariaDB Unicode}};SERVER=127.0.0.1;PORT={};UID=u;PWD=Silent-Fleet-Pa55;DATABASE=d",
+        ntohs(address.sin_port));
+    const auto db = TestDatabase::create(Backend::sqlite);
+    const auto directory = make_temp_dir("mh-fleet");
+    const auto targets = write_file(directory, "targets", silent + "\n" + db->connection_string() + "\n");
+    const auto result = run_fleet({"--connect-timeout", "1", "upgrade", "--targets", targets, "--jobs", "2"});
+    ::close(listener);
+    INFO(result.all());
+    CHECK(result.exit_code == 3);
+    const auto row = summary_row(result.out, migration_host::redact_connection_string(silent));
+    CHECK(contains(row, "cannot connect"));
+    CHECK(contains(row, "no answer from the server within 1 s"));
+    CHECK(contains(summary_row(result.out, label_of(*db)), " ok "));
+    CHECK(db->version_of("cinder") == 9);
+    CHECK_FALSE(contains(result.all(), "Silent-Fleet-Pa55"));
+    std::filesystem::remove_all(directory);
+}

@@ -272,6 +272,16 @@ TEST_CASE("fleet: configured targets, DSN names and connection strings, told apa
     CHECK(contains(missing, "cannot connect"));
     CHECK(contains(missing, "DSN=no_such_dsn_anywhere"));
 
+    // The plugins are loaded once, by the run, not again by each database's process.
+    const auto debug = run_fleet({"--config", config, "--log-level", "debug", "status", "--targets", targets});
+    INFO(debug.all());
+    std::size_t loads = 0;
+    for (auto at = debug.err.find("plugin directory: "); at != std::string::npos;
+         at = debug.err.find("plugin directory: ", at + 1)) {
+        ++loads;
+    }
+    CHECK(loads == 2);  // the two --plugin-path directories, once each
+
     // target: for a section the file does not have is the file's mistake, named with its line.
     const auto unknown = write_file(directory, "unknown", "cell1\n\ntarget:cell3\n");
     const auto refused = run_fleet({"--config", config, "status", "--targets", unknown});
@@ -324,6 +334,14 @@ TEST_CASE("fleet: usage errors in --targets and --jobs", "[sqlite][fleet]") {
         {{"--dsn", db->connection_string(), "upgrade", "--targets", good}, "--targets and --dsn"},
         {{"upgrade", "--format", "json"}, "upgrade takes --format only with --targets"},
     };
+    {
+        HostRun with_dsn_variable{plugin_options(), {{"MIGRATION_HOST_DSN", db->connection_string()}}, {}};
+        with_dsn_variable.arguments.insert(with_dsn_variable.arguments.end(), {"status", "--targets", good});
+        const auto result = run_host(with_dsn_variable);
+        INFO(result.all());
+        CHECK(result.exit_code == 2);
+        CHECK(contains(result.err, "--targets and MIGRATION_HOST_DSN"));
+    }
     for (const auto& usage : cases) {
         const auto result = run_fleet(usage.arguments);
         INFO(fmt::format("{}", fmt::join(usage.arguments, " ")) << "\n" << result.all());

@@ -1,8 +1,8 @@
 // Fleet runs (--targets FILE --jobs N): many real databases in one run, each ending as a single run would.
 // SPDX-License-Identifier: Apache-2.0
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
@@ -35,14 +35,17 @@ namespace {
 
 const std::string failing_step = TEST_PLUGIN_ROOT "/failing_step";
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
 
 // The Cinder plugins of the build (cinder to version 9), and only those.
 std::vector<std::string> plugin_options() {
     return {"--no-default-plugins", "--plugin-path", CINDER_PLUGIN_DIR, "--plugin-path", GRIZZLY_PLUGIN_DIR};
 }
 
-ProcessResult run_fleet(const std::vector<std::string>& arguments, const std::vector<std::string>& plugins = plugin_options()) {
+ProcessResult run_fleet(const std::vector<std::string>& arguments,
+                        const std::vector<std::string>& plugins = plugin_options()) {
     std::vector<std::string> all = plugins;
     all.insert(all.end(), arguments.begin(), arguments.end());
     return run_host(all);
@@ -58,7 +61,9 @@ std::string write_file(const std::string& directory, const std::string& name, co
     return path;
 }
 
-std::string label_of(const TestDatabase& db) { return migration_host::redact_connection_string(db.connection_string()); }
+std::string label_of(const TestDatabase& db) {
+    return migration_host::redact_connection_string(db.connection_string());
+}
 
 // Everything a run leaves that the tests compare: versions, history, and the schema itself.
 struct EndState {
@@ -205,10 +210,10 @@ TEST_CASE("fleet: 32 SQLite, 8 MariaDB and 8 PostgreSQL databases in one upgrade
     }
 
     // The read-only commands over a targets file: a few of each kind, all up to date.
-    const auto some = write_file(directory, "some",
-                                 databases[0]->connection_string() + "\n" + databases[1]->connection_string() + "\n" +
-                                     databases[33]->connection_string() + "\n" +
-                                     databases[40]->connection_string() + "\n");
+    const auto some =
+        write_file(directory, "some",
+                   databases[0]->connection_string() + "\n" + databases[1]->connection_string() + "\n" +
+                       databases[33]->connection_string() + "\n" + databases[40]->connection_string() + "\n");
     const auto status = run_fleet({"status", "--targets", some, "--jobs", "2", "--format", "json"});
     INFO(status.all());
     CHECK(status.exit_code == 0);
@@ -253,7 +258,8 @@ TEST_CASE("fleet: 32 SQLite, 8 MariaDB and 8 PostgreSQL databases in one upgrade
     std::filesystem::remove_all(directory);
 }
 
-TEST_CASE("fleet: configured targets, DSN names and connection strings, told apart by a documented rule", "[sqlite][fleet]") {
+TEST_CASE("fleet: configured targets, DSN names and connection strings, told apart by a documented rule",
+          "[sqlite][fleet]") {
     const auto first = TestDatabase::create(Backend::sqlite);
     const auto second = TestDatabase::create(Backend::sqlite);
     const auto directory = make_temp_dir("mh-fleet");
@@ -291,7 +297,8 @@ TEST_CASE("fleet: configured targets, DSN names and connection strings, told apa
     std::filesystem::remove_all(directory);
 }
 
-TEST_CASE("fleet: a database whose process dies by a signal stops no other, and the run reports it", "[sqlite][fleet]") {
+TEST_CASE("fleet: a database whose process dies by a signal stops no other, and the run reports it",
+          "[sqlite][fleet]") {
     const auto first = TestDatabase::create(Backend::sqlite);
     const auto second = TestDatabase::create(Backend::sqlite);
     const auto directory = make_temp_dir("mh-fleet");
@@ -315,7 +322,8 @@ TEST_CASE("fleet: usage errors in --targets and --jobs", "[sqlite][fleet]") {
     const auto db = TestDatabase::create(Backend::sqlite);
     const auto good = write_file(directory, "good", db->connection_string() + "\n");
     const auto empty = write_file(directory, "empty", "# nothing here\n\n   \n");
-    const auto twice = write_file(directory, "twice", db->connection_string() + "\n\n" + db->connection_string() + "\n");
+    const auto twice =
+        write_file(directory, "twice", db->connection_string() + "\n\n" + db->connection_string() + "\n");
     struct Case {
         std::vector<std::string> arguments;
         std::string says;
@@ -369,9 +377,9 @@ TEST_CASE("fleet: a database whose server never answers is ended by --connect-ti
     REQUIRE(::listen(listener, 16) == 0);
     socklen_t length = sizeof address;
     REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    const std::string silent = fmt::format(
-        "DRIVER={{MariaDB Unicode}};SERVER=127.0.0.1;PORT={};UID=u;PWD=Silent-Fleet-Pa55;DATABASE=d",
-        ntohs(address.sin_port));
+    const std::string silent =
+        fmt::format("DRIVER={{MariaDB Unicode}};SERVER=127.0.0.1;PORT={};UID=u;PWD=Silent-Fleet-Pa55;DATABASE=d",
+                    ntohs(address.sin_port));
     const auto db = TestDatabase::create(Backend::sqlite);
     const auto directory = make_temp_dir("mh-fleet");
     const auto targets = write_file(directory, "targets", silent + "\n" + db->connection_string() + "\n");

@@ -34,7 +34,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-HostError usage(const std::string& message) { return HostError(ExitCode::usage, message); }
+HostError usage(const std::string& message) {
+    return HostError(ExitCode::usage, message);
+}
 
 std::string trimmed(const std::string& text) {
     const auto first = text.find_first_not_of(" \t\r");
@@ -58,18 +60,30 @@ int severity(int code) {
 
 const char* result_name(int code) {
     switch (code) {
-    case 0: return "ok";
-    case 1: return "step failed";
-    case 2: return "usage error";
-    case 3: return "cannot connect";
-    case 4: return "plugin error";
-    case 5: return "refused";
-    case 6: return "pending";
-    case 7: return "dirty";
-    case 8: return "ahead";
-    case 9: return "unknown track";
-    case 10: return "sql incomplete";
-    default: return "failed";
+        case 0:
+            return "ok";
+        case 1:
+            return "step failed";
+        case 2:
+            return "usage error";
+        case 3:
+            return "cannot connect";
+        case 4:
+            return "plugin error";
+        case 5:
+            return "refused";
+        case 6:
+            return "pending";
+        case 7:
+            return "dirty";
+        case 8:
+            return "ahead";
+        case 9:
+            return "unknown track";
+        case 10:
+            return "sql incomplete";
+        default:
+            return "failed";
     }
 }
 
@@ -130,8 +144,7 @@ void write_stream(std::FILE* stream, const std::string& text) {
 
 // The child's own side: its stdout and stderr are the pipes; it never returns.
 [[noreturn]] void run_child(const Invocation& invocation, const FleetTarget& target, int out_fd, int err_fd,
-                            const std::vector<Child>& running,
-                            const std::function<int(const Invocation&)>& run_one) {
+                            const std::vector<Child>& running, const std::function<int(const Invocation&)>& run_one) {
     for (const auto& sibling : running) {
         ::close(sibling.out_fd);
         ::close(sibling.err_fd);
@@ -219,7 +232,9 @@ void reap(Child& child) {
     if (child.outcome.exit_code != 0) child.outcome.cause = cause_of(child.outcome);
 }
 
-std::string clean(const std::string& text) { return escape_nonprintable(redact_secrets(text)); }
+std::string clean(const std::string& text) {
+    return escape_nonprintable(redact_secrets(text));
+}
 
 // Every database's own log lines, prefixed with its label so that they stay attributable, then one progress line.
 void report_progress(const FleetTarget& target, const Outcome& outcome, std::size_t done, std::size_t total) {
@@ -289,7 +304,9 @@ void print_json_report(const Invocation& invocation, const std::vector<FleetTarg
 
 }  // namespace
 
-int worse_exit_code(int a, int b) { return severity(a) >= severity(b) ? a : b; }
+int worse_exit_code(int a, int b) {
+    return severity(a) >= severity(b) ? a : b;
+}
 
 std::vector<FleetTarget> read_fleet_targets(const Invocation& invocation) {
     const std::string& path = *invocation.options.targets_file;
@@ -338,9 +355,10 @@ std::vector<FleetTarget> read_fleet_targets(const Invocation& invocation) {
             if (is_configured) {
                 target.global = resolve_target_options(invocation, name, where);
                 if (!same_plugin_options(target.global, invocation.global)) {
-                    throw usage(fmt::format("{}: target {} loads other plugins than the run; a fleet run loads its "
-                                            "plugins once, for every database",
-                                            where, name));
+                    throw usage(
+                        fmt::format("{}: target {} loads other plugins than the run; a fleet run loads its "
+                                    "plugins once, for every database",
+                                    where, name));
                 }
                 if (!target.global.dsn) throw usage(fmt::format("{}: target {} sets no dsn", where, name));
             } else {
@@ -382,8 +400,10 @@ int run_fleet(const Invocation& invocation, const std::function<int(const Invoca
         for (const auto& polled : watched) {
             if (polled.revents == 0) continue;
             for (auto& child : running) {
-                if (child.out_fd == polled.fd) drain(child.out_fd, child.outcome.output);
-                else if (child.err_fd == polled.fd) drain(child.err_fd, child.outcome.log);
+                if (child.out_fd == polled.fd)
+                    drain(child.out_fd, child.outcome.output);
+                else if (child.err_fd == polled.fd)
+                    drain(child.err_fd, child.outcome.log);
             }
         }
         for (auto it = running.begin(); it != running.end();) {

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cstdio>
 #include <exception>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 
 #include "command_line/cli.hpp"
 #include "command_line/commands.hpp"
+#include "command_line/fleet.hpp"
 #include "exit_codes.hpp"
 #include "command_line/logging.hpp"
 #include "command_line/terminal_text.hpp"
@@ -30,19 +32,12 @@ int report(migration_host::ExitCode code, const std::string& message, const std:
     return static_cast<int>(code);
 }
 
-}  // namespace
-
-int main(int argc, char* argv[]) {
+// The top level around `run`: every host exception becomes its exit code and a reported line. A fleet run's
+// children go through it too, each for its own database.
+int run_reporting_errors(const std::function<int()>& run) {
     using migration_host::ExitCode;
-    migration_host::setup_logging(spdlog::level::info);
     try {
-        const auto invocation = migration_host::parse_command_line(argc, argv);
-        if (invocation.action == migration_host::Invocation::Action::show_text) {
-            std::fputs(invocation.text.c_str(), stdout);
-            return 0;
-        }
-        spdlog::set_level(*migration_host::parse_log_level(invocation.global.log_level));
-        return static_cast<int>(migration_host::run_command(invocation));
+        return run();
     } catch (const migration_host::HostError& error) {
         return report(error.code(), error.what(), error.further_lines());
     } catch (const migration_host::odbc::Error& error) {
@@ -50,4 +45,24 @@ int main(int argc, char* argv[]) {
     } catch (const std::exception& error) {
         return report(ExitCode::step_failed, std::string("unexpected error: ") + error.what());
     }
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+    migration_host::setup_logging(spdlog::level::info);
+    return run_reporting_errors([&] {
+        const auto invocation = migration_host::parse_command_line(argc, argv);
+        if (invocation.action == migration_host::Invocation::Action::show_text) {
+            std::fputs(invocation.text.c_str(), stdout);
+            return 0;
+        }
+        spdlog::set_level(*migration_host::parse_log_level(invocation.global.log_level));
+        if (invocation.options.targets_file) {
+            return migration_host::run_fleet(invocation, [](const migration_host::Invocation& one) {
+                return run_reporting_errors([&] { return static_cast<int>(migration_host::run_command(one)); });
+            });
+        }
+        return static_cast<int>(migration_host::run_command(invocation));
+    });
 }

@@ -63,7 +63,8 @@ constexpr unsigned help_line_length = 110;
 constexpr unsigned help_min_description_length = 60;
 
 // Options that some commands take and others refuse.
-const std::set<std::string> command_option_names = {"format", "check", "dialect", "database", "table", "force"};
+const std::set<std::string> command_option_names = {"format", "check", "dialect", "database", "table", "force",
+                                                     "targets", "jobs"};
 
 // Global options by what they serve (--config and --target serve every command and are always shown).
 #define MH_PLUGIN_OPTIONS "plugin-path", "no-default-plugins", "skip-broken-plugins", "allow-insecure-plugins"
@@ -76,19 +77,19 @@ const std::vector<CommandSpec> commands = {
      {MH_PLUGIN_OPTIONS, "log-level", "format"}},
     {"status", "", 0, 0, "Show each track's version in the database, the latest available, and what is pending",
      "Reads migrate_version (without creating it) and compares it with the loaded plugins.",
-     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "check"}},
+     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "check", "targets", "jobs"}},
     {"upgrade", "[TRACK[@VERSION]...]", 0, unlimited, "Apply pending migrations (default: every track to its latest)",
      "Applies, in dependency order, every step the targets need, requirements on other tracks included.\n"
      "TRACK alone means its latest version. Each step and its version update commit together where the\n"
      "database has transactional DDL (SQLite, PostgreSQL).",
-     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level"}},
+     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level", "targets", "jobs", "format"}},
     {"downgrade", "TRACK@VERSION", 1, 1, "Undo migrations of one track down to VERSION",
      "Runs the downgrade steps from the current version down to VERSION, newest first. Refused (exit 5,\n"
      "nothing changed) when a step is irreversible or an applied step of another track requires it.",
      {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level"}},
     {"plan", "[TRACK[@VERSION]...]", 0, unlimited, "Print the steps an upgrade to the targets would run, in order",
      "Reads the database's versions and prints the ordered steps without running anything.",
-     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format"}},
+     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "targets", "jobs"}},
     {"sql", "upgrade|downgrade [TRACK[@VERSION]...]", 1, unlimited,
      "Print the SQL an upgrade or downgrade would run, without running it",
      "Renders every step of the plan offline, in order, for a DBA to review or run: with --dialect and no\n"
@@ -104,7 +105,7 @@ const std::vector<CommandSpec> commands = {
      {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format"}},
     {"validate", "", 0, 0, "Check that applied steps still match the loaded plugins (checksums)",
      "Compares each applied step's recorded checksum with the loaded plugin's. Exit 5 when one changed.",
-     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format"}},
+     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "targets", "jobs"}},
     {"inspect", "", 0, 0, "Print the live schema: tables, columns, keys and indexes",
      "Reads the schema through the ODBC catalog functions, canonical and sorted, leaving out the host's own tables.\n"
      "A --table the database does not have: exit 5.",
@@ -114,7 +115,7 @@ const std::vector<CommandSpec> commands = {
      "PostgreSQL schema migration_host_verify_*, which the user must be allowed to create; always dropped again) and\n"
      "lists every difference from the live schema, tables added by hand included. Exit 5 on drift, 1 when the\n"
      "scratch cannot be created. The database itself is only read.",
-     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format"}},
+     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "targets", "jobs"}},
     {"config", "", 0, 0, "Print the effective global options and where each one comes from",
      "Resolves the options as any other command would (command line, environment, configuration file,\n"
      "defaults), then prints each with its value and source, passwords hidden. Connects to nothing.",
@@ -250,7 +251,12 @@ po::options_description command_options_description(CommandOptions& options) {
         ("table", po::value<std::vector<std::string>>(&options.tables)->value_name("TABLE")->composing(),
          "only this table; repeatable")
         ("force", po::bool_switch(&options.force),
-         "clear the lock at once, even while its holder's lease is alive (that run stops before its next step)");
+         "clear the lock at once, even while its holder's lease is alive (that run stops before its next step)")
+        ("targets", po::value<std::string>()->value_name("FILE"),
+         "run on every database FILE lists, one per line: a DSN name, a connection string or a configuration "
+         "file target (see README, Fleet runs); exit code: the worst of theirs")
+        ("jobs", po::value<std::string>()->value_name("N"),
+         "with --targets: how many databases to work on at once, 1 to 64 (default 1)");
     return description;
 }
 
@@ -307,6 +313,14 @@ void read_command_options(const po::variables_map& values, CommandOptions& optio
     }
     if (values.count("dialect")) options.dialect = values["dialect"].as<std::string>();
     if (values.count("database")) options.database_name = values["database"].as<std::string>();
+    if (values.count("targets")) options.targets_file = values["targets"].as<std::string>();
+    if (values.count("jobs")) {
+        const auto& text = values["jobs"].as<std::string>();
+        const auto jobs = parse_bounded_number(text, 1, 64);
+        if (!jobs) throw usage_error(fmt::format("invalid --jobs '{}': expected a whole number from 1 to 64", text));
+        if (!options.targets_file) throw usage_error("--jobs needs --targets FILE");
+        options.jobs = *jobs;
+    }
 }
 
 // --- Configuration: the sources, their precedence, and what each option becomes ---------------------------------
@@ -487,9 +501,8 @@ std::optional<std::string> resolve_dsn(const Sources& sources, std::string& desc
 
 // Resolves every global option from its sources; `effective` gets one line per option for `migration-host config`
 // (and the debug log): its value, passwords hidden, and where it comes from.
-void resolve_global_options(const po::variables_map& values, GlobalOptions& global,
+void resolve_global_options(const SourcedValues& command_line, GlobalOptions& global,
                             std::vector<std::string>& effective) {
-    const SourcedValues command_line = command_line_values(values);
     const SourcedValues environment = read_environment(environment_options());
     Sources sources;
     sources.layers = {&command_line, &environment};
@@ -582,6 +595,26 @@ void resolve_global_options(const po::variables_map& values, GlobalOptions& glob
 
 }  // namespace
 
+GlobalOptions resolve_target_options(const Invocation& invocation, const std::string& target_name,
+                                     const std::string& named_by) {
+    SourcedValues command_line = invocation.command_line_sources;
+    command_line.erase("dsn");
+    command_line["target"] = SourcedValue{{target_name}, named_by, {}};
+    GlobalOptions global;
+    std::vector<std::string> effective;
+    resolve_global_options(command_line, global, effective);
+    return global;
+}
+
+std::vector<std::string> configured_target_names(const GlobalOptions& global) {
+    std::vector<std::string> names;
+    if (!global.config_file) return names;
+    for (const auto& [name, section] : read_config_file(*global.config_file, config_file_keys()).targets) {
+        names.push_back(name);
+    }
+    return names;
+}
+
 std::optional<std::uint32_t> parse_bounded_number(std::string_view text, std::uint32_t min, std::uint32_t max) {
     // from_chars alone would accept a leading '-' and stop at the first non-digit.
     if (text.empty() || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -650,7 +683,8 @@ Invocation parse_command_line(int argc, const char* const argv[]) {
 
     // Before the command is checked: a bad environment or configuration file is reported whatever the command.
     std::vector<std::string> effective;
-    resolve_global_options(values, invocation.global, effective);
+    invocation.command_line_sources = command_line_values(values);
+    resolve_global_options(invocation.command_line_sources, invocation.global, effective);
     spdlog::set_level(*parse_log_level(invocation.global.log_level));
     for (const auto& line : effective) spdlog::debug("option {}", line);
 
@@ -663,6 +697,12 @@ Invocation parse_command_line(int argc, const char* const argv[]) {
         }
     }
     read_command_options(values, invocation.options);
+    if (invocation.options.targets_file && invocation.command_line_sources.count("dsn")) {
+        throw usage_error("--targets and --dsn: a fleet run takes each database from its targets file");
+    }
+    if (invocation.command == "upgrade" && values.count("format") && !invocation.options.targets_file) {
+        throw usage_error("upgrade takes --format only with --targets (for the fleet summary)");
+    }
     if (values.count("arguments")) invocation.arguments = values["arguments"].as<std::vector<std::string>>();
     const auto count = invocation.arguments.size();
     if (count < spec->min_arguments || count > spec->max_arguments) {

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "command_line/config.hpp"
+
 namespace migration_host {
 
 // The effective global options: each from the command line, else the environment (MIGRATION_HOST_<OPTION>), else
@@ -42,6 +44,10 @@ struct CommandOptions {
     std::optional<std::string> database_name;   // sql --database NAME
     std::vector<std::string> tables;            // inspect --table T (repeatable)
     bool force = false;                         // unlock --force: clear the lock even while its lease is alive
+    // Fleet runs (fleet.cpp): upgrade, status, plan, validate and verify over every database --targets lists,
+    // --jobs at a time (1..64).
+    std::optional<std::string> targets_file;
+    std::uint32_t jobs = 1;
 };
 
 struct Invocation {
@@ -52,11 +58,22 @@ struct Invocation {
     GlobalOptions global;
     CommandOptions options;
     std::vector<std::string> arguments;  // the command's positional arguments
+    // What the command line said about the configurable global options, so that a fleet run can resolve each
+    // configured target listed in its targets file as `--target NAME` would.
+    SourcedValues command_line_sources;
 };
 
 // Throws HostError(usage) with a one-line cause for anything malformed, in the command line, the environment or the
 // configuration file (naming the variable, or the file and line).
 Invocation parse_command_line(int argc, const char* const argv[]);
+
+// The global options for the configuration file's [target.NAME] section, resolved as `--target NAME` would, the
+// rest of the command line included (a fleet run's targets file names it; a --dsn given is not used).
+GlobalOptions resolve_target_options(const Invocation& invocation, const std::string& target_name,
+                                     const std::string& named_by);
+
+// The configuration file's target names ([target.NAME] sections); none without a file.
+std::vector<std::string> configured_target_names(const GlobalOptions& global);
 
 // A whole number from `min` to `max`, written in decimal digits only: no sign,
 // blank, exponent or fraction. nullopt for anything else.

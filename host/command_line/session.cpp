@@ -16,6 +16,7 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <utility>
 
 #include "command_line/config.hpp"
 #include "exit_codes.hpp"
@@ -199,9 +200,29 @@ ConnectionOpener another_connection(const odbc::Environment& environment, std::s
     };
 }
 
+std::optional<std::pair<GlobalOptions, LoadedCatalog>>& preloaded_catalog() {
+    static std::optional<std::pair<GlobalOptions, LoadedCatalog>> preloaded;
+    return preloaded;
+}
+
+bool same_plugin_options(const GlobalOptions& a, const GlobalOptions& b) {
+    return a.plugin_paths == b.plugin_paths && a.no_default_plugins == b.no_default_plugins &&
+           a.skip_broken_plugins == b.skip_broken_plugins && a.allow_insecure_plugins == b.allow_insecure_plugins;
+}
+
 }  // namespace
 
+void preload_catalog(const GlobalOptions& options) {
+    auto& preloaded = preloaded_catalog();
+    preloaded.reset();
+    LoadedCatalog loaded = load_catalog(options);
+    preloaded.emplace(options, std::move(loaded));
+}
+
 LoadedCatalog load_catalog(const GlobalOptions& options) {
+    if (const auto& preloaded = preloaded_catalog(); preloaded && same_plugin_options(preloaded->first, options)) {
+        return preloaded->second;
+    }
     const auto dirs = resolve_plugin_dirs(options.plugin_paths);
     for (const auto& dir : dirs) spdlog::debug("plugin directory: {}", dir.string());
     Discovery discovery =
@@ -215,7 +236,7 @@ LoadedCatalog load_catalog(const GlobalOptions& options) {
         }
     }
     Catalog catalog = Catalog::build(discovery.plugins, dirs);
-    return {std::move(discovery), std::move(catalog)};
+    return {std::make_shared<const Discovery>(std::move(discovery)), std::move(catalog)};
 }
 
 std::unique_ptr<Session> open_session(const GlobalOptions& options, Access access) {

@@ -19,14 +19,19 @@
 namespace migration_host {
 
 struct LoadedCatalog {
-    Discovery discovery;
+    std::shared_ptr<const Discovery> discovery;  // shared: the catalog a fleet run preloads serves every database
     Catalog catalog;
 };
 
 // Loads the plugins and checks their catalog. Unusable libraries fail the run
 // (exit 4) unless --skip-broken-plugins: a plugin that silently did not load
-// would look like a migration that does not exist.
+// would look like a migration that does not exist. After preload_catalog with
+// the same plugin options, returns the preloaded catalog instead.
 LoadedCatalog load_catalog(const GlobalOptions& options);
+
+// Loads the catalog once for the whole process (and the children it forks), for a fleet run: every database is
+// migrated by the same plugins, loaded and checked once.
+void preload_catalog(const GlobalOptions& options);
 
 // One connection for the whole run: the lock, every step, its version update
 // and history row, and (for MySQL's session settings) every statement of a

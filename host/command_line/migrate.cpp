@@ -27,7 +27,8 @@ std::int64_t milliseconds_since(Clock::time_point start) {
 }
 
 std::unique_ptr<RunLock> lock_database(const Session& session, const GlobalOptions& options) {
-    return RunLock::acquire(*session.connection, session.database, std::chrono::seconds(options.lock_timeout_seconds));
+    return RunLock::acquire(*session.connection, session.database, std::chrono::seconds(options.lock_timeout_seconds),
+                            session.open_another);
 }
 
 // Creates the version and history tables, before anything else is written.

@@ -92,7 +92,7 @@ nlohmann::json database_json(const DatabaseInfo& database) {
 // Whether another migration-host holds the run lock now (tested without waiting, released at once): its steps may
 // be changing the schema while it is read.
 bool run_in_progress(const Session& session) {
-    return RunLock::try_acquire(*session.connection, session.database) == nullptr;
+    return RunLock::try_acquire(*session.connection, session.database, session.open_another) == nullptr;
 }
 
 // The version every track is at, as upgrade targets: the applied steps. Refused (exit 5) where the schema those

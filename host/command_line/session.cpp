@@ -182,6 +182,23 @@ HostError missing_database_file(const std::string& file) {
                      fmt::format("database file {} does not exist (a read-only command creates no database)", file));
 }
 
+// Session::open_another: a second connection like the first (the string as resolved, the same timeouts). Failing
+// to open it is failing to connect (exit 3).
+ConnectionOpener connection_opener(const odbc::Environment& environment, std::string connection_string,
+                                   const GlobalOptions& options) {
+    return [&environment, connection_string = std::move(connection_string), options] {
+        const ConnectWatchdog watchdog(options.connect_timeout_seconds, redact_connection_string(connection_string));
+        try {
+            auto connection =
+                std::make_unique<odbc::Connection>(environment, connection_string, options.connect_timeout_seconds);
+            connection->set_statement_timeout(statement_timeout(options));
+            return connection;
+        } catch (const odbc::Error& error) {
+            throw HostError(ExitCode::cannot_connect, error.what());
+        }
+    };
+}
+
 }  // namespace
 
 LoadedCatalog load_catalog(const GlobalOptions& options) {
@@ -225,10 +242,14 @@ std::unique_ptr<Session> open_session(const GlobalOptions& options, Access acces
                                                                  options.connect_timeout_seconds);
         session->connection->set_statement_timeout(statement_timeout(options));
         session->database = describe_database(*session->connection);
+        // A Galera node may not yet have applied what another node committed a moment ago (the previous lock
+        // holder's steps): reads wait until it has, so that no run acts on a stale version or history.
+        if (session->database.galera) session->connection->execute("SET SESSION wsrep_sync_wait = 1");
     } catch (const odbc::Error& error) {
         if (required_file && !file_exists(*required_file)) throw missing_database_file(required_file->string());
         throw HostError(ExitCode::cannot_connect, error.what());
     }
+    session->open_another = connection_opener(session->environment, connection_string, options);
     spdlog::debug("connected to {} {} (dialect {}{}{})", session->database.dbms_name, session->database.dbms_version,
                   session->database.dialect, session->database.database_name.empty() ? "" : ", database ",
                   session->database.database_name);
@@ -253,7 +274,7 @@ DatabaseState read_state(const Session& session, const Catalog& catalog) {
 DatabaseState read_state_unlocked(const Session& session, const Catalog& catalog) {
     DatabaseState state = read_state(session, catalog);
     if (!state.dirty.empty()) {
-        state.run_in_progress = RunLock::try_acquire(*session.connection, session.database) == nullptr;
+        state.run_in_progress = RunLock::try_acquire(*session.connection, session.database, session.open_another) == nullptr;
     }
     return state;
 }

@@ -10,6 +10,7 @@
 #include "command_line/cli.hpp"
 #include "database/database.hpp"
 #include "engine/history.hpp"
+#include "engine/locking.hpp"
 #include "database/odbc.hpp"
 #include "engine/planner.hpp"
 #include "plugins/plugin_loader.hpp"
@@ -34,6 +35,9 @@ struct Session {
     odbc::Environment environment;
     std::unique_ptr<odbc::Connection> connection;
     DatabaseInfo database;
+    // Another connection to the same database, with the same connection string and timeouts: for a lock that must
+    // not share the step connection (RunLock's ConnectionOpener).
+    ConnectionOpener open_another;
 
     VersionStore versions() const { return VersionStore(*connection, database); }
     HistoryStore history() const { return HistoryStore(*connection, database); }

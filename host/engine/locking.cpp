@@ -20,6 +20,7 @@
 #include <thread>
 #include <utility>
 
+#include "engine/galera_lock.hpp"
 #include "exit_codes.hpp"
 
 namespace migration_host {
@@ -266,8 +267,8 @@ std::string sqlite_main_file(const odbc::Connection& connection) {
 }  // namespace
 
 std::unique_ptr<RunLock> RunLock::acquire(const odbc::Connection& connection, const DatabaseInfo& database,
-                                          std::chrono::seconds timeout) {
-    auto lock = create(connection, database);
+                                          std::chrono::seconds timeout, const ConnectionOpener& open_connection) {
+    auto lock = create(connection, database, open_connection);
     const auto start = Clock::now();
     lock->held_ = lock->take_within(std::chrono::seconds(0));
     if (!lock->held_ && timeout.count() > 0) {
@@ -292,14 +293,18 @@ std::unique_ptr<RunLock> RunLock::acquire(const odbc::Connection& connection, co
     return lock;
 }
 
-std::unique_ptr<RunLock> RunLock::try_acquire(const odbc::Connection& connection, const DatabaseInfo& database) {
-    auto lock = create(connection, database);
+std::unique_ptr<RunLock> RunLock::try_acquire(const odbc::Connection& connection, const DatabaseInfo& database,
+                                              const ConnectionOpener& open_connection) {
+    auto lock = create(connection, database, open_connection);
     lock->held_ = lock->take_within(std::chrono::seconds(0));
     if (!lock->held_) return nullptr;
     return lock;
 }
 
-std::unique_ptr<RunLock> RunLock::create(const odbc::Connection& connection, const DatabaseInfo& database) {
+std::unique_ptr<RunLock> RunLock::create(const odbc::Connection& connection, const DatabaseInfo& database,
+                                         const ConnectionOpener& open_connection) {
+    // GET_LOCK is node-local on Galera: every node would grant it.
+    if (database.dialect == "mysql" && database.galera) return std::make_unique<GaleraLock>(database, open_connection);
     if (database.dialect == "mysql") return std::make_unique<MysqlLock>(connection, database);
     if (database.dialect == "postgresql") return std::make_unique<PostgresqlLock>(connection);
     if (database.dialect == "sqlite") {

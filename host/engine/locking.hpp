@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,8 +13,14 @@
 
 namespace migration_host {
 
+// Opens another connection to the same database with the same options (a lock that must not live on the
+// connection that runs the steps, e.g. on Galera, where DDL commits the session's transaction). The lock object
+// owns what it opens.
+using ConnectionOpener = std::function<std::unique_ptr<odbc::Connection>()>;
+
 // Held for a whole run by the connection that runs the steps (for SQLite:
-// by this process, on the database file itself). Every kind is released
+// by this process, on the database file itself; on Galera: by a dedicated
+// second connection, see engine/galera_lock.hpp). Every kind is released
 // by the database or the kernel when its holder dies, so a crashed host
 // leaves no stuck lock. Released on destruction.
 class RunLock {
@@ -23,9 +30,10 @@ public:
     // While waiting, says (log level info) who holds it, then again every few
     // seconds: a silent wait of up to --lock-timeout looks like a hang.
     static std::unique_ptr<RunLock> acquire(const odbc::Connection& connection, const DatabaseInfo& database,
-                                            std::chrono::seconds timeout);
+                                            std::chrono::seconds timeout, const ConnectionOpener& open_connection);
     // Takes the lock only if it is free now; nullptr when another run holds it.
-    static std::unique_ptr<RunLock> try_acquire(const odbc::Connection& connection, const DatabaseInfo& database);
+    static std::unique_ptr<RunLock> try_acquire(const odbc::Connection& connection, const DatabaseInfo& database,
+                                                const ConnectionOpener& open_connection);
     virtual ~RunLock() = default;
     // e.g. "MySQL GET_LOCK('migration_host:cinder')"
     virtual std::string name() const = 0;
@@ -39,7 +47,8 @@ protected:
     bool held_ = false;  // only then does the destructor release it
 
 private:
-    static std::unique_ptr<RunLock> create(const odbc::Connection& connection, const DatabaseInfo& database);
+    static std::unique_ptr<RunLock> create(const odbc::Connection& connection, const DatabaseInfo& database,
+                                           const ConnectionOpener& open_connection);
 };
 
 }  // namespace migration_host

@@ -255,3 +255,49 @@ TEST_CASE("galera: killing the lock holder's node mid-step passes the lock to a 
                      "(exit {}) {:.1f} s after the kill",
                      contended.exit_code, contender_seconds));
 }
+
+TEST_CASE("galera: a host on another node waits for the lock row, then times out naming it", "[galera][mysql]") {
+    const auto database = TestDatabase::create_on_galera();
+    if (!database) return;
+    const auto on_node1 = database->through_galera_node(1);
+    const auto on_node2 = database->through_galera_node(2);
+    const std::string temp = make_temp_dir("mh-galera");
+    const std::string ready = temp + "/ready", release = temp + "/release";
+    BackgroundHost holder(host_run_on(on_node1->connection_string(), slow_plugin, {"upgrade"},
+                                      {{"MIGRATION_HOST_TEST_SLEEP_MS", "120000"},
+                                       {"MIGRATION_HOST_TEST_READY_FILE", ready},
+                                       {"MIGRATION_HOST_TEST_RELEASE_FILE", release}}));
+    if (!wait_for_file(ready, holder, std::chrono::seconds(30))) {
+        holder.kill(SIGKILL);
+        const auto result = holder.wait();
+        FAIL("the slow step never signalled it was running; host exit " << result.exit_code << ":\n" << result.all());
+    }
+    // GET_LOCK would be granted here: node 2 knows nothing of node 1's session locks.
+    const auto waiter = run_host(
+        host_run_on(on_node2->connection_string(), slow_plugin, {"--lock-timeout", "3", "upgrade"}));
+    INFO("waiter on node 2, exit " << waiter.exit_code << ":\n" << waiter.all());
+    CHECK(waiter.exit_code == 5);
+    CHECK(contains(waiter.err, "timed out after 3 s waiting for the lock Galera lock row " + database->name() +
+                                   ".migration_host_lock (id 1)"));
+    // While the step runs, status on a third node sees the cluster and the unfinished step as running, not dead.
+    const auto status = run_host(host_run_on(database->through_galera_node(3)->connection_string(), slow_plugin,
+                                             {"status", "--format", "json"}));
+    INFO("status on node 3:\n" << status.all());
+    CHECK(status.exit_code == 0);
+    CHECK(contains(status.out, "\"galera\": {"));
+    CHECK(contains(status.out, "\"node\": \"node3\""));
+    CHECK(contains(status.out, "\"cluster_size\": \"3\""));
+    CHECK(contains(status.out, "\"run_in_progress\": true"));
+
+    std::ofstream(release).close();
+    const auto held = holder.wait();
+    INFO("holder on node 1:\n" << held.all());
+    CHECK(held.exit_code == 0);
+    CHECK(contains(held.out, "Upgraded slow 0 -> 1"));
+    const auto text_status = run_host(host_run_on(on_node2->connection_string(), slow_plugin, {"status"}));
+    INFO(text_status.all());
+    CHECK(contains(text_status.out, " Galera cluster (node node2 of 3) at 127.0.0.1:"));
+    CHECK(sorted_history(*on_node2) == std::vector<std::string>{"slow@1 upgrade succeeded"});
+    std::error_code ignored;
+    std::filesystem::remove_all(temp, ignored);
+}

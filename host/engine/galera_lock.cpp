@@ -52,7 +52,9 @@ std::chrono::milliseconds retry_pause() {
 }  // namespace
 
 GaleraLock::GaleraLock(const DatabaseInfo& database, ConnectionOpener open_connection)
-    : database_name_(database.database_name), open_connection_(std::move(open_connection)) {}
+    : database_name_(database.database_name),
+      step_node_(database.galera ? database.galera->node_name : std::string()),
+      open_connection_(std::move(open_connection)) {}
 
 GaleraLock::~GaleraLock() {
     // The rollback releases the row on every node; if it fails, closing the connection (right after) does too.
@@ -74,6 +76,15 @@ const odbc::Connection& GaleraLock::lock_connection() {
     if (!open_connection_) throw HostError(ExitCode::refused, "cannot take the Galera run lock: no second connection");
     connection_ = open_connection_();
     const odbc::Connection& connection = *connection_;
+    // The same connection string reaches the same node, unless something in between spreads connections. Then the
+    // lock lives and dies with another node than the steps: if that node alone left the cluster, the lock would be
+    // released while this run's steps go on.
+    const auto lock_node = connection.query("SELECT @@wsrep_node_name");
+    if (!lock_node.empty() && !lock_node.front().empty() && lock_node.front()[0].value_or("") != step_node_) {
+        spdlog::warn("the Galera lock connection reached node {}, the step connection node {}: connect to one node "
+                     "directly, not through a balancer, so that the lock and the steps share a node's fate",
+                     lock_node.front()[0].value_or("?"), step_node_);
+    }
     // Streaming replication, one fragment per statement: the lock row's UPDATE reaches every node before it
     // returns. These variables exist only on a Galera node (1231 elsewhere).
     require_ok(connection, "SET SESSION wsrep_trx_fragment_unit = 'statements'");

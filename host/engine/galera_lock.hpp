@@ -39,6 +39,7 @@ private:
     const odbc::Connection& lock_connection();
 
     std::string database_name_;
+    std::string step_node_;  // the node the step connection reached
     ConnectionOpener open_connection_;
     std::unique_ptr<odbc::Connection> connection_;
 };

@@ -301,3 +301,33 @@ TEST_CASE("galera: a host on another node waits for the lock row, then times out
     std::error_code ignored;
     std::filesystem::remove_all(temp, ignored);
 }
+
+TEST_CASE("galera: a lock holder killed with SIGKILL frees the lock row on every node at once", "[galera][mysql]") {
+    const auto database = TestDatabase::create_on_galera();
+    if (!database) return;
+    const auto on_node2 = database->through_galera_node(2);
+    const std::string temp = make_temp_dir("mh-galera");
+    const std::string ready = temp + "/ready";
+    BackgroundHost holder(host_run_on(database->through_galera_node(1)->connection_string(), slow_plugin, {"upgrade"},
+                                      {{"MIGRATION_HOST_TEST_SLEEP_MS", "120000"},
+                                       {"MIGRATION_HOST_TEST_READY_FILE", ready}}));
+    if (!wait_for_file(ready, holder, std::chrono::seconds(30))) {
+        holder.kill(SIGKILL);
+        const auto result = holder.wait();
+        FAIL("the slow step never signalled it was running; host exit " << result.exit_code << ":\n" << result.all());
+    }
+    holder.kill(SIGKILL);
+    const auto killed = holder.wait();
+    CHECK(killed.exit_code == 128 + SIGKILL);
+    // Node 1 saw the connection close and rolled back the lock row's claim, on every node: a host on node 2 gets
+    // the lock without waiting it out, and finds the killed step's track dirty (its DDL committed, as on MySQL).
+    const auto after = run_host(host_run_on(on_node2->connection_string(), slow_plugin, {"--lock-timeout", "30", "upgrade"},
+                                            {{"MIGRATION_HOST_TEST_SLEEP_MS", "0"}}));
+    INFO("upgrade on node 2 after the kill, exit " << after.exit_code << ":\n" << after.all());
+    CHECK(after.exit_code == 5);
+    CHECK_FALSE(contains(after.err, "timed out"));
+    CHECK(contains(after.err, "track slow is dirty"));
+    CHECK(sorted_history(*on_node2) == std::vector<std::string>{"slow@1 upgrade started"});
+    std::error_code ignored;
+    std::filesystem::remove_all(temp, ignored);
+}

@@ -147,7 +147,9 @@ std::string describe_counts(const std::vector<RaceCount>& counts) {
         for (const auto& [step, times] : count.per_step) per_step[step] += times;
     }
     std::string steps;
-    for (const auto& [step, times] : per_step) steps += fmt::format("{}'{}' {} times", steps.empty() ? "" : ", ", step, times);
+    for (const auto& [step, times] : per_step) {
+        steps += fmt::format("{}'{}' {} times", steps.empty() ? "" : ", ", step, times);
+    }
     return fmt::format("{} runs, {} hosts in all: {} applied the 5 steps, {} found nothing to do; {}", counts.size(),
                        hosts, applied, idle, steps);
 }
@@ -278,7 +280,7 @@ TEST_CASE("galera: a host on another node waits for the lock row, then times out
     INFO("waiter on node 2, exit " << waiter.exit_code << ":\n" << waiter.all());
     CHECK(waiter.exit_code == 5);
     CHECK(contains(waiter.err, "timed out after 3 s waiting for the lock Galera lock row " + database->name() +
-                                   ".migration_host_lock (id 1)"));
+                                   ".migration_host_galera_lock (id 1)"));
     // While the step runs, status on a third node sees the cluster and the unfinished step as running, not dead.
     const auto status = run_host(host_run_on(database->through_galera_node(3)->connection_string(), slow_plugin,
                                              {"status", "--format", "json"}));
@@ -321,8 +323,8 @@ TEST_CASE("galera: a lock holder killed with SIGKILL frees the lock row on every
     CHECK(killed.exit_code == 128 + SIGKILL);
     // Node 1 saw the connection close and rolled back the lock row's claim, on every node: a host on node 2 gets
     // the lock without waiting it out, and finds the killed step's track dirty (its DDL committed, as on MySQL).
-    const auto after = run_host(host_run_on(on_node2->connection_string(), slow_plugin, {"--lock-timeout", "30", "upgrade"},
-                                            {{"MIGRATION_HOST_TEST_SLEEP_MS", "0"}}));
+    const auto after = run_host(host_run_on(on_node2->connection_string(), slow_plugin,
+                                            {"--lock-timeout", "30", "upgrade"}, {{"MIGRATION_HOST_TEST_SLEEP_MS", "0"}}));
     INFO("upgrade on node 2 after the kill, exit " << after.exit_code << ":\n" << after.all());
     CHECK(after.exit_code == 5);
     CHECK_FALSE(contains(after.err, "timed out"));

@@ -274,7 +274,8 @@ DatabaseState read_state(const Session& session, const Catalog& catalog) {
 DatabaseState read_state_unlocked(const Session& session, const Catalog& catalog) {
     DatabaseState state = read_state(session, catalog);
     if (!state.dirty.empty()) {
-        state.run_in_progress = RunLock::try_acquire(*session.connection, session.database, session.open_another) == nullptr;
+        state.run_in_progress =
+            RunLock::try_acquire(*session.connection, session.database, session.open_another) == nullptr;
     }
     return state;
 }

@@ -28,10 +28,12 @@ constexpr std::int32_t deadlock = 1213;           // ER_LOCK_DEADLOCK: a simulta
 constexpr int idle_lock_connection_seconds = 31536000;
 
 HostError lock_failure(const std::string& what, const odbc::Diagnostic& diagnostic) {
-    return HostError(ExitCode::refused, fmt::format("cannot take the Galera run lock: {}: {}", what, diagnostic.to_string()));
+    return HostError(ExitCode::refused,
+                     fmt::format("cannot take the Galera run lock: {}: {}", what, diagnostic.to_string()));
 }
 
-void require_ok(const odbc::Connection& connection, const std::string& sql, const std::vector<odbc::Parameter>& parameters = {}) {
+void require_ok(const odbc::Connection& connection, const std::string& sql,
+                const std::vector<odbc::Parameter>& parameters = {}) {
     const auto result = connection.try_execute(sql, parameters);
     if (const auto* diagnostic = std::get_if<odbc::Diagnostic>(&result)) throw lock_failure(sql, *diagnostic);
 }
@@ -122,7 +124,8 @@ bool GaleraLock::take_within(std::chrono::seconds wait) {
     for (;;) {
         const auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now()).count();
         // 0 is "do not wait" in MariaDB; one try per second at most keeps 1213 retries responsive.
-        require_ok(connection, fmt::format("SET SESSION innodb_lock_wait_timeout = {}", std::clamp<long long>(left, 0, 1)));
+        require_ok(connection,
+                   fmt::format("SET SESSION innodb_lock_wait_timeout = {}", std::clamp<long long>(left, 0, 1)));
         const auto claimed =
             connection.try_execute(fmt::format("UPDATE {} SET holder = ? WHERE id = 1", table_name), {claimant()});
         if (std::holds_alternative<std::int64_t>(claimed)) return true;

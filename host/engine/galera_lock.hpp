@@ -24,7 +24,7 @@ namespace migration_host {
 // connection (opened with the ConnectionOpener) that never runs a step, kept alive for the whole run.
 class GaleraLock final : public RunLock {
 public:
-    static constexpr const char* table_name = "migration_host_lock";
+    static constexpr const char* table_name = "migration_host_galera_lock";
 
     GaleraLock(const DatabaseInfo& database, ConnectionOpener open_connection);
     ~GaleraLock() override;

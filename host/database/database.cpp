@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 namespace migration_host {
 
@@ -33,7 +34,8 @@ std::optional<DatabaseInfo::Galera> describe_galera(const odbc::Connection& conn
     DatabaseInfo::Galera galera;
     if (!rows.empty() && rows.front().size() >= 2) {
         galera.node_name = rows.front()[0].value_or("");
-        galera.cluster_size = rows.front()[1].value_or("");
+        const std::string size = rows.front()[1].value_or("");
+        std::from_chars(size.data(), size.data() + size.size(), galera.cluster_size);
     }
     return galera;
 }
@@ -84,7 +86,7 @@ std::string describe_connection(const DatabaseInfo& database) {
     std::string text = database.dbms_name + " " + database.server_version;
     if (database.galera) {
         text += " Galera cluster (node " + database.galera->node_name;
-        if (!database.galera->cluster_size.empty()) text += " of " + database.galera->cluster_size;
+        if (database.galera->cluster_size > 0) text += " of " + std::to_string(database.galera->cluster_size);
         text += ")";
     }
     if (!database.server.empty()) text += " at " + database.server;

@@ -24,7 +24,7 @@ struct DatabaseInfo {
     // A MariaDB Galera cluster node (@@wsrep_on = 1): its lock must be cluster-wide (engine/galera_lock.hpp).
     struct Galera {
         std::string node_name;     // @@wsrep_node_name: which node answered
-        std::string cluster_size;  // wsrep_cluster_size when connecting
+        int cluster_size = 0;      // wsrep_cluster_size when connecting; 0 when unknown
     };
     std::optional<Galera> galera;
 };

@@ -15,9 +15,9 @@ for option in "$@"; do
     case "$option" in
     --with-servers)
         # The test suite starts its own private servers from these binaries, and runs Cinder's original migrations
-        # with sqlalchemy-migrate (the takeover tests).
+        # with sqlalchemy-migrate (the takeover tests); galera-4 and rsync (its state transfer) for the 3-node cluster.
         packages+=(mariadb-server mariadb-client postgresql postgresql-client sqlite3
-            python3-migrate python3-sqlalchemy python3-pymysql python3-psycopg2)
+            python3-migrate python3-sqlalchemy python3-pymysql python3-psycopg2 galera-4 rsync)
         ;;
     --with-fuzzers)
         # libclang_rt.fuzzer (libFuzzer) and the ASan/UBSan runtimes for clang live in libclang-rt-14-dev.

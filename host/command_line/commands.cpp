@@ -220,11 +220,16 @@ std::string database_line(const DatabaseInfo& database) {
 }
 
 json database_json(const DatabaseInfo& database) {
-    return {{"dialect", database.dialect},
-            {"dbms", database.dbms_name},
-            {"version", database.server_version},
-            {"server", database.server},
-            {"name", database.database_name}};
+    json result = {{"dialect", database.dialect},
+                   {"dbms", database.dbms_name},
+                   {"version", database.server_version},
+                   {"server", database.server},
+                   {"name", database.database_name}};
+    // Only on a cluster, so that every other status keeps its shape.
+    if (database.galera) {
+        result["galera"] = {{"node", database.galera->node_name}, {"cluster_size", database.galera->cluster_size}};
+    }
+    return result;
 }
 
 void render_status_text(const StatusResult& result) {

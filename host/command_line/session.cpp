@@ -264,6 +264,9 @@ std::unique_ptr<Session> open_session(const GlobalOptions& options, Access acces
         session->connection->set_statement_timeout(statement_timeout(options));
         session->database = describe_database(*session->connection);
         session->open_another = another_connection(session->environment, connection_string, options);
+        // A Galera node may not yet have applied what another node committed a moment ago (the previous lock
+        // holder's steps): reads wait until it has, so that no run acts on a stale version or history.
+        if (session->database.galera) session->connection->execute("SET SESSION wsrep_sync_wait = 1");
     } catch (const odbc::Error& error) {
         if (required_file && !file_exists(*required_file)) throw missing_database_file(required_file->string());
         throw HostError(ExitCode::cannot_connect, error.what());
@@ -292,7 +295,8 @@ DatabaseState read_state(const Session& session, const Catalog& catalog) {
 DatabaseState read_state_unlocked(const Session& session, const Catalog& catalog) {
     DatabaseState state = read_state(session, catalog);
     if (!state.dirty.empty()) {
-        state.run_in_progress = RunLock::try_acquire(*session.connection, session.database, session.open_another) == nullptr;
+        state.run_in_progress =
+            RunLock::try_acquire(*session.connection, session.database, session.open_another) == nullptr;
     }
     return state;
 }

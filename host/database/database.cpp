@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 namespace migration_host {
 
@@ -16,6 +17,30 @@ std::string dialect_for_dbms(std::string_view dbms_name) {
     if (lower.find("postgres") != std::string::npos) return "postgresql";
     return lower;
 }
+
+namespace {
+
+// MySQL itself has no @@wsrep_on (an error), MariaDB without a provider says 0.
+std::optional<DatabaseInfo::Galera> describe_galera(const odbc::Connection& connection) {
+    bool wsrep_on = false;
+    const auto failed = connection.try_query("SELECT @@wsrep_on", {}, [&wsrep_on](const odbc::Row& row) {
+        wsrep_on = !row.empty() && row[0] && *row[0] == "1";
+        return false;
+    });
+    if (failed || !wsrep_on) return std::nullopt;
+    const auto rows = connection.query(
+        "SELECT @@wsrep_node_name, (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+        "WHERE VARIABLE_NAME = 'WSREP_CLUSTER_SIZE')");
+    DatabaseInfo::Galera galera;
+    if (!rows.empty() && rows.front().size() >= 2) {
+        galera.node_name = rows.front()[0].value_or("");
+        const std::string size = rows.front()[1].value_or("");
+        std::from_chars(size.data(), size.data() + size.size(), galera.cluster_size);
+    }
+    return galera;
+}
+
+}  // namespace
 
 DatabaseInfo describe_database(const odbc::Connection& connection) {
     DatabaseInfo info;
@@ -35,6 +60,7 @@ DatabaseInfo describe_database(const odbc::Connection& connection) {
         const std::string port = column(rows, 2);
         // A socket link ("localhost via UNIX socket") has no port to show.
         info.server = host.empty() || port.empty() || host.find(' ') != std::string::npos ? host : host + ":" + port;
+        info.galera = describe_galera(connection);
     } else if (info.dialect == "postgresql") {
         const auto rows = connection.query(
             "SELECT current_database(), current_setting('server_version'), inet_server_addr(), inet_server_port()");
@@ -58,6 +84,11 @@ DatabaseInfo describe_database(const odbc::Connection& connection) {
 
 std::string describe_connection(const DatabaseInfo& database) {
     std::string text = database.dbms_name + " " + database.server_version;
+    if (database.galera) {
+        text += " Galera cluster (node " + database.galera->node_name;
+        if (database.galera->cluster_size > 0) text += " of " + std::to_string(database.galera->cluster_size);
+        text += ")";
+    }
     if (!database.server.empty()) text += " at " + database.server;
     if (!database.database_name.empty()) text += ", database " + database.database_name;
     return text + " (dialect " + database.dialect + ")";

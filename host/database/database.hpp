@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,10 +21,16 @@ struct DatabaseInfo {
     // Which server answered: host and port (PostgreSQL as the server sees its own address; MySQL as the driver
     // describes the link, plus the server's port), or the SQLite file. Never holds credentials.
     std::string server;
+    // A MariaDB Galera cluster node (@@wsrep_on = 1): its lock must be cluster-wide (engine/galera_lock.hpp).
+    struct Galera {
+        std::string node_name;     // @@wsrep_node_name: which node answered
+        int cluster_size = 0;      // wsrep_cluster_size when connecting; 0 when unknown
+    };
+    std::optional<Galera> galera;
 };
 
 // One line for status: "MariaDB 10.11.6-MariaDB-0+deb12u1 at 127.0.0.1 via TCP/IP:3306, database cinder (dialect
-// mysql)".
+// mysql)"; on Galera "MariaDB 10.11.19-MariaDB-0+deb12u1 Galera cluster (node node2 of 3) at ...".
 std::string describe_connection(const DatabaseInfo& database);
 
 // "MariaDB"/"MySQL" -> "mysql", "SQLite" -> "sqlite", "PostgreSQL" -> "postgresql",

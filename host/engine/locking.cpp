@@ -20,6 +20,7 @@
 #include <thread>
 #include <utility>
 
+#include "engine/galera_lock.hpp"
 #include "engine/lease_lock.hpp"
 #include "exit_codes.hpp"
 
@@ -318,6 +319,8 @@ std::unique_ptr<RunLock> RunLock::create(const odbc::Connection& connection, con
                       database.dialect);
         return make_lease_lock(connection, database, open_connection);
     }
+    // GET_LOCK is node-local on Galera: every node would grant it.
+    if (database.dialect == "mysql" && database.galera) return std::make_unique<GaleraLock>(database, open_connection);
     if (database.dialect == "mysql") return std::make_unique<MysqlLock>(connection, database);
     if (database.dialect == "postgresql") return std::make_unique<PostgresqlLock>(connection);
     if (database.dialect == "sqlite") {

@@ -18,7 +18,8 @@ namespace migration_host {
 using ConnectionOpener = std::function<std::unique_ptr<odbc::Connection>()>;
 
 // Held for a whole run by the connection that runs the steps (for SQLite:
-// by this process, on the database file itself). Every kind is released
+// by this process, on the database file itself; on Galera: by a dedicated
+// second connection, see engine/galera_lock.hpp). Every kind is released
 // by the database or the kernel when its holder dies, so a crashed host
 // leaves no stuck lock. Released on destruction.
 // Any other database gets the portable lease lock (engine/lease_lock.hpp): a

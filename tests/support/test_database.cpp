@@ -92,6 +92,77 @@ std::optional<std::string> test_server(Backend backend) {
     return connection_string;
 }
 
+std::optional<std::vector<std::string>> galera_cluster() {
+    static std::optional<std::optional<std::vector<std::string>>> cache;
+    if (cache) return *cache;
+    // Idempotent, like test_server: when the CTest fixture started the cluster this only checks it.
+    const auto started = run_process({TEST_SERVERS_SCRIPT, "start", "galera", state_dir()});
+    std::optional<std::vector<std::string>> nodes;
+    if (started.exit_code == 0) {
+        std::ifstream file(state_dir() + "/galera.conn");
+        std::vector<std::string> lines;
+        for (std::string line; std::getline(file, line);) {
+            if (!line.empty()) lines.push_back(line);
+        }
+        if (lines.size() == 3) nodes = lines;
+    }
+    if (!nodes) {
+        const auto why = fmt::format("no Galera test cluster: test-servers start galera exited {}: {}",
+                                     started.exit_code, started.err);
+        if (running_in_ci()) FAIL(why);
+        WARN(why + " -- test not run");
+    }
+    cache = nodes;
+    return nodes;
+}
+
+void kill_galera_node(int node) {
+    const auto killed = run_process({TEST_SERVERS_SCRIPT, "kill-node", "galera", state_dir(), std::to_string(node)});
+    INFO(killed.all());
+    REQUIRE(killed.exit_code == 0);
+}
+
+void start_galera_node(int node) {
+    const auto started = run_process({TEST_SERVERS_SCRIPT, "start-node", "galera", state_dir(), std::to_string(node)});
+    INFO(started.all());
+    REQUIRE(started.exit_code == 0);
+}
+
+std::unique_ptr<TestDatabase> TestDatabase::create_on_galera() {
+    const auto nodes = galera_cluster();
+    if (!nodes) return nullptr;
+    std::unique_ptr<TestDatabase> database(new TestDatabase());
+    database->backend_ = Backend::mysql;
+    database->server_connection_string_ = nodes->front();
+    database->name_ = "mh_galera_" + unique_suffix();
+    database->galera_ = true;
+    connect(nodes->front() + ";DATABASE=mysql")->execute(fmt::format("CREATE DATABASE `{}`", database->name_));
+    database->connection_string_ = nodes->front() + ";DATABASE=" + database->name_;
+    // The other nodes apply the CREATE DATABASE a moment later: a host connecting there at once could miss it.
+    for (const auto& node : *nodes) {
+        const auto connection = connect(node + ";DATABASE=mysql");
+        connection->execute("SET SESSION wsrep_sync_wait = 1");
+        REQUIRE_FALSE(connection->query("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+                                        {database->name_}).empty());
+    }
+    return database;
+}
+
+std::unique_ptr<TestDatabase> TestDatabase::through_galera_node(int node) const {
+    const auto nodes = galera_cluster();
+    REQUIRE(nodes);
+    REQUIRE(node >= 1);
+    REQUIRE(node <= 3);
+    std::unique_ptr<TestDatabase> view(new TestDatabase());
+    view->backend_ = Backend::mysql;
+    view->owns_database_ = false;
+    view->galera_ = true;
+    view->name_ = name_;
+    view->server_connection_string_ = (*nodes)[static_cast<std::size_t>(node - 1)];
+    view->connection_string_ = view->server_connection_string_ + ";DATABASE=" + name_;
+    return view;
+}
+
 std::unique_ptr<TestDatabase> TestDatabase::create(Backend backend, const std::string& charset) {
     std::unique_ptr<TestDatabase> database(new TestDatabase());
     database->backend_ = backend;
@@ -119,6 +190,7 @@ std::unique_ptr<TestDatabase> TestDatabase::create(Backend backend, const std::s
 
 TestDatabase::~TestDatabase() {
     connection_.reset();
+    if (!owns_database_) return;
     // Cleanup must not throw from a destructor; a leftover test database in a
     // throwaway server is harmless, so failures here are only reported.
     if (backend_ == Backend::sqlite) {
@@ -140,8 +212,15 @@ TestDatabase::~TestDatabase() {
     }
 }
 
+std::unique_ptr<migration_host::odbc::Connection> TestDatabase::open_connection() const {
+    auto connection = connect(connection_string_);
+    // Checks read what hosts on other nodes committed a moment ago.
+    if (galera_) connection->execute("SET SESSION wsrep_sync_wait = 1");
+    return connection;
+}
+
 const migration_host::odbc::Connection& TestDatabase::connection() const {
-    if (!connection_) connection_ = connect(connection_string_);
+    if (!connection_) connection_ = open_connection();
     return *connection_;
 }
 
@@ -164,7 +243,7 @@ std::optional<std::string> TestDatabase::scalar(const std::string& sql,
 std::optional<long long> TestDatabase::version_of(const std::string& track) const {
     // A probe on its own connection: on PostgreSQL a failed statement would
     // otherwise be the fixture connection's last error.
-    auto probe = connect(connection_string_);
+    auto probe = open_connection();
     auto result = probe->try_execute("SELECT version FROM migrate_version WHERE 1 = 0");
     if (std::holds_alternative<migration_host::odbc::Diagnostic>(result)) return std::nullopt;
     const auto rows = query("SELECT version FROM migrate_version WHERE repository_id = ?", {track});

@@ -23,6 +23,12 @@ public:
     // When the server cannot be had: FAIL under CI=true (a test that needs a
     // server never passes without one there), otherwise WARN and return null.
     static std::unique_ptr<TestDatabase> create(Backend backend, const std::string& charset = "utf8mb4");
+    // A new, empty database on the private 3-node Galera cluster (galera_cluster()), created through node 1 and
+    // reached through node 1; backend() is mysql. Null after WARN/FAIL as create().
+    static std::unique_ptr<TestDatabase> create_on_galera();
+    // The same Galera database reached through node `node` (1-3). It drops nothing: the database belongs to the
+    // object it was made from, which must outlive it.
+    std::unique_ptr<TestDatabase> through_galera_node(int node) const;
     ~TestDatabase();
 
     Backend backend() const noexcept { return backend_; }
@@ -50,6 +56,9 @@ private:
     std::string connection_string_;
     std::string server_connection_string_;
     std::string directory_;  // SQLite only
+    bool owns_database_ = true;  // false for a view through another Galera node
+    bool galera_ = false;        // reads wait for what other nodes committed (wsrep_sync_wait)
+    std::unique_ptr<migration_host::odbc::Connection> open_connection() const;
     // One connection for the test's own queries (autocommit), opened on first use.
     mutable std::unique_ptr<migration_host::odbc::Connection> connection_;
     const migration_host::odbc::Connection& connection() const;
@@ -58,6 +67,16 @@ private:
 // The admin connection string of a running test server (starting it if
 // needed), or nullopt after WARN/FAIL as TestDatabase::create does.
 std::optional<std::string> test_server(Backend backend);
+
+// The private 3-node MariaDB Galera cluster (test-servers start galera), started on first use (about 15-25 s) and
+// then shared by the process, as test_server does: one admin connection string (no database) per node, node 1
+// first; nullopt after WARN/FAIL as TestDatabase::create does.
+std::optional<std::vector<std::string>> galera_cluster();
+
+// SIGKILLs node `node` (1-3) of that cluster, as a machine would vanish; start_galera_node lets it rejoin and
+// returns once it is synced. Both FAIL the test when they cannot.
+void kill_galera_node(int node);
+void start_galera_node(int node);
 
 // A fresh temporary directory, removed at process exit is not promised: callers remove it.
 std::string make_temp_dir(const std::string& prefix);

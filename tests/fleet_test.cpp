@@ -231,7 +231,8 @@ TEST_CASE("fleet: 32 SQLite, 8 MariaDB and 8 PostgreSQL databases in one upgrade
     const auto plan = run_fleet({"plan", "--targets", some, "--format", "json"});
     INFO(plan.all());
     CHECK(plan.exit_code == 0);
-    for (const auto& target : json::parse(plan.out)["targets"]) {
+    const auto plan_document = json::parse(plan.out);
+    for (const auto& target : plan_document["targets"]) {
         CHECK(target["exit_code"] == 0);
         CHECK(target["output"]["steps"].empty());
     }

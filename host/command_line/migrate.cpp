@@ -37,6 +37,12 @@ void prepare_tables(const Session& session) {
     if (session.history().create_table_if_missing()) spdlog::info("created {}", HistoryStore::table_name);
 }
 
+// Who runs this process, looked up once per run: getpwuid reads /etc/passwd (or asks NSS) on every call.
+const RunBy& run_by() {
+    static const RunBy once = current_run_by();
+    return once;
+}
+
 HistoryEntry history_entry(const Step& step, const std::string& direction) {
     const Migration& migration = *step.migration;
     HistoryEntry entry;
@@ -48,9 +54,8 @@ HistoryEntry history_entry(const Step& step, const std::string& direction) {
     entry.plugin_id = migration.plugin->id();
     entry.plugin_version = migration.plugin->version();
     entry.library_path = migration.plugin->path().string();
-    const RunBy run_by = current_run_by();
-    entry.os_user = run_by.os_user;
-    entry.host_name = run_by.host_name;
+    entry.os_user = run_by().os_user;
+    entry.host_name = run_by().host_name;
     entry.started_at = utc_now_iso8601();
     return entry;
 }
@@ -261,9 +266,8 @@ void record_version(const Session& session, const std::string& direction, const 
         entry.plugin_version = migration->plugin->version();
         entry.library_path = migration->plugin->path().string();
     }
-    const RunBy run_by = current_run_by();
-    entry.os_user = run_by.os_user;
-    entry.host_name = run_by.host_name;
+    entry.os_user = run_by().os_user;
+    entry.host_name = run_by().host_name;
     entry.started_at = utc_now_iso8601();
     entry.finished_at = entry.started_at;
     entry.duration_ms = 0;

@@ -6,7 +6,9 @@
   results.py counters STATE ID GROUP TITLE JSON  one cost-growth record (counter deltas as a JSON object)
   results.py skip STATE ID GROUP TITLE REASON    a measurement that could not run, and why
   results.py finish STATE OUT.json [--markdown]  writes OUT.json and prints the table
-  results.py table OUT.json [--markdown]         prints the table of an earlier run (for docs/performance.md)
+  results.py table OUT.json [--markdown]         prints the table of an earlier run
+  results.py doc OUT.json DOC.md                 puts the run's machine and Markdown table into DOC.md, between
+                                                 the lines <!-- bench:begin --> and <!-- bench:end -->
 """
 import glob
 import json
@@ -136,6 +138,18 @@ def main():
         document = {"machine": machine, "records": load_records(state)}
         json.dump(document, open(out, "w"), indent=1)
         print(table(document, "--markdown" in sys.argv))
+    elif verb == "doc":
+        document = json.load(open(sys.argv[2]))
+        text = open(sys.argv[3]).read()
+        begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+        head, rest = text.split(begin, 1)
+        tail = rest.split(end, 1)[1]
+        machine = document["machine"]
+        summary = (f"Run of {machine['date']} on commit {machine['host_commit']}: {machine['nproc']} cores "
+                   f"({machine['cpu']}), {machine['ram_gib']} GiB RAM, load average at start "
+                   f"{machine['load_at_start']}; options {json.dumps(machine['options'])}; "
+                   + ", ".join(f"{k} {v}" for k, v in machine["versions"].items()) + ".")
+        open(sys.argv[3], "w").write(head + begin + "\n" + summary + "\n" + table(document, True) + "\n" + end + tail)
     elif verb == "table":
         print(table(json.load(open(sys.argv[2])), "--markdown" in sys.argv))
     else:

@@ -94,7 +94,7 @@ def format_record(record, markdown):
     else:
         for index, command in enumerate(record["commands"]):
             rss = command["peak_rss_kib"]
-            ratio = f"{record['ratio']:.2f}x" if index == 0 and "ratio" in record else ""
+            ratio = f"{record['ratio']:.3g}x" if index == 0 and "ratio" in record else ""
             runs = str(command["runs"]) + ("" if record["warmup"] else " (no warm-up)")
             rows.append([record["title"] if index == 0 else "", command["label"], ms(command["median_s"]),
                          ms(command["min_s"]), ms(command["max_s"]), runs,

@@ -396,12 +396,13 @@ struct ValidateResult {
 
 ValidateResult compute_validation(const Session& session, const Catalog& catalog, const DatabaseState& state) {
     ValidateResult result;
+    const AppliedSteps applied_steps(state.history);
     for (const auto& [track, migrations] : catalog.tracks()) {
         const auto applied = std::min(version_of(state.versions, track), catalog.latest(track));
         for (std::int64_t version = 1; version <= applied; ++version) {
             CheckedStep checked;
             checked.migration = catalog.find({track, version});
-            const auto recorded = HistoryStore::applied_checksum(state.history, track, version);
+            const auto recorded = applied_steps.checksum(track, version);
             if (!recorded) {
                 checked.outcome = CheckedStep::Outcome::no_checksum_recorded;
             } else {

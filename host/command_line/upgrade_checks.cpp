@@ -83,10 +83,11 @@ void refuse_upgrade(const Session& session, const DatabaseState& state, const Ca
 }
 
 void warn_changed_steps(const Session& session, const DatabaseState& state, const Catalog& catalog) {
+    const AppliedSteps applied_steps(state.history);
     for (const auto& [track, migrations] : catalog.tracks()) {
         const auto applied = std::min(version_of(state.versions, track), catalog.latest(track));
         for (std::int64_t version = 1; version <= applied; ++version) {
-            const auto recorded = HistoryStore::applied_checksum(state.history, track, version);
+            const auto recorded = applied_steps.checksum(track, version);
             if (!recorded) continue;
             const Migration& migration = *catalog.find({track, version});
             const std::string now = step_checksum(migration, session.database);

@@ -277,9 +277,22 @@ const HistoryEntry* HistoryStore::applied_by(const std::vector<HistoryEntry>& en
     return nullptr;
 }
 
-std::optional<std::string> HistoryStore::applied_checksum(const std::vector<HistoryEntry>& entries,
-                                                          const std::string& track, std::int64_t version) {
-    const HistoryEntry* applied = applied_by(entries, track, version);
+AppliedSteps::AppliedSteps(const std::vector<HistoryEntry>& entries) {
+    // Oldest first, so a later success of the same step (applied again after a downgrade) replaces an earlier one.
+    for (const auto& entry : entries) {
+        if (entry.direction == "upgrade" && entry.outcome == "succeeded") {
+            latest_[{entry.track, entry.version}] = &entry;
+        }
+    }
+}
+
+const HistoryEntry* AppliedSteps::find(const std::string& track, std::int64_t version) const {
+    const auto found = latest_.find({track, version});
+    return found == latest_.end() ? nullptr : found->second;
+}
+
+std::optional<std::string> AppliedSteps::checksum(const std::string& track, std::int64_t version) const {
+    const HistoryEntry* applied = find(track, version);
     if (applied == nullptr || applied->checksum.empty()) return std::nullopt;
     return applied->checksum;
 }

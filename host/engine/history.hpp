@@ -4,9 +4,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "database/database.hpp"
@@ -76,13 +78,25 @@ public:
     // The latest successful upgrade of track@version (the row that says which plugin applied it), or nullptr.
     static const HistoryEntry* applied_by(const std::vector<HistoryEntry>& entries, const std::string& track,
                                           std::int64_t version);
-    // The checksum recorded by the latest successful upgrade of track@version, if any.
-    static std::optional<std::string> applied_checksum(const std::vector<HistoryEntry>& entries,
-                                                       const std::string& track, std::int64_t version);
 
 private:
     const odbc::Connection& connection_;
     const DatabaseInfo& database_;
+};
+
+// The latest successful upgrade of every track@version in a history, indexed once: commands that look at each
+// applied step (validate, upgrade's changed-step warning) do one lookup per step instead of a scan of the history
+// per step, which made them quadratic in the number of applied steps. Refers into `entries`, which must outlive it.
+class AppliedSteps {
+public:
+    explicit AppliedSteps(const std::vector<HistoryEntry>& entries);
+    // The row that applied track@version, or nullptr.
+    const HistoryEntry* find(const std::string& track, std::int64_t version) const;
+    // The checksum that row recorded, if any.
+    std::optional<std::string> checksum(const std::string& track, std::int64_t version) const;
+
+private:
+    std::map<std::pair<std::string, std::int64_t>, const HistoryEntry*> latest_;
 };
 
 // The most an error text takes in the history: one that long is still readable, and every database's TEXT holds it.

@@ -146,7 +146,7 @@ void apply_step(const Session& session, const Step& step) {
 
     if (has_transactional_ddl(session.database)) {
         StepTransaction transaction(*session.connection, session.database);
-        const StepResult result = executor.run(function, label);
+        const StepResult result = executor.run(function, label, migration.plugin->path().string());
         if (!result.succeeded) {
             failure = storable_error(result.error);
         } else if (!transaction.intact()) {
@@ -188,7 +188,7 @@ void apply_step(const Session& session, const Step& step) {
     } else {
         entry.outcome = "started";
         const auto id = history.append(entry);
-        const StepResult result = executor.run(function, label);
+        const StepResult result = executor.run(function, label, migration.plugin->path().string());
         failure = result.succeeded
                       ? versions.compare_and_set(migration.ref.track, step.from_version(), step.to_version())
                       : storable_error(result.error);
@@ -311,7 +311,7 @@ ExitCode upgrade(const Invocation& invocation) {
     const auto session = open_session(invocation.global);
     // Plan once before waiting for the lock, so that an unknown track or
     // version fails at once; plan again under the lock from fresh state.
-    plan_upgrade(loaded.catalog, read_state(*session, loaded.catalog).versions, targets);
+    plan_upgrade(loaded.catalog, read_versions(*session, loaded.catalog), targets);
     const auto lock = lock_database(*session, invocation.global);
     DatabaseState state = read_state(*session, loaded.catalog);
     const std::vector<Step> steps = plan_upgrade(loaded.catalog, state.versions, targets);
@@ -341,7 +341,7 @@ ExitCode downgrade(const Invocation& invocation) {
     const VersionRef target = parse_single_ref(invocation);
     const LoadedCatalog loaded = load_catalog(invocation.global);
     const auto session = open_session(invocation.global);
-    plan_downgrade(loaded.catalog, read_state(*session, loaded.catalog).versions, target);
+    plan_downgrade(loaded.catalog, read_versions(*session, loaded.catalog), target);
     const auto lock = lock_database(*session, invocation.global);
     const DatabaseState state = read_state(*session, loaded.catalog);
     const std::vector<Step> steps = plan_downgrade(loaded.catalog, state.versions, target);

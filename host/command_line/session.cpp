@@ -277,11 +277,16 @@ std::unique_ptr<Session> open_session(const GlobalOptions& options, Access acces
     return session;
 }
 
+VersionMap read_versions(const Session& session, const Catalog& catalog) {
+    const VersionStore store = session.versions();
+    VersionMap versions = store.versions();
+    store.require_exact_track_rows(versions, catalog);
+    return versions;
+}
+
 DatabaseState read_state(const Session& session, const Catalog& catalog) {
     DatabaseState state;
-    const VersionStore versions = session.versions();
-    state.versions = versions.versions();
-    versions.require_exact_track_rows(state.versions, catalog);
+    state.versions = read_versions(session, catalog);
     const HistoryStore history = session.history();
     state.history = history.entries();
     std::map<std::string, std::vector<HistoryEntry>> by_track;

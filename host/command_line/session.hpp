@@ -68,6 +68,10 @@ struct DatabaseState {
     bool run_in_progress = false;
 };
 
+// Reads the version rows only, refused as read_state refuses them: enough to plan before waiting for the lock,
+// without reading a history that grows with every step.
+VersionMap read_versions(const Session& session, const Catalog& catalog);
+
 // Reads versions and history; creates nothing. Refuses (exit 5) version rows
 // that a write for one of the catalog's tracks would hit instead of its own
 // (VersionStore::require_exact_track_rows). Call it holding the run lock: only

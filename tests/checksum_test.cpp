@@ -63,7 +63,7 @@ std::string checksum_as_host_0_1_recorded(const TestDatabase& database) {
     REQUIRE(discovery.plugins.size() == 1);
     const migration_host::Migration& step = discovery.plugins.front()->migrations().at(0);
     migration_host::StepExecutor executor(nullptr, info);
-    REQUIRE(executor.run(step.upgrade, "legacy render").succeeded);
+    REQUIRE(executor.run(step.upgrade, "legacy render", discovery.plugins.front()->path().string()).succeeded);
     boost::crc_32_type crc;
     for (const auto& statement : executor.recorded()) {
         crc.process_bytes(statement.data(), statement.size());

@@ -153,9 +153,9 @@ migration_host::StepResult run_step(const TestDatabase& database, std::function<
     const auto info = migration_host::describe_database(connection);
     migration_host::StepExecutor executor(&connection, info);
     g_body = &body;
-    if (!migration_host::has_transactional_ddl(info)) return executor.run(step, "test step");
+    if (!migration_host::has_transactional_ddl(info)) return executor.run(step, "test step", "");
     migration_host::odbc::Transaction transaction(connection);
-    auto result = executor.run(step, "test step");
+    auto result = executor.run(step, "test step", "");
     if (result.succeeded) transaction.commit();
     return result;
 }
@@ -301,7 +301,7 @@ TEST_CASE("sqlite: a rebuild with foreign keys enforced refuses when an ON DELET
     std::function<void(sdk::Host&)> body = [&](sdk::Host& host) { sdk::Op(host).drop_column(parent, "name"); };
     g_body = &body;
     migration_host::odbc::Transaction transaction(connection);
-    const auto result = executor.run(&body_step, "test step");
+    const auto result = executor.run(&body_step, "test step", "");
     CHECK_FALSE(result.succeeded);
     CHECK(result.error.find("table 'child' refers to it with an ON DELETE action") != std::string::npos);
     CHECK(database->scalar("SELECT COUNT(*) FROM child") == std::optional<std::string>("1"));
@@ -346,7 +346,7 @@ TEST_CASE("offline, bound values are recorded beside the statement, never substi
                              {std::string("7")});
     };
     g_body = &body;
-    REQUIRE(executor.run(&body_step, "offline").succeeded);
+    REQUIRE(executor.run(&body_step, "offline", "").succeeded);
     CHECK(executor.recorded() ==
           std::vector<std::string>{"UPDATE t SET a = ?, b = ? WHERE id = ? /* bound: 'it''s * / here', NULL, '7' */"});
 }

@@ -25,14 +25,15 @@ DatabaseInfo environment_free(const DatabaseInfo& database, std::string_view dat
     return neutral;
 }
 
-OfflineRender render_step(mh_step_fn step, const std::string& label, const DatabaseInfo& seen_by_step) {
+OfflineRender render_step(const Migration& migration, mh_step_fn step, const std::string& label,
+                          const DatabaseInfo& seen_by_step) {
     StepExecutor executor(nullptr, seen_by_step);
-    const StepResult result = executor.run(step, label + " (offline)");
+    const StepResult result = executor.run(step, label + " (offline)", migration.plugin->path().string());
     return {result.succeeded, executor.recorded(), executor.recorded_statements(), result.error};
 }
 
 OfflineRender render_as(const Migration& migration, const DatabaseInfo& seen_by_step) {
-    return render_step(migration.upgrade, migration.label(), seen_by_step);
+    return render_step(migration, migration.upgrade, migration.label(), seen_by_step);
 }
 
 // CRC-32 as Flyway uses it: a change detector, not a security measure.
@@ -56,7 +57,7 @@ OfflineRender render_upgrade_offline(const Migration& migration, const DatabaseI
 OfflineRender render_downgrade_offline(const Migration& migration, const DatabaseInfo& database,
                                        std::string_view database_name) {
     if (migration.downgrade == nullptr) return {false, {}, {}, migration.label() + " is irreversible"};
-    return render_step(migration.downgrade, migration.label() + " downgrade",
+    return render_step(migration, migration.downgrade, migration.label() + " downgrade",
                        environment_free(database, database_name));
 }
 

@@ -285,7 +285,7 @@ std::string StepExecutor::aftermath() const {
            "'migration-host repair'";
 }
 
-StepResult StepExecutor::run(mh_step_fn step, const std::string& label) {
+StepResult StepExecutor::run(mh_step_fn step, const std::string& label, const std::string& library) {
     recorded_.clear();
     recorded_statements_.clear();
     mh_host_context context;
@@ -294,7 +294,6 @@ StepResult StepExecutor::run(mh_step_fn step, const std::string& label) {
     context.label = label;
     context.recorded = &recorded_;
     context.recorded_statements = &recorded_statements_;
-    const std::string library = library_holding(reinterpret_cast<const void*>(step));
     const std::string code = library.empty() ? "the step" : "the step (in " + library + ")";
     const auto returned = call_plugin("step " + label + (library.empty() ? "" : " in " + library),
                                       ExitCode::step_failed, aftermath(), [&] { return step(&api(), &context); });

@@ -36,7 +36,8 @@ public:
     // Calls `step` with the host API; never throws for a plugin's failure. An
     // exception escaping the step is its failure, naming the library; exit()
     // or a crash inside it ends the process naming the step (PluginCallScope).
-    StepResult run(mh_step_fn step, const std::string& label);
+    // `library` is the plugin library the step comes from, named in its failure messages.
+    StepResult run(mh_step_fn step, const std::string& label, const std::string& library);
 
     // What the database is left with when the process ends inside a step, where the default (said for the
     // database being migrated) would be wrong: e.g. for a scratch database that only verify uses.

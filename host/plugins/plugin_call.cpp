@@ -3,7 +3,6 @@
 #include "plugins/plugin_call.hpp"
 
 #include <cxxabi.h>
-#include <dlfcn.h>
 #include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
@@ -120,19 +119,12 @@ void ensure_alternate_signal_stack() {
 }
 
 void install_crash_handlers() {
-    ensure_alternate_signal_stack();
     struct sigaction action {};
     action.sa_handler = on_crash_in_plugin;
     action.sa_flags = SA_ONSTACK;
     sigemptyset(&action.sa_mask);
     for (std::size_t i = 0; i < crash_signals.size(); ++i) {
         sigaction(crash_signals[i], &action, &actions_before_plugin_code[i]);
-    }
-}
-
-void restore_crash_handlers() {
-    for (std::size_t i = 0; i < crash_signals.size(); ++i) {
-        sigaction(crash_signals[i], &actions_before_plugin_code[i], nullptr);
     }
 }
 
@@ -159,14 +151,19 @@ PluginCallScope::PluginCallScope(const std::string& who, ExitCode exit_code, con
     state_->aftermath = one_line(aftermath);
     state_->crash_prefix = "migration-host: error: " + state_->who + " crashed (";
     state_->crash_suffix = "); " + state_->aftermath + "\n";
-    if (previous_ == nullptr) install_crash_handlers();
+    // Installed at the first plugin call and kept: installing and restoring them around every call cost eleven
+    // system calls per call (a fifth of `validate` over 20,000 steps). Outside plugin code the handler finds no
+    // active call, gives the signal back to the previous action and re-raises it, so the host's own crashes (and
+    // a sanitizer's reports) are handled as if it were not there.
+    // The alternate stack is per thread.
+    static thread_local const bool stack_ready = (ensure_alternate_signal_stack(), true);
+    static_cast<void>(stack_ready);
+    static std::once_flag handlers_installed;
+    std::call_once(handlers_installed, install_crash_handlers);
     active_call.store(state_.get());
 }
 
-PluginCallScope::~PluginCallScope() {
-    active_call.store(previous_);
-    if (previous_ == nullptr) restore_crash_handlers();
-}
+PluginCallScope::~PluginCallScope() { active_call.store(previous_); }
 
 void end_process_if_unwinding_the_thread() {
     if (abi::__cxa_current_exception_type() != nullptr) return;
@@ -186,12 +183,6 @@ std::string describe_escaped_exception() {
         const std::type_info* type = abi::__cxa_current_exception_type();
         return fmt::format("threw a non-standard exception ({})", type != nullptr ? demangle(type->name()) : "?");
     }
-}
-
-std::string library_holding(const void* code) {
-    Dl_info info{};
-    if (code == nullptr || dladdr(code, &info) == 0 || info.dli_fname == nullptr) return "";
-    return info.dli_fname;
 }
 
 }  // namespace migration_host

@@ -341,7 +341,8 @@ ExitCode downgrade(const Invocation& invocation) {
     const VersionRef target = parse_single_ref(invocation);
     const LoadedCatalog loaded = load_catalog(invocation.global);
     const auto session = open_session(invocation.global);
-    plan_downgrade(loaded.catalog, read_versions(*session, loaded.catalog), target);
+    // The whole state, not just the versions: a history no command may act on is named before any plan error.
+    plan_downgrade(loaded.catalog, read_state(*session, loaded.catalog).versions, target);
     const auto lock = lock_database(*session, invocation.global);
     const DatabaseState state = read_state(*session, loaded.catalog);
     const std::vector<Step> steps = plan_downgrade(loaded.catalog, state.versions, target);

@@ -13,6 +13,7 @@
 #include "command_line/fleet.hpp"
 #include "exit_codes.hpp"
 #include "command_line/logging.hpp"
+#include "command_line/output.hpp"
 #include "command_line/terminal_text.hpp"
 #include "database/odbc.hpp"
 #include "database/redact.hpp"
@@ -21,6 +22,7 @@ namespace {
 
 // Redacted, and escaped so that no text from a database or plugin can drive the terminal or forge a line of its own.
 void report_line(const std::string& text) {
+    migration_host::flush_output();  // what the command printed comes before its error
     const std::string line = migration_host::escape_nonprintable(migration_host::redact_secrets(text));
     std::fprintf(stderr, "migration-host: error: %s\n", line.c_str());
 }

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "command_line/output.hpp"
 #include "command_line/terminal_text.hpp"
 #include "database/redact.hpp"
 
@@ -28,6 +29,7 @@ protected:
         redacted.payload = spdlog::string_view_t(text.data(), text.size());
         spdlog::memory_buf_t formatted;
         formatter_->format(redacted, formatted);
+        flush_output();  // what the command printed before this line comes before it
         std::fwrite(formatted.data(), 1, formatted.size(), stderr);
     }
     void flush_() override { std::fflush(stderr); }

@@ -306,6 +306,7 @@ void print_applied_summary(std::size_t steps, Clock::time_point start) {
 }  // namespace
 
 ExitCode upgrade(const Invocation& invocation) {
+    flush_every_line();
     const auto targets = parse_upgrade_targets(invocation.arguments);
     const LoadedCatalog loaded = load_catalog(invocation.global);
     const auto session = open_session(invocation.global);
@@ -338,6 +339,7 @@ ExitCode upgrade(const Invocation& invocation) {
 }
 
 ExitCode downgrade(const Invocation& invocation) {
+    flush_every_line();
     const VersionRef target = parse_single_ref(invocation);
     const LoadedCatalog loaded = load_catalog(invocation.global);
     const auto session = open_session(invocation.global);

@@ -26,12 +26,21 @@ nlohmann::json redacted(const nlohmann::json& value) {
     return value;
 }
 
+bool flushing_every_line = false;
+
 void write_stdout(const std::string& text) {
     std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
+    if (flushing_every_line) std::fflush(stdout);
 }
 
 }  // namespace
+
+void flush_every_line() {
+    flushing_every_line = true;
+    std::fflush(stdout);
+}
+
+void flush_output() { std::fflush(stdout); }
 
 void print_line(std::string_view line) {
     write_stdout(escape_nonprintable(redact_secrets(line)) + "\n");

@@ -8,8 +8,16 @@
 
 namespace migration_host {
 
+// Output is buffered (a listing of 20,000 steps is a few writes, not 20,000) until flush_output, a log line (the
+// logger flushes it first, so that results and logs stay in order on a shared terminal or log file), or the end
+// of the process.
+void flush_output();
+// From now on each line is flushed as it is printed: for commands whose lines report progress (upgrade,
+// downgrade), which a pipeline's log must show as the steps happen.
+void flush_every_line();
+
 // Writes one line to stdout, secrets redacted and escaped (escape_nonprintable) so that a stored text can neither
-// drive the terminal nor forge another line, then flushes, so results interleave sanely with stderr logs.
+// drive the terminal nor forge another line.
 void print_line(std::string_view line);
 
 // print_line, except that tab characters are written as they are: a script's statements (sql) are indented with

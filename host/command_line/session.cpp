@@ -46,6 +46,7 @@ public:
               // std::chrono::seconds, never in the option's 32-bit type, where the addition could wrap to 0.
               const auto grace = std::chrono::seconds(timeout_seconds) + std::chrono::seconds(1);
               if (connected_.wait_for(lock, grace, [this] { return done_; })) return;
+              std::fflush(stdout);  // _Exit does not: keep what was printed
               std::fprintf(stderr, "migration-host: error: cannot connect to %s: no answer from the server within %u s\n",
                            target.c_str(), timeout_seconds);
               std::fflush(stderr);
@@ -79,6 +80,7 @@ odbc::StatementTimeout statement_timeout(const GlobalOptions& options) {
     timeout.seconds = options.statement_timeout_seconds;
     timeout.grace = std::chrono::seconds(options.connect_timeout_seconds);
     timeout.on_unanswered = [seconds = timeout.seconds, grace = options.connect_timeout_seconds] {
+        std::fflush(stdout);  // _Exit does not: keep the steps already reported
         std::fprintf(stderr,
                      "migration-host: error: statement timeout: a statement ran past --statement-timeout (%u s) and "
                      "still had not ended %u s later (a frozen or unreachable server answers no cancellation); "

@@ -291,10 +291,10 @@ DatabaseState read_state(const Session& session, const Catalog& catalog) {
     state.versions = read_versions(session, catalog);
     const HistoryStore history = session.history();
     state.history = history.entries();
-    std::map<std::string, std::vector<HistoryEntry>> by_track;
-    for (const auto& entry : state.history) by_track[entry.track].push_back(entry);
-    for (const auto& [track, entries] : by_track) {
-        if (auto dirty = history.dirty(entries)) state.dirty.emplace(track, std::move(*dirty));
+    std::map<std::string, const HistoryEntry*> last_by_track;  // the history is oldest first
+    for (const auto& entry : state.history) last_by_track[entry.track] = &entry;
+    for (const auto& [track, last] : last_by_track) {
+        if (auto dirty = history.dirty(*last)) state.dirty.emplace(track, std::move(*dirty));
     }
     return state;
 }

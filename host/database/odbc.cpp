@@ -400,12 +400,17 @@ std::int64_t Connection::execute(std::string_view sql, const std::vector<Paramet
 
 std::vector<Row> Connection::query(std::string_view sql, const std::vector<Parameter>& parameters) const {
     std::vector<Row> rows;
-    auto error = try_query(sql, parameters, [&rows](const Row& row) {
+    for_each_row(sql, parameters, [&rows](const Row& row) {
         rows.push_back(row);
         return true;
     });
-    if (error) throw Error(fmt::format("query failed: {}", sql), std::move(*error));
     return rows;
+}
+
+void Connection::for_each_row(std::string_view sql, const std::vector<Parameter>& parameters,
+                              const RowCallback& on_row) const {
+    auto error = try_query(sql, parameters, on_row);
+    if (error) throw Error(fmt::format("query failed: {}", sql), std::move(*error));
 }
 
 void Connection::set_autocommit(bool on) {

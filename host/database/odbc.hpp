@@ -157,6 +157,9 @@ public:
     std::vector<Row> catalog(std::string_view what, const CatalogCall& call) const;
     std::int64_t execute(std::string_view sql, const std::vector<Parameter>& parameters = {}) const;
     std::vector<Row> query(std::string_view sql, const std::vector<Parameter>& parameters = {}) const;
+    // query without keeping the rows: each goes to `on_row` as it is fetched (a history of 20,000 rows is never
+    // held twice). An exception from on_row ends the query and propagates.
+    void for_each_row(std::string_view sql, const std::vector<Parameter>& parameters, const RowCallback& on_row) const;
 
     // Transactions. With autocommit off, the driver opens a transaction at
     // the first statement; commit/rollback end it.

@@ -228,8 +228,7 @@ std::vector<HistoryEntry> HistoryStore::entries(const std::optional<std::string>
         parameters.emplace_back(*track);
     }
     std::map<std::int64_t, std::size_t> rows_by_id;
-    for (const auto& row :
-         connection_.query(fmt::format("SELECT {} FROM {}{} ORDER BY id", columns, table_name, where), parameters)) {
+    const auto read_row = [&](const odbc::Row& row) {
         const RowReader reader(row);
         HistoryEntry entry;
         entry.id = reader.id();
@@ -253,15 +252,15 @@ std::vector<HistoryEntry> HistoryStore::entries(const std::optional<std::string>
             refuse_history(fmt::format("holds 2 rows with id {}, where every row has its own", entry.id));
         }
         result.push_back(std::move(entry));
-    }
+        return true;
+    };
+    connection_.for_each_row(fmt::format("SELECT {} FROM {}{} ORDER BY id", columns, table_name, where), parameters,
+                             read_row);
     return result;
 }
 
-std::optional<DirtyTrack> HistoryStore::dirty(const std::vector<HistoryEntry>& track_entries) const {
-    if (has_transactional_ddl(database_) || track_entries.empty()) return std::nullopt;
-    // Only the last attempt counts: a later success (step, stamp or repair)
-    // means the operator or the host has brought the track back to a known state.
-    const HistoryEntry& last = track_entries.back();
+std::optional<DirtyTrack> HistoryStore::dirty(const HistoryEntry& last) const {
+    if (has_transactional_ddl(database_)) return std::nullopt;
     const bool step = last.direction == "upgrade" || last.direction == "downgrade";
     if (step && (last.outcome == "started" || last.outcome == "failed")) return DirtyTrack{last};
     return std::nullopt;

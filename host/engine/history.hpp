@@ -71,9 +71,10 @@ public:
     // an integer, and two rows with one id.
     std::vector<HistoryEntry> entries(const std::optional<std::string>& track = std::nullopt) const;
 
-    // The track's last attempt when it leaves the track dirty (see DirtyTrack);
-    // never on databases with transactional DDL, where a failed step rolled back.
-    std::optional<DirtyTrack> dirty(const std::vector<HistoryEntry>& track_entries) const;
+    // A track's last attempt when it leaves the track dirty (see DirtyTrack); never on databases with
+    // transactional DDL, where a failed step rolled back. Only the last attempt counts: a later success (step,
+    // stamp or repair) means the operator or the host has brought the track back to a known state.
+    std::optional<DirtyTrack> dirty(const HistoryEntry& last) const;
 
     // The latest successful upgrade of track@version (the row that says which plugin applied it), or nullptr.
     static const HistoryEntry* applied_by(const std::vector<HistoryEntry>& entries, const std::string& track,

@@ -180,6 +180,10 @@ bool HistoryStore::create_table_if_missing() const {
 
 std::int64_t HistoryStore::next_id() const {
     if (!table_exists(connection_, database_, table_name)) return 1;
+    return next_id_in_table();
+}
+
+std::int64_t HistoryStore::next_id_in_table() const {
     const auto rows = connection_.query(fmt::format("SELECT MAX(id) FROM {}", table_name));
     const auto& highest = rows.at(0).at(0);
     if (!highest) return 1;
@@ -194,7 +198,9 @@ std::int64_t HistoryStore::next_id() const {
 }
 
 std::int64_t HistoryStore::append(HistoryEntry entry) const {
-    entry.id = next_id();
+    // The table is there (commands create it before their first step): asking the catalog again for every row was
+    // a further round trip per step, and on PostgreSQL a catalog query heavier than the step's own DDL.
+    entry.id = next_id_in_table();
     const auto optional_text = [](const std::string& text) -> odbc::Parameter {
         if (text.empty()) return std::monostate{};
         return text;

@@ -81,6 +81,8 @@ public:
                                           std::int64_t version);
 
 private:
+    std::int64_t next_id_in_table() const;  // next_id for a table known to exist
+
     const odbc::Connection& connection_;
     const DatabaseInfo& database_;
 };

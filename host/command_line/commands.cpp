@@ -30,9 +30,9 @@ bool json_wanted(const Invocation& invocation) { return invocation.options.forma
 
 // What the history says about an applied step that no loaded plugin provides: who applied it, or how it came to be
 // recorded.
-std::string unprovided_origin(const std::vector<HistoryEntry>& history, const std::string& track,
-                              std::int64_t version) {
-    if (const HistoryEntry* applied = HistoryStore::applied_by(history, track, version)) {
+std::string unprovided_origin(const std::vector<HistoryEntry>& history, const AppliedSteps& applied_steps,
+                              const std::string& track, std::int64_t version) {
+    if (const HistoryEntry* applied = applied_steps.find(track, version)) {
         return fmt::format("applied by plugin {} {} ({}) at {} by {}@{}",
                            applied->plugin_id.empty() ? "?" : applied->plugin_id, applied->plugin_version,
                            applied->library_path.empty() ? "library unknown" : applied->library_path,
@@ -430,7 +430,8 @@ ValidateResult compute_validation(const Session& session, const Catalog& catalog
                                       : result.unprovided_count + count;
         const auto listed_up_to = at - latest > max_unprovided_lines ? latest + max_unprovided_lines : at;
         for (auto version = latest + 1; version <= listed_up_to; ++version) {
-            result.unprovided.push_back({track, version, version, unprovided_origin(state.history, track, version)});
+            result.unprovided.push_back(
+                {track, version, version, unprovided_origin(state.history, applied_steps, track, version)});
             result.unprovided_labels.push_back(VersionRef{track, version}.to_string());
         }
         if (listed_up_to < at) {

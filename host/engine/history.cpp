@@ -272,16 +272,6 @@ std::optional<DirtyTrack> HistoryStore::dirty(const HistoryEntry& last) const {
     return std::nullopt;
 }
 
-const HistoryEntry* HistoryStore::applied_by(const std::vector<HistoryEntry>& entries, const std::string& track,
-                                             std::int64_t version) {
-    for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-        if (it->track == track && it->version == version && it->direction == "upgrade" && it->outcome == "succeeded") {
-            return &*it;
-        }
-    }
-    return nullptr;
-}
-
 AppliedSteps::AppliedSteps(const std::vector<HistoryEntry>& entries) {
     // Oldest first, so a later success of the same step (applied again after a downgrade) replaces an earlier one.
     for (const auto& entry : entries) {

@@ -76,10 +76,6 @@ public:
     // stamp or repair) means the operator or the host has brought the track back to a known state.
     std::optional<DirtyTrack> dirty(const HistoryEntry& last) const;
 
-    // The latest successful upgrade of track@version (the row that says which plugin applied it), or nullptr.
-    static const HistoryEntry* applied_by(const std::vector<HistoryEntry>& entries, const std::string& track,
-                                          std::int64_t version);
-
 private:
     std::int64_t next_id_in_table() const;  // next_id for a table known to exist
 
@@ -93,7 +89,7 @@ private:
 class AppliedSteps {
 public:
     explicit AppliedSteps(const std::vector<HistoryEntry>& entries);
-    // The row that applied track@version, or nullptr.
+    // The latest successful upgrade of track@version (the row that says which plugin applied it), or nullptr.
     const HistoryEntry* find(const std::string& track, std::int64_t version) const;
     // The checksum that row recorded, if any.
     std::optional<std::string> checksum(const std::string& track, std::int64_t version) const;

@@ -44,7 +44,6 @@ void end_process_if_unwinding_the_thread();
 // <what()>" or "threw a non-standard exception (<type>)". Call inside a catch.
 std::string describe_escaped_exception();
 
-
 // Runs `call` (plugin code) under a PluginCallScope. An exception escaping it is
 // a plugin defect, translated here at the boundary into the reason returned;
 // a thread exit through it ends the process as exit() would.

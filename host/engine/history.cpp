@@ -224,15 +224,25 @@ void HistoryStore::finish(std::int64_t id, const std::string& outcome, const std
 }
 
 std::vector<HistoryEntry> HistoryStore::entries(const std::optional<std::string>& track) const {
-    std::vector<HistoryEntry> result;
-    if (!table_exists(connection_, database_, table_name)) return result;
-    require_columns(connection_, database_, table_name, expected_columns, layout);
+    if (!table_exists(connection_, database_, table_name)) return {};
     std::vector<odbc::Parameter> parameters;
     std::string where;
     if (track) {
         where = " WHERE track = ?";
         parameters.emplace_back(*track);
     }
+    return read_rows(where, parameters);
+}
+
+std::vector<HistoryEntry> HistoryStore::last_entries() const {
+    // A NULL track makes a group of its own, whose row is refused as entries() refuses it.
+    return read_rows(fmt::format(" WHERE id IN (SELECT MAX(id) FROM {} GROUP BY track)", table_name), {});
+}
+
+std::vector<HistoryEntry> HistoryStore::read_rows(const std::string& where,
+                                                  const std::vector<odbc::Parameter>& parameters) const {
+    std::vector<HistoryEntry> result;
+    require_columns(connection_, database_, table_name, expected_columns, layout);
     std::map<std::int64_t, std::size_t> rows_by_id;
     const auto read_row = [&](const odbc::Row& row) {
         const RowReader reader(row);

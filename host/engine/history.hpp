@@ -70,6 +70,8 @@ public:
     // track, version, direction or outcome that is NULL or not what the host writes, a number that is not exactly
     // an integer, and two rows with one id.
     std::vector<HistoryEntry> entries(const std::optional<std::string>& track = std::nullopt) const;
+    // Each track's last row (the highest id), refused as entries() refuses rows; for a table known to exist.
+    std::vector<HistoryEntry> last_entries() const;
 
     // A track's last attempt when it leaves the track dirty (see DirtyTrack); never on databases with
     // transactional DDL, where a failed step rolled back. Only the last attempt counts: a later success (step,
@@ -78,6 +80,8 @@ public:
 
 private:
     std::int64_t next_id_in_table() const;  // next_id for a table known to exist
+    // The rows `where` (" WHERE ..." or "") selects, oldest first, each read strictly; for a table known to exist.
+    std::vector<HistoryEntry> read_rows(const std::string& where, const std::vector<odbc::Parameter>& parameters) const;
 
     const odbc::Connection& connection_;
     const DatabaseInfo& database_;

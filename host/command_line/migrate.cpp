@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <optional>
+#include <set>
+#include <string>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -125,8 +128,8 @@ private:
 // failure leaves only a "failed" history row. Elsewhere the history row is
 // written "started" first, so that a crash or failure leaves the track dirty.
 // A failure is reported with the step's own error first; a history row that
-// cannot be written then is a further line, never a replacement.
-void apply_step(const Session& session, const Step& step) {
+// cannot be written then is a further line, never a replacement. Returns the checksum recorded ("" for none).
+std::string apply_step(const Session& session, const Step& step) {
     const Migration& migration = *step.migration;
     const bool upgrading = step.direction == Direction::upgrade;
     const std::string direction = upgrading ? "upgrade" : "downgrade";
@@ -234,6 +237,57 @@ void apply_step(const Session& session, const Step& step) {
                            migration.ref.track, step.from_version(), step.to_version(), migration.name,
                            migration.plugin->id(), migration.plugin->version(),
                            static_cast<double>(milliseconds_since(start)) / 1000.0));
+    return entry.checksum;
+}
+
+// After an upgrade (under its lock), the per-track summaries a later command reads instead of the history: extended
+// by the steps this run applied where they were current, else made anew from the whole history the run read. Steps
+// are done by now and the summary is a cache, so a summary that cannot be written is a warning: the next command
+// reads the whole history, as when there is none.
+void record_track_summaries(const Session& session, const DatabaseState& state,
+                            const std::vector<std::pair<const Step*, std::string>>& applied) {
+    std::map<std::string, TrackSummary> summaries;
+    const bool extending = state.summaries.has_value();
+    if (extending) {
+        summaries = *state.summaries;
+    } else {
+        const AppliedSteps applied_steps(state.history);
+        for (const auto& entry : state.history) {
+            if (!summaries.count(entry.track)) {
+                summaries[entry.track] = summarize_track(entry.track, version_of(state.versions, entry.track),
+                                                         applied_steps);
+            }
+        }
+    }
+    std::set<std::string> touched;
+    const AppliedSteps nothing_recorded({});
+    for (const auto& [step, checksum] : applied) {
+        const std::string& track = step->migration->ref.track;
+        auto found = summaries.find(track);
+        if (found == summaries.end()) {
+            // No history row before this run: the versions it had were stamped, or set by another tool.
+            found = summaries.emplace(track, summarize_track(track, step->from_version(), nothing_recorded)).first;
+        }
+        found->second.extend(step->to_version(), checksum);
+        touched.insert(track);
+    }
+    const TrackSummaryStore store = session.track_summaries();
+    try {
+        const auto counts = store.history_counts();
+        std::vector<TrackSummary> rows;
+        for (auto& [track, summary] : summaries) {
+            const auto count = counts.find(track);
+            if (count == counts.end() || (extending && !touched.count(track))) continue;
+            summary.history_rows = count->second.first;
+            summary.last_id = count->second.second;
+            rows.push_back(summary);
+        }
+        store.store(rows, !extending);
+    } catch (const odbc::Error& error) {
+        spdlog::warn("could not record the per-track summary of the history in {} ({}); the next command reads the "
+                     "whole history instead",
+                     TrackSummaryStore::table_name, error.what());
+    }
 }
 
 VersionRef parse_single_ref(const Invocation& invocation) {
@@ -324,16 +378,20 @@ ExitCode upgrade(const Invocation& invocation) {
         for (const auto& [track, migrations] : loaded.catalog.tracks()) {
             where += fmt::format("{}{} at {}", where.empty() ? "" : ", ", track, version_of(state.versions, track));
         }
+        // A history read whole for want of a current summary is summarized, so that the next run need not.
+        if (!state.summaries && !state.history.empty()) record_track_summaries(*session, state, {});
         print_line(fmt::format("Nothing to do: already up to date ({}).", where.empty() ? "no tracks" : where));
         return ExitCode::success;
     }
     prepare_tables(*session);
     const auto start = Clock::now();
+    std::vector<std::pair<const Step*, std::string>> applied;
     for (const auto& step : steps) {
         lock->require_held(step.migration->label());
         ensure_track_row(*session, state, step.migration->ref.track, loaded.catalog);
-        apply_step(*session, step);
+        applied.emplace_back(&step, apply_step(*session, step));
     }
+    record_track_summaries(*session, state, applied);
     print_applied_summary(steps.size(), start);
     return ExitCode::success;
 }

@@ -286,21 +286,29 @@ VersionMap read_versions(const Session& session, const Catalog& catalog) {
     return versions;
 }
 
-DatabaseState read_state(const Session& session, const Catalog& catalog) {
+DatabaseState read_state(const Session& session, const Catalog& catalog, HistoryDepth depth) {
     DatabaseState state;
     state.versions = read_versions(session, catalog);
     const HistoryStore history = session.history();
-    state.history = history.entries();
-    std::map<std::string, const HistoryEntry*> last_by_track;  // the history is oldest first
-    for (const auto& entry : state.history) last_by_track[entry.track] = &entry;
+    std::map<std::string, const HistoryEntry*> last_by_track;
+    std::optional<SummarizedHistory> summarized;
+    if (depth == HistoryDepth::summary) summarized = session.track_summaries().read_current(state.versions);
+    if (summarized) {
+        state.summaries = std::move(summarized->tracks);
+        for (const auto& [track, last] : summarized->last_entries) state.history.push_back(last);
+    } else {
+        state.history = history.entries();
+    }
+    for (const auto& entry : state.history) last_by_track[entry.track] = &entry;  // oldest first
     for (const auto& [track, last] : last_by_track) {
         if (auto dirty = history.dirty(*last)) state.dirty.emplace(track, std::move(*dirty));
     }
+    if (state.summaries) state.history.clear();  // a row per track is not the history: no command may take it for it
     return state;
 }
 
-DatabaseState read_state_unlocked(const Session& session, const Catalog& catalog) {
-    DatabaseState state = read_state(session, catalog);
+DatabaseState read_state_unlocked(const Session& session, const Catalog& catalog, HistoryDepth depth) {
+    DatabaseState state = read_state(session, catalog, depth);
     if (!state.dirty.empty()) {
         state.run_in_progress =
             RunLock::try_acquire(*session.connection, session.database, session.open_another) == nullptr;

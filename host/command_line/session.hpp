@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "engine/locking.hpp"
 #include "database/odbc.hpp"
 #include "engine/planner.hpp"
+#include "engine/track_summary.hpp"
 #include "plugins/plugin_loader.hpp"
 #include "engine/version_state.hpp"
 
@@ -46,6 +48,7 @@ struct Session {
 
     VersionStore versions() const { return VersionStore(*connection, database); }
     HistoryStore history() const { return HistoryStore(*connection, database); }
+    TrackSummaryStore track_summaries() const { return TrackSummaryStore(*connection, database); }
 };
 
 // What a command may do to the database it connects to.
@@ -61,7 +64,10 @@ std::unique_ptr<Session> open_session(const GlobalOptions& options, Access acces
 
 struct DatabaseState {
     VersionMap versions;
+    // The whole history, oldest first, unless `summaries` is set: then it was not read (see HistoryDepth).
     std::vector<HistoryEntry> history;
+    // The per-track summaries, when they describe the history as it is and the command let them stand in for it.
+    std::optional<std::map<std::string, TrackSummary>> summaries;
     std::map<std::string, DirtyTrack> dirty;  // by track
     // Set by read_state_unlocked: another run holds the lock, so an unfinished
     // step may simply be running rather than dirty.
@@ -72,14 +78,25 @@ struct DatabaseState {
 // without reading a history that grows with every step.
 VersionMap read_versions(const Session& session, const Catalog& catalog);
 
+// How much of the history a command needs.
+enum class HistoryDepth {
+    // Each track's last row (dirty tracks) and its summary (the checksums applied), when the stored summaries
+    // describe the history as it is now; else the whole history. A row edited in place by hand, other than a track's
+    // last, is then not seen: `validate` and `history` read every row.
+    summary,
+    // Every row, each checked.
+    full,
+};
+
 // Reads versions and history; creates nothing. Refuses (exit 5) version rows
 // that a write for one of the catalog's tracks would hit instead of its own
 // (VersionStore::require_exact_track_rows). Call it holding the run lock: only
 // then is an unfinished step known to be dead.
-DatabaseState read_state(const Session& session, const Catalog& catalog);
+DatabaseState read_state(const Session& session, const Catalog& catalog, HistoryDepth depth = HistoryDepth::summary);
 
 // For read-only commands, which take no lock: read_state, and whether another
 // run holds the lock right now (tested without waiting).
-DatabaseState read_state_unlocked(const Session& session, const Catalog& catalog);
+DatabaseState read_state_unlocked(const Session& session, const Catalog& catalog,
+                                  HistoryDepth depth = HistoryDepth::summary);
 
 }  // namespace migration_host

@@ -41,6 +41,24 @@ void refuse_unversioned_schema(const Session& session, const DatabaseState& stat
     }
 }
 
+// Whether `track`'s summary vouches that every applied step's recorded checksum is what the loaded plugin gives now.
+bool summary_matches_plugins(const std::map<std::string, TrackSummary>& summaries, const std::string& track,
+                             const VersionMap& versions, const Catalog& catalog, const DatabaseInfo& database) {
+    const auto found = summaries.find(track);
+    const std::int64_t version = version_of(versions, track);
+    if (found == summaries.end()) return version == 0;  // no history: nothing recorded to compare
+    const TrackSummary& summary = found->second;
+    if (version > catalog.latest(track)) return false;
+    ChecksumDigest digest;
+    for (std::int64_t at = 1; at <= version; ++at) {
+        if (summary.unchecked(at)) continue;
+        const std::string now = step_checksum(*catalog.find({track, at}), database);
+        if (now.empty()) return false;
+        digest.add(at, now);
+    }
+    return digest.text() == summary.checksums_digest;
+}
+
 }  // namespace
 
 void require_history_room(const Session& session) {
@@ -83,8 +101,19 @@ void refuse_upgrade(const Session& session, const DatabaseState& state, const Ca
 }
 
 void warn_changed_steps(const Session& session, const DatabaseState& state, const Catalog& catalog) {
-    const AppliedSteps applied_steps(state.history);
+    // Where a summary stands in for the history, its digest of the recorded checksums is compared with the loaded
+    // plugins' first; only a track where they differ has its history read, to name the steps.
+    std::vector<std::string> to_check;
     for (const auto& [track, migrations] : catalog.tracks()) {
+        if (!state.summaries || !summary_matches_plugins(*state.summaries, track, state.versions, catalog,
+                                                          session.database)) {
+            to_check.push_back(track);
+        }
+    }
+    for (const auto& track : to_check) {
+        const std::vector<HistoryEntry> track_history =
+            state.summaries ? session.history().entries(track) : std::vector<HistoryEntry>();
+        const AppliedSteps applied_steps(state.summaries ? track_history : state.history);
         const auto applied = std::min(version_of(state.versions, track), catalog.latest(track));
         for (std::int64_t version = 1; version <= applied; ++version) {
             const auto recorded = applied_steps.checksum(track, version);

@@ -59,11 +59,14 @@ std::string portable_type(Backend backend, std::string type, const std::optional
     return type;
 }
 
+// The host's own tables, as an SQL list: none of them is part of a schema the plugins leave.
+const std::string host_tables = "('migrate_version', 'migration_host_history', 'migration_host_galera_lock', "
+                                "'migration_host_lock', 'migration_host_track_state')";
+
 std::vector<TableInfo> read_sqlite(const TestDatabase& db) {
     std::vector<TableInfo> tables;
     for (const auto& row : db.query("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT IN "
-                                    "('migrate_version', 'migration_host_history', 'migration_host_galera_lock', 'migration_host_lock') "
-                                    "ORDER BY rowid")) {
+                                    + host_tables + " ORDER BY rowid")) {
         TableInfo table{text(row[0]), {}, {}, {}, false};
         const std::string sql = lower(text(row[1]));
         table.has_check_constraint = sql.find("check") != std::string::npos;
@@ -107,8 +110,7 @@ std::vector<TableInfo> read_sqlite(const TestDatabase& db) {
 std::vector<TableInfo> read_mysql(const TestDatabase& db) {
     std::vector<TableInfo> tables;
     for (const auto& row : db.query("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() "
-                                    "AND table_name NOT IN ('migrate_version', 'migration_host_history', "
-                                    "'migration_host_galera_lock', 'migration_host_lock') ORDER BY table_name")) {
+                                    "AND table_name NOT IN " + host_tables + " ORDER BY table_name")) {
         TableInfo table{text(row[0]), {}, {}, {}, false};
         for (const auto& c : db.query("SELECT column_name, column_type, is_nullable, column_default, extra FROM "
                                       "information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? "
@@ -155,8 +157,7 @@ std::vector<TableInfo> read_postgresql(const TestDatabase& db) {
     std::vector<TableInfo> tables;
     for (const auto& row : db.query("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                                     "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relname NOT IN "
-                                    "('migrate_version', 'migration_host_history', 'migration_host_galera_lock', 'migration_host_lock') "
-                                    "ORDER BY c.oid")) {
+                                    + host_tables + " ORDER BY c.oid")) {
         TableInfo table{text(row[0]), {}, {}, {}, false};
         for (const auto& c : db.query(
                  "SELECT column_name, data_type, character_maximum_length, is_nullable, column_default, "

@@ -45,7 +45,7 @@ struct TableInfo {
 // in the seed's creation order.
 std::vector<TableInfo> expected_cinder_tables();
 
-// Every table but the host's own (migrate_version, migration_host_history), from the database's catalog, in creation
+// Every table but the host's own (migrate_version, migration_host_*), from the database's catalog, in creation
 // order where the catalog keeps it (SQLite, PostgreSQL), else by name.
 std::vector<TableInfo> read_tables(const TestDatabase& database);
 

@@ -47,7 +47,11 @@ struct Session {
     ConnectionOpener open_another;
 
     VersionStore versions() const { return VersionStore(*connection, database); }
-    HistoryStore history() const { return HistoryStore(*connection, database); }
+    // Appends count history ids from the last one this run wrote (see HistoryStore): valid because every command
+    // that appends holds the run lock.
+    mutable std::optional<std::int64_t> next_history_id;
+
+    HistoryStore history() const { return HistoryStore(*connection, database, &next_history_id); }
     TrackSummaryStore track_summaries() const { return TrackSummaryStore(*connection, database); }
 };
 

@@ -200,7 +200,9 @@ std::int64_t HistoryStore::next_id_in_table() const {
 std::int64_t HistoryStore::append(HistoryEntry entry) const {
     // The table is there (commands create it before their first step): asking the catalog again for every row was
     // a further round trip per step, and on PostgreSQL a catalog query heavier than the step's own DDL.
-    entry.id = next_id_in_table();
+    entry.id = next_id_cache_ != nullptr && next_id_cache_->has_value() ? **next_id_cache_ : next_id_in_table();
+    // Forgotten until the row is written: a failed INSERT (an aborted transaction, say) asks the table again.
+    if (next_id_cache_ != nullptr) next_id_cache_->reset();
     const auto optional_text = [](const std::string& text) -> odbc::Parameter {
         if (text.empty()) return std::monostate{};
         return text;
@@ -213,6 +215,9 @@ std::int64_t HistoryStore::append(HistoryEntry entry) const {
                          optional_text(entry.library_path), optional_text(entry.checksum), optional_text(entry.os_user), optional_text(entry.host_name),
                          entry.started_at, optional_text(entry.finished_at), duration, entry.outcome,
                          optional_text(storable_error(entry.error))});
+    // At the top of the range next_id_in_table refuses the next row; a row rolled back with its step leaves a gap,
+    // which is harmless (ids only order the rows).
+    if (next_id_cache_ != nullptr && entry.id < std::numeric_limits<std::int64_t>::max()) *next_id_cache_ = entry.id + 1;
     return entry.id;
 }
 

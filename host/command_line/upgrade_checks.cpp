@@ -110,10 +110,12 @@ void warn_changed_steps(const Session& session, const DatabaseState& state, cons
             to_check.push_back(track);
         }
     }
+    const AppliedSteps whole_history(state.history);  // empty where summaries stand in for it
     for (const auto& track : to_check) {
         const std::vector<HistoryEntry> track_history =
             state.summaries ? session.history().entries(track) : std::vector<HistoryEntry>();
-        const AppliedSteps applied_steps(state.summaries ? track_history : state.history);
+        const AppliedSteps track_steps(track_history);
+        const AppliedSteps& applied_steps = state.summaries ? track_steps : whole_history;
         const auto applied = std::min(version_of(state.versions, track), catalog.latest(track));
         for (std::int64_t version = 1; version <= applied; ++version) {
             const auto recorded = applied_steps.checksum(track, version);

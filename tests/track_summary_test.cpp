@@ -76,6 +76,17 @@ void check_rebuilt_equal(const TestDatabase& db) {
     CHECK(summaries(db) == before);
 }
 
+// Each of `commands` exits `exit_code`, its errors holding `error_part` (when not empty).
+void check_commands(const TestDatabase& db, const std::vector<std::vector<std::string>>& commands, int exit_code,
+                    const std::string& error_part) {
+    for (const auto& command : commands) {
+        const auto result = run_cinder(db, command);
+        INFO(fmt::format("{}:\n{}", fmt::join(command, " "), result.all()));
+        CHECK(result.exit_code == exit_code);
+        if (!error_part.empty()) CHECK(contains(result.err, error_part));
+    }
+}
+
 void check_runs_keep_it_current(Backend backend) {
     const auto db = TestDatabase::create(backend);
     if (!db) return;
@@ -135,27 +146,13 @@ void check_what_reads_it(Backend backend) {
     // A row edited in place, not the track's last: the summary still describes the history's rows, so status, plan
     // and a no-op upgrade read it instead; validate and history read every row and refuse.
     db->execute("UPDATE migration_host_history SET outcome = 'bogus' WHERE id = 1");
-    for (const auto& command : std::vector<std::vector<std::string>>{{"status"}, {"plan"}, {"upgrade"}}) {
-        const auto result = run_cinder(*db, command);
-        INFO(fmt::format("{}:\n{}", fmt::join(command, " "), result.all()));
-        CHECK(result.exit_code == 0);
-    }
-    for (const auto& command : std::vector<std::vector<std::string>>{{"validate"}, {"history"}}) {
-        const auto result = run_cinder(*db, command);
-        INFO(fmt::format("{}:\n{}", fmt::join(command, " "), result.all()));
-        CHECK(result.exit_code == 5);
-        CHECK(contains(result.err, "migration_host_history row id 1: outcome is 'bogus'"));
-    }
+    check_commands(*db, {{"status"}, {"plan"}, {"upgrade"}}, 0, "");
+    check_commands(*db, {{"validate"}, {"history"}}, 5, "migration_host_history row id 1: outcome is 'bogus'");
 
     // The same edit on a track's last row is read by every command.
     db->execute("UPDATE migration_host_history SET outcome = 'succeeded' WHERE id = 1");
     db->execute("UPDATE migration_host_history SET outcome = 'bogus' WHERE id = 3");
-    for (const auto& command : std::vector<std::vector<std::string>>{{"status"}, {"plan"}, {"upgrade"}}) {
-        const auto result = run_cinder(*db, command);
-        INFO(fmt::format("{}:\n{}", fmt::join(command, " "), result.all()));
-        CHECK(result.exit_code == 5);
-        CHECK(contains(result.err, "migration_host_history row id 3: outcome is 'bogus'"));
-    }
+    check_commands(*db, {{"status"}, {"plan"}, {"upgrade"}}, 5, "migration_host_history row id 3: outcome is 'bogus'");
     db->execute("UPDATE migration_host_history SET outcome = 'succeeded' WHERE id = 3");
 
     // A row added by hand: the summary no longer describes the history, and every command reads all of it.
@@ -163,12 +160,7 @@ void check_what_reads_it(Backend backend) {
         "INSERT INTO migration_host_history (id, track, version, direction, from_version, to_version, "
         "started_at, outcome) VALUES (4, 'cinder', 2, 'sideways', 3, 3, '2026-01-01T00:00:00.000Z', "
         "'succeeded')");
-    for (const auto& command : std::vector<std::vector<std::string>>{{"status"}, {"plan"}, {"upgrade"}}) {
-        const auto result = run_cinder(*db, command);
-        INFO(fmt::format("{}:\n{}", fmt::join(command, " "), result.all()));
-        CHECK(result.exit_code == 5);
-        CHECK(contains(result.err, "'sideways'"));
-    }
+    check_commands(*db, {{"status"}, {"plan"}, {"upgrade"}}, 5, "'sideways'");
     db->execute("DELETE FROM migration_host_history WHERE id = 4");
 
     // A summary that says other than the history (a count off by one) is not used: the edited row is refused again.

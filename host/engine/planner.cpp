@@ -4,8 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <queue>
 #include <set>
+#include <vector>
 
 #include "exit_codes.hpp"
 
@@ -35,26 +37,36 @@ std::string searched_in(const std::vector<std::filesystem::path>& dirs) {
 // Returns the order; nodes left out of it sit on a cycle.
 template <typename EdgesInto>
 std::vector<VersionRef> topological_order(const std::set<VersionRef>& nodes, EdgesInto edges_into) {
-    std::map<VersionRef, std::size_t> pending_inputs;
-    std::map<VersionRef, std::vector<VersionRef>> outputs;
+    // Nodes by their rank in `nodes` (the order the ready queue uses), so that the walk below compares numbers; the
+    // names are compared once per edge, to find its ends, and not at every step of the walk.
+    std::vector<const VersionRef*> by_rank;
+    by_rank.reserve(nodes.size());
+    std::map<VersionRef, std::size_t> rank;
     for (const auto& node : nodes) {
-        auto& count = pending_inputs[node];
-        for (const auto& input : edges_into(node)) {
-            if (!nodes.count(input)) continue;
-            ++count;
-            outputs[input].push_back(node);
+        rank.emplace_hint(rank.end(), node, by_rank.size());
+        by_rank.push_back(&node);
+    }
+    std::vector<std::size_t> pending_inputs(by_rank.size(), 0);
+    std::vector<std::vector<std::size_t>> outputs(by_rank.size());
+    for (std::size_t node = 0; node < by_rank.size(); ++node) {
+        for (const auto& input : edges_into(*by_rank[node])) {
+            const auto found = rank.find(input);
+            if (found == rank.end()) continue;
+            ++pending_inputs[node];
+            outputs[found->second].push_back(node);
         }
     }
-    std::priority_queue<VersionRef, std::vector<VersionRef>, std::greater<>> ready;
-    for (const auto& [node, count] : pending_inputs) {
-        if (count == 0) ready.push(node);
+    std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> ready;
+    for (std::size_t node = 0; node < by_rank.size(); ++node) {
+        if (pending_inputs[node] == 0) ready.push(node);
     }
     std::vector<VersionRef> order;
+    order.reserve(by_rank.size());
     while (!ready.empty()) {
-        const VersionRef node = ready.top();
+        const std::size_t node = ready.top();
         ready.pop();
-        order.push_back(node);
-        for (const auto& next : outputs[node]) {
+        order.push_back(*by_rank[node]);
+        for (const std::size_t next : outputs[node]) {
             if (--pending_inputs[next] == 0) ready.push(next);
         }
     }

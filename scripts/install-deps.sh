@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that building, running (and with --with-servers, testing) migration-host needs;
 # SPDX-License-Identifier: Apache-2.0
-# --with-bench adds what bench/run needs (hyperfine, GNU time, Alembic, the native SQL clients).
+# --with-bench adds what bench/run needs (hyperfine, GNU time, Alembic and Sqitch, the native SQL clients).
 # --with-fuzzers adds clang and its libFuzzer and sanitizer runtimes for the fuzz/ targets.
 set -euo pipefail
 
@@ -21,9 +21,10 @@ for option in "$@"; do
             python3-migrate python3-sqlalchemy python3-pymysql python3-psycopg2 galera-4 rsync)
         ;;
     --with-bench)
-        # bench/run: hyperfine times the commands, GNU time their peak RSS, Alembic is the peer measured against,
-        # the native clients replay the host's offline SQL (the servers themselves come with --with-servers).
-        packages+=(hyperfine time python3 python3-alembic sqlite3 mariadb-client postgresql-client)
+        # bench/run: hyperfine times the commands, GNU time their peak RSS, Alembic and Sqitch (with its SQLite
+        # driver) are the peers measured against, the native clients replay the host's offline SQL (the servers
+        # themselves come with --with-servers).
+        packages+=(hyperfine time python3 python3-alembic sqitch libdbd-sqlite3-perl sqlite3 mariadb-client postgresql-client)
         ;;
     --with-fuzzers)
         # libclang_rt.fuzzer (libFuzzer) and the ASan/UBSan runtimes for clang live in libclang-rt-14-dev.

@@ -592,7 +592,8 @@ ExitCode show_history(const Invocation& invocation) {
 ExitCode validate(const Invocation& invocation) {
     const LoadedCatalog loaded = load_catalog(invocation.global);
     const auto session = open_session(invocation.global, Access::read_only);
-    const ValidateResult result = compute_validation(*session, loaded.catalog, read_state(*session, loaded.catalog, HistoryDepth::full));
+    const ValidateResult result =
+        compute_validation(*session, loaded.catalog, read_state(*session, loaded.catalog, HistoryDepth::full));
     if (json_wanted(invocation)) {
         render_validation_json(result);
     } else {

@@ -290,20 +290,20 @@ DatabaseState read_state(const Session& session, const Catalog& catalog, History
     DatabaseState state;
     state.versions = read_versions(session, catalog);
     const HistoryStore history = session.history();
-    std::map<std::string, const HistoryEntry*> last_by_track;
+    const auto note_if_dirty = [&](const HistoryEntry& last) {
+        if (auto dirty = history.dirty(last)) state.dirty.emplace(last.track, std::move(*dirty));
+    };
     std::optional<SummarizedHistory> summarized;
     if (depth == HistoryDepth::summary) summarized = session.track_summaries().read_current(state.versions);
     if (summarized) {
         state.summaries = std::move(summarized->tracks);
-        for (const auto& [track, last] : summarized->last_entries) state.history.push_back(last);
-    } else {
-        state.history = history.entries();
+        for (const auto& [track, last] : summarized->last_entries) note_if_dirty(last);
+        return state;
     }
-    for (const auto& entry : state.history) last_by_track[entry.track] = &entry;  // oldest first
-    for (const auto& [track, last] : last_by_track) {
-        if (auto dirty = history.dirty(*last)) state.dirty.emplace(track, std::move(*dirty));
-    }
-    if (state.summaries) state.history.clear();  // a row per track is not the history: no command may take it for it
+    state.history = history.entries();
+    std::map<std::string, const HistoryEntry*> last_by_track;  // the history is oldest first
+    for (const auto& entry : state.history) last_by_track[entry.track] = &entry;
+    for (const auto& [track, last] : last_by_track) note_if_dirty(*last);
     return state;
 }
 

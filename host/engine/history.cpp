@@ -217,7 +217,9 @@ std::int64_t HistoryStore::append(HistoryEntry entry) const {
                          optional_text(storable_error(entry.error))});
     // At the top of the range next_id_in_table refuses the next row; a row rolled back with its step leaves a gap,
     // which is harmless (ids only order the rows).
-    if (next_id_cache_ != nullptr && entry.id < std::numeric_limits<std::int64_t>::max()) *next_id_cache_ = entry.id + 1;
+    if (next_id_cache_ != nullptr && entry.id < std::numeric_limits<std::int64_t>::max()) {
+        *next_id_cache_ = entry.id + 1;
+    }
     return entry.id;
 }
 

@@ -1,5 +1,5 @@
-// The per-track summary of the history (migration_host_track_state), so that status and a no-op upgrade read a row per
-// track, not every step ever run. SPDX-License-Identifier: Apache-2.0
+// The per-track summary of the history (migration_host_track_state): a row per track to read instead of every step.
+// SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <cstdint>

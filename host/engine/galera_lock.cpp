@@ -51,6 +51,26 @@ std::chrono::milliseconds retry_pause() {
     return std::chrono::milliseconds(50 + static_cast<int>(random() % 150));
 }
 
+// Whether the lock table is there. Hosts started at once race to create it, and a CREATE replicating from another
+// node aborts a check of the same table here (1213, a brute-force abort): the check is simply asked again.
+bool lock_table_exists(const odbc::Connection& connection) {
+    constexpr int attempts = 20;
+    for (int attempt = 1;; ++attempt) {
+        bool found = false;
+        const auto failed = connection.try_query(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
+            {std::string(GaleraLock::table_name)}, [&](const odbc::Row&) {
+                found = true;
+                return false;
+            });
+        if (!failed) return found;
+        if (failed->native_error != deadlock || attempt == attempts) {
+            throw odbc::Error("checking for the Galera lock table", *failed);
+        }
+        std::this_thread::sleep_for(retry_pause());
+    }
+}
+
 }  // namespace
 
 GaleraLock::GaleraLock(const DatabaseInfo& database, ConnectionOpener open_connection)
@@ -95,9 +115,7 @@ const odbc::Connection& GaleraLock::lock_connection() {
     // Both are safe outside the lock: DDL runs in total order on every node (a racing CREATE ... IF NOT EXISTS is
     // a no-op), and INSERT IGNORE of the one row cannot duplicate it. The table is the host's own, never a step's.
     // Each only when needed: while another host holds the row, an INSERT IGNORE of it would wait for that host.
-    if (connection.query("SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
-                         {std::string(table_name)})
-            .empty()) {
+    if (!lock_table_exists(connection)) {
         require_ok(connection, fmt::format("CREATE TABLE IF NOT EXISTS {} (id INT NOT NULL PRIMARY KEY, "
                                            "holder VARCHAR(255) NULL) ENGINE=InnoDB",
                                            table_name));

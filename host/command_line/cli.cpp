@@ -485,16 +485,21 @@ std::optional<std::string> resolve_dsn(const Sources& sources, std::string& desc
         }
         if (password_file) {
             const auto file = path_from(*password_file, password_file->values.front());
-            value = with_password(connection_string_for(value), read_password_file(file, password_file->label));
+            value = ConnectionTarget::parse(value, dsn->label)
+                        .with_password(read_password_file(file, password_file->label))
+                        .connection_string();
             described += "; password from " + password_file->label;
         } else if (password_env) {
-            value = with_password(connection_string_for(value),
-                                  read_password_variable(password_env->values.front(), password_env->label));
+            value = ConnectionTarget::parse(value, dsn->label)
+                        .with_password(read_password_variable(password_env->values.front(), password_env->label))
+                        .connection_string();
             described += "; password from " + password_env->label;
         }
     }
-    if (const auto problem = connection_string_problem(connection_string_for(value))) {
-        throw usage_error(fmt::format("invalid {}: {}", dsn->label, *problem));
+    try {
+        static_cast<void>(ConnectionTarget::parse(value, dsn->label));  // refuses what ODBC cannot carry
+    } catch (const HostError& error) {
+        throw usage_error(error.what());
     }
     return value;
 }
@@ -562,7 +567,7 @@ void resolve_global_options(const SourcedValues& command_line, GlobalOptions& gl
 
     std::string dsn_origin;
     global.dsn = resolve_dsn(sources, dsn_origin);
-    show("dsn", global.dsn ? *global.dsn : resolve_connection_string(std::nullopt), dsn_origin);
+    show("dsn", connection_options(global).effective_target().connection_string(), dsn_origin);
 
     if (const auto* level = sources.find("log-level")) global.log_level = log_level_value(*level);
     show("log-level", global.log_level, origin_of("log-level"));
@@ -613,6 +618,18 @@ std::vector<std::string> configured_target_names(const GlobalOptions& global) {
         names.push_back(name);
     }
     return names;
+}
+
+PluginOptions plugin_options(const GlobalOptions& global) {
+    return {resolve_plugin_dirs(global.plugin_paths), global.skip_broken_plugins, global.allow_insecure_plugins};
+}
+
+ConnectionOptions connection_options(const GlobalOptions& global) {
+    ConnectionOptions options;
+    if (global.dsn) options.target = ConnectionTarget::parse(*global.dsn);
+    options.connect_timeout_seconds = global.connect_timeout_seconds;
+    options.statement_timeout_seconds = global.statement_timeout_seconds;
+    return options;
 }
 
 std::optional<std::uint32_t> parse_bounded_number(std::string_view text, std::uint32_t min, std::uint32_t max) {

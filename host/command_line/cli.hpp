@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "command_line/config.hpp"
+#include "engine/session.hpp"
 
 namespace migration_host {
 
@@ -74,6 +75,10 @@ GlobalOptions resolve_target_options(const Invocation& invocation, const std::st
 
 // The configuration file's target names ([target.NAME] sections); none without a file.
 std::vector<std::string> configured_target_names(const GlobalOptions& global);
+
+// The options the engine takes, from the resolved global options.
+PluginOptions plugin_options(const GlobalOptions& global);
+ConnectionOptions connection_options(const GlobalOptions& global);
 
 // A whole number from `min` to `max`, written in decimal digits only: no sign,
 // blank, exponent or fraction. nullopt for anything else.

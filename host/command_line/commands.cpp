@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <limits>
@@ -11,9 +12,11 @@
 #include <set>
 
 #include "command_line/config.hpp"
-#include "command_line/session.hpp"
+#include "engine/session.hpp"
+#include "engine/status.hpp"
+#include "engine/validation.hpp"
 #include "command_line/terminal_text.hpp"
-#include "command_line/upgrade_checks.hpp"
+#include "engine/upgrade_checks.hpp"
 #include "database/redact.hpp"
 #include "engine/offline.hpp"
 
@@ -22,32 +25,7 @@ namespace {
 
 using nlohmann::json;
 
-// The most lines validate prints for one track's steps that no loaded plugin provides; a stored version can be
-// as large as a BIGINT, so the rest is summed up in one line.
-constexpr std::int64_t max_unprovided_lines = 10;
-
 bool json_wanted(const Invocation& invocation) { return invocation.options.format == OutputFormat::json; }
-
-// What the history says about an applied step that no loaded plugin provides: who applied it, or how it came to be
-// recorded.
-std::string unprovided_origin(const std::vector<HistoryEntry>& history, const AppliedSteps& applied_steps,
-                              const std::string& track, std::int64_t version) {
-    if (const HistoryEntry* applied = applied_steps.find(track, version)) {
-        return fmt::format("applied by plugin {} {} ({}) at {} by {}@{}",
-                           applied->plugin_id.empty() ? "?" : applied->plugin_id, applied->plugin_version,
-                           applied->library_path.empty() ? "library unknown" : applied->library_path,
-                           applied->started_at, applied->os_user, applied->host_name);
-    }
-    for (auto it = history.rbegin(); it != history.rend(); ++it) {
-        const bool records = it->direction == "stamp" || it->direction == "repair";
-        if (it->track == track && records && it->outcome == "succeeded" && it->from_version < version &&
-            version <= it->to_version) {
-            return fmt::format("recorded by {} at {} by {}@{} without running a step", it->direction, it->started_at,
-                               it->os_user, it->host_name);
-        }
-    }
-    return "applied with no history row (before this host, or by another tool)";
-}
 
 json history_entry_json(const HistoryEntry& entry) {
     return {
@@ -132,87 +110,6 @@ void render_plugins_json(const PluginsResult& result) {
 }
 
 // --- status ---
-
-// What a track needs, most severe first; a track with several (dirty and pending) shows the first.
-enum class TrackState { dirty, ahead, unknown_track, pending, in_progress, up_to_date };
-
-const char* state_name(TrackState state) {
-    switch (state) {
-        case TrackState::dirty: return "dirty";
-        case TrackState::ahead: return "ahead";
-        case TrackState::unknown_track: return "unknown_track";
-        case TrackState::pending: return "pending";
-        case TrackState::in_progress: return "in_progress";
-        case TrackState::up_to_date: return "up_to_date";
-    }
-    return "?";
-}
-
-// status --check: the exit code for the most severe state of any track (README: "status --check").
-ExitCode check_exit_code(TrackState state) {
-    switch (state) {
-        case TrackState::dirty: return ExitCode::check_dirty;
-        case TrackState::ahead: return ExitCode::check_ahead;
-        case TrackState::unknown_track: return ExitCode::check_unknown_track;
-        // A step another run is applying right now is not applied yet.
-        case TrackState::pending:
-        case TrackState::in_progress: return ExitCode::check_pending;
-        case TrackState::up_to_date: return ExitCode::success;
-    }
-    return ExitCode::success;
-}
-
-struct TrackStatus {
-    std::string track;
-    std::int64_t current = 0;
-    std::optional<std::int64_t> latest;  // none: no loaded plugin provides the track
-    std::vector<const Migration*> pending;
-    std::optional<DirtyTrack> unfinished;  // dirty, or running under another run's lock
-    TrackState state = TrackState::up_to_date;
-};
-
-struct StatusResult {
-    DatabaseInfo database;
-    bool run_in_progress = false;
-    std::vector<TrackStatus> tracks;
-    TrackState state = TrackState::up_to_date;  // the most severe of the tracks'
-};
-
-StatusResult compute_status(const Session& session, const Catalog& catalog, const DatabaseState& state) {
-    StatusResult result;
-    result.database = session.database;
-    result.run_in_progress = state.run_in_progress;
-    std::set<std::string> tracks;
-    for (const auto& [track, migrations] : catalog.tracks()) tracks.insert(track);
-    for (const auto& [track, version] : state.versions) tracks.insert(track);
-    for (const auto& track : tracks) {
-        TrackStatus status;
-        status.track = track;
-        status.current = version_of(state.versions, track);
-        const bool provided = catalog.tracks().count(track) > 0;
-        if (provided) status.latest = catalog.latest(track);
-        if (provided && status.current < *status.latest) {
-            for (auto version = status.current + 1; version <= *status.latest; ++version) {
-                if (const Migration* migration = catalog.find({track, version})) status.pending.push_back(migration);
-            }
-        }
-        if (const auto dirty = state.dirty.find(track); dirty != state.dirty.end()) status.unfinished = dirty->second;
-        if (status.unfinished && !state.run_in_progress) {
-            status.state = TrackState::dirty;
-        } else if (!provided) {
-            status.state = TrackState::unknown_track;
-        } else if (status.current > *status.latest) {
-            status.state = TrackState::ahead;
-        } else if (status.unfinished) {
-            status.state = TrackState::in_progress;
-        } else if (!status.pending.empty()) {
-            status.state = TrackState::pending;
-        }
-        result.state = std::min(result.state, status.state);
-        result.tracks.push_back(std::move(status));
-    }
-    return result;
-}
 
 // The status's "Database:" line: which database the results are about.
 std::string database_line(const DatabaseInfo& database) {
@@ -373,76 +270,6 @@ void render_history_json(const std::optional<std::string>& track, const std::vec
 
 // --- validate ---
 
-struct CheckedStep {
-    enum class Outcome { ok, changed, no_checksum_recorded, no_offline_checksum };
-    const Migration* migration = nullptr;
-    Outcome outcome = Outcome::ok;
-    std::string recorded, current;
-};
-
-struct UnprovidedSteps {
-    std::string track;
-    std::int64_t first = 0, last = 0;  // the versions, each listed when first == last
-    std::string origin;                // for a single version
-};
-
-struct ValidateResult {
-    std::vector<CheckedStep> steps;
-    std::vector<UnprovidedSteps> unprovided;
-    std::uint64_t unprovided_count = 0;
-    std::size_t verified = 0;
-    std::vector<std::string> changed_labels, unprovided_labels;
-};
-
-ValidateResult compute_validation(const Session& session, const Catalog& catalog, const DatabaseState& state) {
-    ValidateResult result;
-    const AppliedSteps applied_steps(state.history);
-    for (const auto& [track, migrations] : catalog.tracks()) {
-        const auto applied = std::min(version_of(state.versions, track), catalog.latest(track));
-        for (std::int64_t version = 1; version <= applied; ++version) {
-            CheckedStep checked;
-            checked.migration = catalog.find({track, version});
-            const auto recorded = applied_steps.checksum(track, version);
-            if (!recorded) {
-                checked.outcome = CheckedStep::Outcome::no_checksum_recorded;
-            } else {
-                checked.recorded = *recorded;
-                checked.current = step_checksum(*checked.migration, session.database);
-                if (checked.current.empty()) {
-                    checked.outcome = CheckedStep::Outcome::no_offline_checksum;
-                } else if (checksum_matches(*recorded, checked.current, *checked.migration, session.database)) {
-                    ++result.verified;
-                } else {
-                    checked.outcome = CheckedStep::Outcome::changed;
-                    result.changed_labels.push_back(checked.migration->label());
-                }
-            }
-            result.steps.push_back(std::move(checked));
-        }
-    }
-    // Applied steps beyond what the loaded plugins provide cannot be verified: say so, and who applied them.
-    for (const auto& [track, at] : state.versions) {
-        const auto latest = catalog.latest(track);
-        if (at <= latest) continue;
-        const auto count = static_cast<std::uint64_t>(at - latest);
-        result.unprovided_count = count > std::numeric_limits<std::uint64_t>::max() - result.unprovided_count
-                                      ? std::numeric_limits<std::uint64_t>::max()
-                                      : result.unprovided_count + count;
-        const auto listed_up_to = at - latest > max_unprovided_lines ? latest + max_unprovided_lines : at;
-        for (auto version = latest + 1; version <= listed_up_to; ++version) {
-            result.unprovided.push_back(
-                {track, version, version, unprovided_origin(state.history, applied_steps, track, version)});
-            result.unprovided_labels.push_back(VersionRef{track, version}.to_string());
-        }
-        if (listed_up_to < at) {
-            result.unprovided.push_back({track, listed_up_to + 1, at, ""});
-            result.unprovided_labels.push_back(fmt::format("{} to {}", VersionRef{track, listed_up_to + 1}.to_string(),
-                                                           VersionRef{track, at}.to_string()));
-        }
-    }
-    return result;
-}
-
 void render_validation_text(const ValidateResult& result) {
     for (const auto& step : result.steps) {
         const std::string label = step.migration->label();
@@ -535,10 +362,7 @@ ExitCode list_plugins(const Invocation& invocation) {
 }
 
 ExitCode show_status(const Invocation& invocation) {
-    const LoadedCatalog loaded = load_catalog(invocation.global);
-    const auto session = open_session(invocation.global, Access::read_only);
-    const StatusResult result =
-        compute_status(*session, loaded.catalog, read_state_unlocked(*session, loaded.catalog));
+    const StatusResult result = read_status(plugin_options(invocation.global), connection_options(invocation.global));
     if (json_wanted(invocation)) {
         render_status_json(result);
     } else {
@@ -549,15 +373,15 @@ ExitCode show_status(const Invocation& invocation) {
 
 ExitCode show_plan(const Invocation& invocation) {
     const auto targets = parse_upgrade_targets(invocation.arguments);
-    const LoadedCatalog loaded = load_catalog(invocation.global);
-    const auto session = open_session(invocation.global, Access::read_only);
+    const LoadedCatalog loaded = load_catalog(plugin_options(invocation.global));
+    const auto session = open_session(connection_options(invocation.global), Access::read_only);
     const DatabaseState state = read_state_unlocked(*session, loaded.catalog);
     PlanResult result;
     result.run_in_progress = state.run_in_progress;
     result.steps = plan_upgrade(loaded.catalog, state.versions, targets);
     // Whatever upgrade would refuse, plan refuses the same way, from the same code.
     refuse_upgrade(*session, state, loaded.catalog, targets, result.steps);
-    warn_changed_steps(*session, state, loaded.catalog);
+    for (const auto& warning : changed_step_warnings(*session, state, loaded.catalog)) spdlog::warn("{}", warning);
     if (json_wanted(invocation)) {
         render_plan_json(result);
     } else {
@@ -574,12 +398,12 @@ ExitCode show_history(const Invocation& invocation) {
             throw HostError(ExitCode::usage, fmt::format("invalid track name '{}'", *track));
         }
     }
-    const auto session = open_session(invocation.global, Access::read_only);
+    const auto session = open_session(connection_options(invocation.global), Access::read_only);
     const auto entries = session->history().entries(track);
     // A track the database knows (history or version row) lists even when no plugin provides it any more; any other
     // must be one a loaded plugin provides, as for plan: a typo is not "no history".
     if (track && entries.empty() && !session->versions().versions().count(*track)) {
-        load_catalog(invocation.global).catalog.require_known({*track, 0});
+        load_catalog(plugin_options(invocation.global)).catalog.require_known({*track, 0});
     }
     if (json_wanted(invocation)) {
         render_history_json(track, entries);
@@ -590,10 +414,8 @@ ExitCode show_history(const Invocation& invocation) {
 }
 
 ExitCode validate(const Invocation& invocation) {
-    const LoadedCatalog loaded = load_catalog(invocation.global);
-    const auto session = open_session(invocation.global, Access::read_only);
     const ValidateResult result =
-        compute_validation(*session, loaded.catalog, read_state(*session, loaded.catalog, HistoryDepth::full));
+        read_validation(plugin_options(invocation.global), connection_options(invocation.global));
     if (json_wanted(invocation)) {
         render_validation_json(result);
     } else {

@@ -16,7 +16,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "database/odbc.hpp"
 #include "exit_codes.hpp"
 
 #ifndef MIGRATION_HOST_PLUGIN_SUBDIR
@@ -233,46 +232,6 @@ std::string read_password_variable(const std::string& variable, const std::strin
     const char* value = std::getenv(variable.c_str());
     if (value == nullptr) throw usage(fmt::format("{} is not set", what));
     return checked_password(value, what);
-}
-
-std::string with_password(const std::string& connection_string, std::string_view password) {
-    std::string result = connection_string;
-    if (!result.empty() && result.back() != ';') result += ';';
-    result += "PWD={";
-    for (const char c : password) {
-        result += c;
-        if (c == '}') result += '}';
-    }
-    result += '}';
-    return result;
-}
-
-std::string connection_string_for(const std::string& dsn) {
-    if (dsn.find('=') != std::string::npos) return dsn;
-    return "DSN=" + dsn;
-}
-
-std::optional<std::string> connection_string_problem(std::string_view connection_string) {
-    if (connection_string.size() > odbc::max_connection_string_bytes) {
-        return fmt::format("the connection string is {} bytes long; ODBC carries at most {}", connection_string.size(),
-                           odbc::max_connection_string_bytes);
-    }
-    if (connection_string.find('\0') != std::string_view::npos) {
-        return std::string("the connection string holds a NUL byte, where the driver would stop reading it");
-    }
-    return std::nullopt;
-}
-
-std::string resolve_connection_string(const std::optional<std::string>& dsn) {
-    if (!dsn) {
-        const auto file = std::filesystem::current_path() / default_sqlite_file;
-        return "DRIVER=SQLite3;DATABASE=" + file.string();
-    }
-    std::string connection_string = connection_string_for(*dsn);
-    if (const auto problem = connection_string_problem(connection_string)) {
-        throw HostError(ExitCode::usage, fmt::format("invalid --dsn: {}", *problem));
-    }
-    return connection_string;
 }
 
 std::filesystem::path default_plugin_dir() {

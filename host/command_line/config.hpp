@@ -12,9 +12,6 @@
 
 namespace migration_host {
 
-// The embedded default: SQLite through Debian's SQLite3 ODBC driver.
-inline constexpr const char* default_sqlite_file = "migration-host.sqlite";
-
 // Read from the current directory when neither --config nor MIGRATION_HOST_CONFIG names a file.
 inline constexpr const char* default_config_file = "migration-host.ini";
 
@@ -61,23 +58,6 @@ SourcedValues read_environment(const std::vector<std::string>& options);
 // or holds a NUL byte or a line end inside.
 std::string read_password_file(const std::filesystem::path& file, const std::string& named_by);
 std::string read_password_variable(const std::string& variable, const std::string& named_by);
-
-// The connection string with the password as its PWD attribute, braced ({...}, '}' doubled) so that ';', '{',
-// '}', '=' and blanks in it are taken as part of the password.
-std::string with_password(const std::string& connection_string, std::string_view password);
-
-// The connection string for a --dsn value (or, with no value, the embedded SQLite file in the current
-// directory). Throws HostError(usage) for a connection string ODBC cannot carry (connection_string_problem).
-std::string resolve_connection_string(const std::optional<std::string>& dsn);
-
-// The connection string for a --dsn value: the value itself when it contains
-// '=', else "DSN=<value>".
-std::string connection_string_for(const std::string& dsn);
-
-// Why ODBC cannot be given this connection string (longer than 32767 bytes,
-// the most SQLDriverConnect takes, or holding a NUL byte, where the driver
-// would stop reading), or nullopt when it can. Never quotes the string.
-std::optional<std::string> connection_string_problem(std::string_view connection_string);
 
 // The plugin directories to search, in order, from the resolved list (GlobalOptions::plugin_paths): a directory
 // named twice (by any spelling or symbolic link) is searched once, where it first appears.

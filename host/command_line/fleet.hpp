@@ -25,11 +25,6 @@ struct FleetTarget {
 // configured target that loads other plugins than the run (the plugins are loaded once for every database).
 std::vector<FleetTarget> read_fleet_targets(const Invocation& invocation);
 
-// The worse of two exit codes, in this order, worst first: 1 (a step failed: the database may be half changed),
-// 5 (refused by its state), 4 (plugins), 3 (cannot connect), 2 (usage), then status --check's 7, 8, 9, 6, then 10,
-// then 0.
-int worse_exit_code(int a, int b);
-
 // Loads the plugins once, then runs `run_one` (the host's top level for one invocation: it returns an exit code
 // and reports its own errors on stderr) for every target in a child process of its own, at most --jobs at a time,
 // each child's stdout and stderr captured. Reports each database on stderr as it ends, then prints every

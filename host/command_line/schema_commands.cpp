@@ -10,7 +10,7 @@
 
 #include "command_line/commands.hpp"
 #include "command_line/config.hpp"
-#include "command_line/session.hpp"
+#include "engine/session.hpp"
 #include "database/schema_catalog.hpp"
 #include "engine/locking.hpp"
 #include "engine/schema_drift.hpp"
@@ -166,7 +166,7 @@ std::string applied_list(const std::vector<UpgradeTarget>& targets) {
 
 // A --table that the database does not have is the database's state, not a usage error: exit 5, naming it.
 ExitCode inspect_schema(const Invocation& invocation) {
-    const auto session = open_session(invocation.global, Access::read_only);
+    const auto session = open_session(connection_options(invocation.global), Access::read_only);
     const std::vector<std::string>& wanted = invocation.options.tables;
     if (!wanted.empty()) {
         const auto existing = list_tables(*session->connection, session->database);
@@ -201,8 +201,8 @@ ExitCode inspect_schema(const Invocation& invocation) {
 // Read-only on the database: the expected schema is built elsewhere (ScratchDatabase), and no lock is taken, so a
 // run in progress is only reported.
 ExitCode verify_schema(const Invocation& invocation) {
-    const LoadedCatalog loaded = load_catalog(invocation.global);
-    const auto session = open_session(invocation.global, Access::read_only);
+    const LoadedCatalog loaded = load_catalog(plugin_options(invocation.global));
+    const auto session = open_session(connection_options(invocation.global), Access::read_only);
     const DatabaseState state = read_state(*session, loaded.catalog);
     const bool busy = run_in_progress(*session);
     if (!busy && !state.dirty.empty()) {
@@ -220,7 +220,8 @@ ExitCode verify_schema(const Invocation& invocation) {
     std::string built_in = "nothing to build: no step is applied";
     if (!steps.empty()) {
         const auto scratch = ScratchDatabase::create(
-            session->environment, resolve_connection_string(invocation.global.dsn), session->database,
+            session->environment, connection_options(invocation.global).effective_target().connection_string(),
+            session->database,
             invocation.global.connect_timeout_seconds, session->connection->statement_timeout());
         build_expected(*scratch, steps);
         expected = read_schema(scratch->connection(), scratch->database());

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "command_line/commands.hpp"
-#include "command_line/session.hpp"
+#include "engine/session.hpp"
 #include "engine/sql_script.hpp"
 
 namespace migration_host {
@@ -233,7 +233,7 @@ ExitCode print_sql(const Invocation& invocation) {
     if (request.dialect == std::optional<std::string>("sqlite") && !request.database_name.empty()) {
         throw sql_usage("--database does not apply to sqlite, whose databases have no name");
     }
-    const LoadedCatalog loaded = load_catalog(invocation.global);
+    const LoadedCatalog loaded = load_catalog(plugin_options(invocation.global));
     const Catalog& catalog = loaded.catalog;
 
     ScriptStart start;
@@ -256,7 +256,7 @@ ExitCode print_sql(const Invocation& invocation) {
         steps = plan(catalog, start.stored, request);
     } else {
         // Read only: no lock, nothing created (read_state_unlocked creates nothing).
-        const auto session = open_session(invocation.global, Access::read_only);
+        const auto session = open_session(connection_options(invocation.global), Access::read_only);
         if (!is_script_dialect(session->database.dialect)) {
             throw HostError(ExitCode::usage, fmt::format("sql renders for sqlite, mysql and postgresql only, not {}",
                                                          session->database.dbms_name));

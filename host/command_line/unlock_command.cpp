@@ -3,14 +3,14 @@
 #include <fmt/format.h>
 
 #include "command_line/commands.hpp"
-#include "command_line/session.hpp"
+#include "engine/session.hpp"
 #include "engine/lease_lock.hpp"
 
 namespace migration_host {
 
 ExitCode unlock(const Invocation& invocation) {
     // Creates nothing: a lock table that is not there holds no lock.
-    const auto session = open_session(invocation.global, Access::read_only);
+    const auto session = open_session(connection_options(invocation.global), Access::read_only);
     const UnlockOutcome outcome =
         unlock_lease_lock(*session->connection, session->database, invocation.options.force);
     if (outcome.kind == UnlockOutcome::Kind::refused) throw HostError(ExitCode::refused, outcome.message);

@@ -7,13 +7,11 @@
 
 #include <array>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <limits>
 #include <memory>
-#include <mutex>
-#include <thread>
 
+#include "database/alarm.hpp"
 #include "database/redact.hpp"
 
 namespace migration_host::odbc {
@@ -43,41 +41,6 @@ Diagnostic too_long(std::string_view what, std::size_t size, std::size_t limit) 
 bool is_timeout_state(const std::string& sqlstate) {
     return sqlstate == "HYT00" || sqlstate == "HYT01" || sqlstate == "57014";
 }
-
-// Runs an action on its own thread at a deadline, unless destroyed first (which stops and joins the thread).
-class Alarm {
-public:
-    Alarm(Clock::time_point deadline, std::function<void()> action)
-        : thread_([this, deadline, action = std::move(action)] {
-              {
-                  std::unique_lock lock(mutex_);
-                  if (stopped_.wait_until(lock, deadline, [this] { return done_; })) return;
-                  rang_ = true;
-              }
-              action();
-          }) {}
-    Alarm(const Alarm&) = delete;
-    Alarm& operator=(const Alarm&) = delete;
-    ~Alarm() {
-        {
-            std::lock_guard lock(mutex_);
-            done_ = true;
-        }
-        stopped_.notify_one();
-        thread_.join();
-    }
-    bool rang() {
-        std::lock_guard lock(mutex_);
-        return rang_;
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable stopped_;
-    bool done_ = false;
-    bool rang_ = false;
-    std::thread thread_;  // last: starts after the members it uses exist
-};
 
 // A statement handle for one call; closes its cursor and frees itself.
 class Statement {

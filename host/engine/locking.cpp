@@ -268,30 +268,30 @@ std::string sqlite_main_file(const odbc::Connection& connection) {
 }  // namespace
 
 std::unique_ptr<RunLock> RunLock::acquire(const odbc::Connection& connection, const DatabaseInfo& database,
-                                          std::chrono::seconds timeout, const ConnectionOpener& open_connection) {
+                                          std::chrono::seconds timeout, const ConnectionOpener& open_connection,
+                                          const RunReporter& reporter) {
     auto lock = create(connection, database, open_connection);
     lock->prepare();
     const auto start = Clock::now();
     lock->held_ = lock->take_within(std::chrono::seconds(0));
+    bool waited_at_all = false;
     if (!lock->held_ && timeout.count() > 0) {
-        spdlog::info("waiting up to {} s for the lock {}{}", timeout.count(), lock->name(), held_by(lock->holder()));
+        waited_at_all = true;
+        reporter.report(run_event::LockWaiting{lock->name(), lock->holder(), std::chrono::seconds(0), timeout});
         // Whole seconds, so that GET_LOCK's integer wait and the deadline agree.
         for (auto waited = std::chrono::seconds(0); !lock->held_ && waited < timeout;) {
             const auto slice = std::min(progress_interval, timeout - waited);
             lock->held_ = lock->take_within(slice);
             waited += slice;
             if (!lock->held_ && waited < timeout) {
-                spdlog::info("still waiting for the lock {} after {} s of {}{}", lock->name(), waited.count(),
-                             timeout.count(), held_by(lock->holder()));
+                reporter.report(run_event::LockWaiting{lock->name(), lock->holder(), waited, timeout});
             }
-        }
-        if (lock->held_) {
-            spdlog::info("got the lock {} after {:.1f} s", lock->name(),
-                         std::chrono::duration<double>(Clock::now() - start).count());
         }
     }
     if (!lock->held_) throw lock_timeout(*lock, timeout);
-    spdlog::debug("holding the run lock: {}", lock->name());
+    reporter.report(run_event::LockAcquired{
+        lock->name(), waited_at_all ? std::optional<std::chrono::duration<double>>(Clock::now() - start)
+                                    : std::nullopt});
     return lock;
 }
 

@@ -10,6 +10,7 @@
 
 #include "database/database.hpp"
 #include "database/odbc.hpp"
+#include "engine/run_events.hpp"
 
 namespace migration_host {
 
@@ -29,10 +30,11 @@ class RunLock {
 public:
     // Waits up to `timeout` for the lock; throws HostError(refused) naming
     // the lock, and its holder where the database can tell, when it expires.
-    // While waiting, says (log level info) who holds it, then again every few
-    // seconds: a silent wait of up to --lock-timeout looks like a hang.
+    // While waiting, reports who holds it (run_event::LockWaiting), then again
+    // every few seconds: a silent wait of up to --lock-timeout looks like a hang.
     static std::unique_ptr<RunLock> acquire(const odbc::Connection& connection, const DatabaseInfo& database,
-                                            std::chrono::seconds timeout, const ConnectionOpener& open_connection);
+                                            std::chrono::seconds timeout, const ConnectionOpener& open_connection,
+                                            const RunReporter& reporter);
     // Takes the lock only if it is free now; nullptr when another run holds it.
     static std::unique_ptr<RunLock> try_acquire(const odbc::Connection& connection, const DatabaseInfo& database,
                                                 const ConnectionOpener& open_connection);

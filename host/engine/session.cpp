@@ -1,6 +1,6 @@
 // What every command starts from: the loaded plugins and their catalog, one pinned connection, and the database's state.
 // SPDX-License-Identifier: Apache-2.0
-#include "command_line/session.hpp"
+#include "engine/session.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -18,7 +18,7 @@
 #include <thread>
 #include <utility>
 
-#include "command_line/config.hpp"
+#include "database/alarm.hpp"
 #include "exit_codes.hpp"
 #include "engine/locking.hpp"
 #include "database/redact.hpp"
@@ -34,48 +34,27 @@ std::string describe_problems(const std::vector<PluginProblem>& problems) {
     return text;
 }
 
-// Some drivers (MariaDB's) apply the login timeout to the TCP connect only,
-// and wait forever for a server that accepts but never answers. Nothing has
-// been written when connecting, so the host can end the run itself.
-class ConnectWatchdog {
-public:
-    ConnectWatchdog(std::uint32_t timeout_seconds, std::string target)
-        : thread_([this, timeout_seconds, target = std::move(target)] {
-              std::unique_lock lock(mutex_);
-              // A second of grace lets drivers that honour the timeout report their own reason. Counted in
-              // std::chrono::seconds, never in the option's 32-bit type, where the addition could wrap to 0.
-              const auto grace = std::chrono::seconds(timeout_seconds) + std::chrono::seconds(1);
-              if (connected_.wait_for(lock, grace, [this] { return done_; })) return;
-              std::fflush(stdout);  // _Exit does not: keep what was printed
-              std::fprintf(stderr, "migration-host: error: cannot connect to %s: no answer from the server within %u s\n",
-                           target.c_str(), timeout_seconds);
-              std::fflush(stderr);
-              std::_Exit(static_cast<int>(ExitCode::cannot_connect));
-          }) {}
-    ConnectWatchdog(const ConnectWatchdog&) = delete;
-    ConnectWatchdog& operator=(const ConnectWatchdog&) = delete;
-    ~ConnectWatchdog() {
-        {
-            std::lock_guard lock(mutex_);
-            done_ = true;
-        }
-        connected_.notify_one();
-        thread_.join();
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable connected_;
-    bool done_ = false;
-    std::thread thread_;  // last: starts after the members it uses exist
-};
+// Some drivers (MariaDB's) apply the login timeout to the TCP connect only, and wait forever for a server that
+// accepts but never answers. Nothing has been written when connecting, so the host can end the run itself. A second
+// of grace lets drivers that honour the timeout report their own reason; counted in std::chrono::seconds, never in
+// the option's 32-bit type, where the addition could wrap to 0.
+Alarm connect_watchdog(std::uint32_t timeout_seconds, std::string target) {
+    const auto grace = std::chrono::seconds(timeout_seconds) + std::chrono::seconds(1);
+    return Alarm(Alarm::Clock::now() + grace, [timeout_seconds, target = std::move(target)] {
+        std::fflush(stdout);  // _Exit does not: keep what was printed
+        std::fprintf(stderr, "migration-host: error: cannot connect to %s: no answer from the server within %u s\n",
+                     target.c_str(), timeout_seconds);
+        std::fflush(stderr);
+        std::_Exit(static_cast<int>(ExitCode::cannot_connect));
+    });
+}
 
 // --statement-timeout. A statement that has not ended the connect timeout (the time the user gives the server to
 // answer) after its own ran out did not answer its cancellation: the server is frozen or gone and the driver would
 // wait for it forever (or a plugin's row callback never returns), so the host ends the run the way ConnectWatchdog
 // does. The database then sees the connection close and rolls back what the open transaction did;
 // on MySQL the step's history row stays 'started' and the track dirty, as after a kill.
-odbc::StatementTimeout statement_timeout(const GlobalOptions& options) {
+odbc::StatementTimeout statement_timeout(const ConnectionOptions& options) {
     odbc::StatementTimeout timeout;
     timeout.seconds = options.statement_timeout_seconds;
     timeout.grace = std::chrono::seconds(options.connect_timeout_seconds);
@@ -92,87 +71,6 @@ odbc::StatementTimeout statement_timeout(const GlobalOptions& options) {
     return timeout;
 }
 
-std::string lower_case(std::string text) {
-    for (char& c : text) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return text;
-}
-
-std::string trimmed(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t");
-    if (first == std::string_view::npos) return {};
-    return std::string(text.substr(first, text.find_last_not_of(" \t") - first + 1));
-}
-
-// An ODBC connection string's attributes: keys lower-cased, values without their braces ({a;b} holds a ';', "}}" a
-// '}'). The first of a repeated key counts, as with the drivers.
-std::map<std::string, std::string> connection_attributes(std::string_view text) {
-    std::map<std::string, std::string> attributes;
-    std::size_t at = 0;
-    while (at < text.size()) {
-        const auto equals = text.find('=', at);
-        const auto semicolon = text.find(';', at);
-        if (equals == std::string_view::npos || (semicolon != std::string_view::npos && semicolon < equals)) {
-            if (semicolon == std::string_view::npos) break;
-            at = semicolon + 1;
-            continue;
-        }
-        const std::string key = lower_case(trimmed(text.substr(at, equals - at)));
-        std::size_t value_start = equals + 1;
-        while (value_start < text.size() && text[value_start] == ' ') ++value_start;
-        std::string value;
-        if (value_start < text.size() && text[value_start] == '{') {
-            std::size_t i = value_start + 1;
-            for (; i < text.size(); ++i) {
-                if (text[i] != '}') {
-                    value += text[i];
-                } else if (i + 1 < text.size() && text[i + 1] == '}') {
-                    value += '}';
-                    ++i;
-                } else {
-                    break;
-                }
-            }
-            at = text.find(';', i);
-        } else {
-            at = text.find(';', value_start);
-            value = trimmed(text.substr(value_start, at == std::string_view::npos ? std::string_view::npos
-                                                                                   : at - value_start));
-        }
-        attributes.emplace(key, value);
-        if (at == std::string_view::npos) break;
-        ++at;
-    }
-    return attributes;
-}
-
-// Whether a DRIVER value (a name from odbcinst.ini or a library path) is the SQLite3 ODBC driver.
-bool is_sqlite3_driver(const std::string& driver) {
-    const std::string library =
-        driver.find('/') == std::string::npos ? odbc::profile_string(driver, "Driver", "odbcinst.ini").value_or(driver)
-                                              : driver;
-    return lower_case(std::filesystem::path(library).filename().string()).find("sqlite3") != std::string::npos ||
-           lower_case(driver).find("sqlite3") != std::string::npos;
-}
-
-// For a connection through the SQLite3 ODBC driver: the database file it names ("" for none), from the connection
-// string, else from its DSN's settings. nullopt for any other driver.
-std::optional<std::string> sqlite_database_file(const std::string& connection_string) {
-    const auto attributes = connection_attributes(connection_string);
-    const auto dsn = attributes.find("dsn");
-    std::optional<std::string> driver;
-    if (const auto it = attributes.find("driver"); it != attributes.end()) {
-        driver = it->second;
-    } else if (dsn != attributes.end()) {
-        driver = odbc::profile_string(dsn->second, "Driver", "odbc.ini");
-    }
-    if (!driver || !is_sqlite3_driver(*driver)) return std::nullopt;
-    if (const auto it = attributes.find("database"); it != attributes.end()) return it->second;
-    if (dsn != attributes.end()) return odbc::profile_string(dsn->second, "Database", "odbc.ini").value_or("");
-    return std::string();
-}
-
 // A path that cannot be looked at (no permission on a directory) counts as existing: the driver then says why.
 bool file_exists(const std::filesystem::path& path) {
     std::error_code error;
@@ -187,10 +85,10 @@ HostError missing_database_file(const std::string& file) {
 
 // Session::open_another: connects as open_session does, with the same string (NoCreat included) and timeouts.
 ConnectionOpener another_connection(const odbc::Environment& environment, std::string connection_string,
-                                    const GlobalOptions& options) {
+                                    const ConnectionOptions& options) {
     return [&environment, connection_string = std::move(connection_string),
             login_timeout = options.connect_timeout_seconds, timeout = statement_timeout(options)] {
-        const ConnectWatchdog watchdog(login_timeout, redact_connection_string(connection_string));
+        const Alarm watchdog = connect_watchdog(login_timeout, redact_connection_string(connection_string));
         try {
             auto connection = std::make_unique<odbc::Connection>(environment, connection_string, login_timeout);
             connection->set_statement_timeout(timeout);
@@ -202,35 +100,30 @@ ConnectionOpener another_connection(const odbc::Environment& environment, std::s
     };
 }
 
-std::optional<std::pair<GlobalOptions, LoadedCatalog>>& preloaded_catalog() {
-    static std::optional<std::pair<GlobalOptions, LoadedCatalog>> preloaded;
+std::optional<std::pair<PluginOptions, LoadedCatalog>>& preloaded_catalog() {
+    static std::optional<std::pair<PluginOptions, LoadedCatalog>> preloaded;
     return preloaded;
-}
-
-bool same_plugin_options(const GlobalOptions& a, const GlobalOptions& b) {
-    return a.plugin_paths == b.plugin_paths && a.no_default_plugins == b.no_default_plugins &&
-           a.skip_broken_plugins == b.skip_broken_plugins && a.allow_insecure_plugins == b.allow_insecure_plugins;
 }
 
 }  // namespace
 
-void preload_catalog(const GlobalOptions& options) {
+void preload_catalog(const PluginOptions& options) {
     auto& preloaded = preloaded_catalog();
     preloaded.reset();
     LoadedCatalog loaded = load_catalog(options);
     preloaded.emplace(options, std::move(loaded));
 }
 
-LoadedCatalog load_catalog(const GlobalOptions& options) {
-    if (const auto& preloaded = preloaded_catalog(); preloaded && same_plugin_options(preloaded->first, options)) {
+LoadedCatalog load_catalog(const PluginOptions& options) {
+    if (const auto& preloaded = preloaded_catalog(); preloaded && preloaded->first == options) {
         return preloaded->second;
     }
-    const auto dirs = resolve_plugin_dirs(options.plugin_paths);
+    const auto& dirs = options.directories;
     for (const auto& dir : dirs) spdlog::debug("plugin directory: {}", dir.string());
     Discovery discovery =
-        discover_plugins(dirs, options.allow_insecure_plugins ? InsecurePlugins::warn : InsecurePlugins::refuse);
+        discover_plugins(dirs, options.allow_insecure ? InsecurePlugins::warn : InsecurePlugins::refuse);
     if (!discovery.problems.empty()) {
-        if (!options.skip_broken_plugins) {
+        if (!options.skip_broken) {
             throw HostError(ExitCode::plugin_error, "unusable plugin library: " + describe_problems(discovery.problems));
         }
         for (const auto& problem : discovery.problems) {
@@ -241,16 +134,16 @@ LoadedCatalog load_catalog(const GlobalOptions& options) {
     return {std::make_shared<const Discovery>(std::move(discovery)), std::move(catalog)};
 }
 
-std::unique_ptr<Session> open_session(const GlobalOptions& options, Access access) {
+std::unique_ptr<Session> open_session(const ConnectionOptions& options, Access access) {
     auto session = std::make_unique<Session>();
-    std::string connection_string = resolve_connection_string(options.dsn);
+    ConnectionTarget target = options.effective_target();
     // The SQLite3 driver creates a missing database file on connect unless told NoCreat (first, so that it wins
     // over a NoCreat=0 later in the string). The file is also looked for here, to name it when it is missing: the
     // driver's own refusal says only "connect failed".
     std::optional<std::filesystem::path> required_file;
     if (access == Access::read_only) {
-        if (const auto file = sqlite_database_file(connection_string)) {
-            connection_string = "NoCreat=1;" + connection_string;
+        if (const auto file = target.sqlite_database_file()) {
+            target = target.with_leading_attribute("NoCreat", "1");
             // ":memory:" and URIs are the driver's to judge.
             if (!file->empty() && *file != ":memory:" && file->rfind("file:", 0) != 0) {
                 required_file = *file;
@@ -258,8 +151,9 @@ std::unique_ptr<Session> open_session(const GlobalOptions& options, Access acces
             }
         }
     }
-    spdlog::debug("connecting to {}", redact_connection_string(connection_string));
-    const ConnectWatchdog watchdog(options.connect_timeout_seconds, redact_connection_string(connection_string));
+    const std::string& connection_string = target.connection_string();
+    spdlog::debug("connecting to {}", target.redacted());
+    const Alarm watchdog = connect_watchdog(options.connect_timeout_seconds, target.redacted());
     try {
         session->connection = std::make_unique<odbc::Connection>(session->environment, connection_string,
                                                                  options.connect_timeout_seconds);
@@ -273,6 +167,7 @@ std::unique_ptr<Session> open_session(const GlobalOptions& options, Access acces
         if (required_file && !file_exists(*required_file)) throw missing_database_file(required_file->string());
         throw HostError(ExitCode::cannot_connect, error.what());
     }
+    session->target = std::move(target);
     spdlog::debug("connected to {} {} (dialect {}{}{})", session->database.dbms_name, session->database.dbms_version,
                   session->database.dialect, session->database.database_name.empty() ? "" : ", database ",
                   session->database.database_name);

@@ -2,13 +2,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "command_line/cli.hpp"
+#include "database/connection_target.hpp"
 #include "database/database.hpp"
 #include "engine/history.hpp"
 #include "engine/locking.hpp"
@@ -20,6 +22,26 @@
 
 namespace migration_host {
 
+// Where plugins come from and what to do with libraries that cannot be used.
+struct PluginOptions {
+    // Every directory to load plugins from, in search order, each once (however spelt).
+    std::vector<std::filesystem::path> directories;
+    bool skip_broken = false;     // warn about unusable libraries instead of failing the run (exit 4)
+    bool allow_insecure = false;  // load libraries others could change, with a warning, instead of refusing them
+
+    bool operator==(const PluginOptions&) const = default;
+};
+
+// Where to connect and how long to wait.
+struct ConnectionOptions {
+    std::optional<ConnectionTarget> target;  // none: the embedded default, ./migration-host.sqlite
+    std::uint32_t connect_timeout_seconds = 15;
+    std::uint32_t statement_timeout_seconds = 0;  // 0: no bound
+
+    // `target`, or the embedded default in the current directory.
+    ConnectionTarget effective_target() const { return target ? *target : ConnectionTarget::embedded_default(); }
+};
+
 struct LoadedCatalog {
     std::shared_ptr<const Discovery> discovery;  // shared: the catalog a fleet run preloads serves every database
     Catalog catalog;
@@ -29,16 +51,18 @@ struct LoadedCatalog {
 // (exit 4) unless --skip-broken-plugins: a plugin that silently did not load
 // would look like a migration that does not exist. After preload_catalog with
 // the same plugin options, returns the preloaded catalog instead.
-LoadedCatalog load_catalog(const GlobalOptions& options);
+LoadedCatalog load_catalog(const PluginOptions& options);
 
 // Loads the catalog once for the whole process (and the children it forks), for a fleet run: every database is
 // migrated by the same plugins, loaded and checked once.
-void preload_catalog(const GlobalOptions& options);
+void preload_catalog(const PluginOptions& options);
 
 // One connection for the whole run: the lock, every step, its version update
 // and history row, and (for MySQL's session settings) every statement of a
 // step share it.
 struct Session {
+    // What was connected to (for a read-only SQLite session, with NoCreat=1 first).
+    ConnectionTarget target = ConnectionTarget::sqlite_file("");
     odbc::Environment environment;
     std::unique_ptr<odbc::Connection> connection;
     DatabaseInfo database;
@@ -64,7 +88,7 @@ enum class Access {
 };
 
 // Connects (exit 3 on failure, including a server that never answers).
-std::unique_ptr<Session> open_session(const GlobalOptions& options, Access access = Access::read_write);
+std::unique_ptr<Session> open_session(const ConnectionOptions& options, Access access = Access::read_write);
 
 struct DatabaseState {
     VersionMap versions;

@@ -1,6 +1,6 @@
 // The refusals an upgrade makes after planning, in one place, so that `plan` predicts exactly what `upgrade` refuses.
 // SPDX-License-Identifier: Apache-2.0
-#include "command_line/upgrade_checks.hpp"
+#include "engine/upgrade_checks.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -100,7 +100,9 @@ void refuse_upgrade(const Session& session, const DatabaseState& state, const Ca
     require_history_room(session);
 }
 
-void warn_changed_steps(const Session& session, const DatabaseState& state, const Catalog& catalog) {
+std::vector<std::string> changed_step_warnings(const Session& session, const DatabaseState& state,
+                                               const Catalog& catalog) {
+    std::vector<std::string> warnings;
     // Where a summary stands in for the history, its digest of the recorded checksums is compared with the loaded
     // plugins' first; only a track where they differ has its history read, to name the steps.
     std::vector<std::string> to_check;
@@ -123,11 +125,13 @@ void warn_changed_steps(const Session& session, const DatabaseState& state, cons
             const Migration& migration = *catalog.find({track, version});
             const std::string now = step_checksum(migration, session.database);
             if (!now.empty() && !checksum_matches(*recorded, now, migration, session.database)) {
-                spdlog::warn("{} changed since it was applied (checksum {} then, {} now); see 'migration-host validate'",
-                             migration.label(), *recorded, now);
+                warnings.push_back(fmt::format(
+                    "{} changed since it was applied (checksum {} then, {} now); see 'migration-host validate'",
+                    migration.label(), *recorded, now));
             }
         }
     }
+    return warnings;
 }
 
 }  // namespace migration_host

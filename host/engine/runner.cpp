@@ -1,5 +1,7 @@
-// Carries out the commands that change the database (upgrade, downgrade, stamp, repair), each under the run lock.
+// Carries out the commands that change the database (upgrade, downgrade, stamp, repair): the whole run, as events.
 // SPDX-License-Identifier: Apache-2.0
+#include "engine/runner.hpp"
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -13,12 +15,11 @@
 #include <variant>
 #include <vector>
 
-#include "command_line/commands.hpp"
-#include "plugins/host_api.hpp"
 #include "engine/locking.hpp"
 #include "engine/offline.hpp"
-#include "command_line/session.hpp"
-#include "command_line/upgrade_checks.hpp"
+#include "engine/upgrade_checks.hpp"
+#include "exit_codes.hpp"
+#include "plugins/host_api.hpp"
 
 namespace migration_host {
 namespace {
@@ -29,15 +30,16 @@ std::int64_t milliseconds_since(Clock::time_point start) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
 }
 
-std::unique_ptr<RunLock> lock_database(const Session& session, const GlobalOptions& options) {
-    return RunLock::acquire(*session.connection, session.database, std::chrono::seconds(options.lock_timeout_seconds),
-                            session.open_another);
+std::unique_ptr<RunLock> lock_database(const Session& session, const RunRequest& request,
+                                       const RunReporter& reporter) {
+    return RunLock::acquire(*session.connection, session.database, request.lock_timeout, session.open_another,
+                            reporter);
 }
 
 // Creates the version and history tables, before anything else is written.
-void prepare_tables(const Session& session) {
-    if (session.versions().create_table_if_missing()) spdlog::info("created {}", VersionStore::table_name);
-    if (session.history().create_table_if_missing()) spdlog::info("created {}", HistoryStore::table_name);
+void prepare_tables(const Session& session, const RunReporter& reporter) {
+    if (session.versions().create_table_if_missing()) reporter.report(run_event::TableCreated{VersionStore::table_name});
+    if (session.history().create_table_if_missing()) reporter.report(run_event::TableCreated{HistoryStore::table_name});
 }
 
 // Who runs this process, looked up once per run: getpwuid reads /etc/passwd (or asks NSS) on every call.
@@ -129,16 +131,17 @@ private:
 // written "started" first, so that a crash or failure leaves the track dirty.
 // A failure is reported with the step's own error first; a history row that
 // cannot be written then is a further line, never a replacement. Returns the checksum recorded ("" for none).
-std::string apply_step(const Session& session, const Step& step) {
+std::string apply_step(const Session& session, const Step& step, const RunReporter& reporter) {
     const Migration& migration = *step.migration;
     const bool upgrading = step.direction == Direction::upgrade;
     const std::string direction = upgrading ? "upgrade" : "downgrade";
-    const std::string label = upgrading ? migration.label() : migration.label() + " downgrade";
+    StepDescription description = StepDescription::of(step);
+    const std::string& label = description.label;
     const VersionStore versions = session.versions();
     const HistoryStore history = session.history();
     HistoryEntry entry = history_entry(step, direction);
     if (upgrading) entry.checksum = step_checksum(migration, session.database);
-    spdlog::info("running {} from plugin {} {}", label, migration.plugin->id(), migration.plugin->version());
+    reporter.report(run_event::StepStarted{description});
 
     StepExecutor executor(session.connection.get(), session.database);
     const mh_step_fn function = upgrading ? migration.upgrade : migration.downgrade;
@@ -227,16 +230,15 @@ std::string apply_step(const Session& session, const Step& step) {
             "statements before the failure stay applied (DDL commits implicitly here) and the track is "
             "dirty until 'migration-host repair'";
     }
+    const std::chrono::milliseconds duration(milliseconds_since(start));
     if (failure) {
+        reporter.report(run_event::StepFailed{description, *failure, duration});
         throw HostError(ExitCode::step_failed,
                         fmt::format("{} failed: {}; {}, {} stays at version {}", label, *failure, aftermath,
                                     migration.ref.track, step.from_version()),
                         std::move(further));
     }
-    print_line(fmt::format("{} {} {} -> {}: {} ({} {}) in {:.3f} s", upgrading ? "Upgraded" : "Downgraded",
-                           migration.ref.track, step.from_version(), step.to_version(), migration.name,
-                           migration.plugin->id(), migration.plugin->version(),
-                           static_cast<double>(milliseconds_since(start)) / 1000.0));
+    reporter.report(run_event::StepFinished{std::move(description), duration});
     return entry.checksum;
 }
 
@@ -245,7 +247,8 @@ std::string apply_step(const Session& session, const Step& step) {
 // are done by now and the summary is a cache, so a summary that cannot be written is a warning: the next command
 // reads the whole history, as when there is none.
 void record_track_summaries(const Session& session, const DatabaseState& state,
-                            const std::vector<std::pair<const Step*, std::string>>& applied) {
+                            const std::vector<std::pair<const Step*, std::string>>& applied,
+                            const RunReporter& reporter) {
     std::map<std::string, TrackSummary> summaries;
     const bool extending = state.summaries.has_value();
     if (extending) {
@@ -284,19 +287,11 @@ void record_track_summaries(const Session& session, const DatabaseState& state,
         }
         store.store(rows, !extending);
     } catch (const odbc::Error& error) {
-        spdlog::warn("could not record the per-track summary of the history in {} ({}); the next command reads the "
-                     "whole history instead",
-                     TrackSummaryStore::table_name, error.what());
+        reporter.report(run_event::Warning{
+            fmt::format("could not record the per-track summary of the history in {} ({}); the next command reads the "
+                        "whole history instead",
+                        TrackSummaryStore::table_name, error.what())});
     }
-}
-
-VersionRef parse_single_ref(const Invocation& invocation) {
-    const auto ref = parse_version_ref(invocation.arguments.at(0), 0);
-    if (!ref) {
-        throw HostError(ExitCode::usage, fmt::format("invalid {} target '{}': expected TRACK@VERSION",
-                                                     invocation.command, invocation.arguments.at(0)));
-    }
-    return *ref;
 }
 
 // Records a version without running anything (stamp, repair), with its history row. The row names the plugin of
@@ -351,104 +346,90 @@ void ensure_track_row(const Session& session, DatabaseState& state, const std::s
     state.versions[track] = 0;
 }
 
-// The last line of every run that applied steps, upgrade or downgrade alike, so scripts read one shape.
-void print_applied_summary(std::size_t steps, Clock::time_point start) {
-    print_line(fmt::format("Applied {} step{} in {:.3f} s.", steps, steps == 1 ? "" : "s",
-                           static_cast<double>(milliseconds_since(start)) / 1000.0));
-}
-
 }  // namespace
 
-ExitCode upgrade(const Invocation& invocation) {
-    flush_every_line();
-    const auto targets = parse_upgrade_targets(invocation.arguments);
-    const LoadedCatalog loaded = load_catalog(invocation.global);
-    const auto session = open_session(invocation.global);
-    // Plan once before waiting for the lock, so that an unknown track or
-    // version fails at once; plan again under the lock from fresh state.
-    plan_upgrade(loaded.catalog, read_versions(*session, loaded.catalog), targets);
-    const auto lock = lock_database(*session, invocation.global);
-    DatabaseState state = read_state(*session, loaded.catalog);
-    const std::vector<Step> steps = plan_upgrade(loaded.catalog, state.versions, targets);
+namespace {
+
+void run_upgrade(const RunRequest& request, const LoadedCatalog& loaded, const Session& session,
+                 const RunReporter& reporter) {
+    // Plan once before waiting for the lock, so that an unknown track or version fails at once; plan again under the
+    // lock from fresh state.
+    plan_upgrade(loaded.catalog, read_versions(session, loaded.catalog), request.upgrade_targets);
+    const auto lock = lock_database(session, request, reporter);
+    DatabaseState state = read_state(session, loaded.catalog);
+    const std::vector<Step> steps = plan_upgrade(loaded.catalog, state.versions, request.upgrade_targets);
     // What plan predicts, from the same code.
-    refuse_upgrade(*session, state, loaded.catalog, targets, steps);
-    warn_changed_steps(*session, state, loaded.catalog);
+    refuse_upgrade(session, state, loaded.catalog, request.upgrade_targets, steps);
+    for (auto& warning : changed_step_warnings(session, state, loaded.catalog)) {
+        reporter.report(run_event::Warning{std::move(warning)});
+    }
     if (steps.empty()) {
-        std::string where;
+        run_event::UpToDate up_to_date;
         for (const auto& [track, migrations] : loaded.catalog.tracks()) {
-            where += fmt::format("{}{} at {}", where.empty() ? "" : ", ", track, version_of(state.versions, track));
+            up_to_date.versions.emplace_back(track, version_of(state.versions, track));
         }
         // A history read whole for want of a current summary is summarized, so that the next run need not.
-        if (!state.summaries && !state.history.empty()) record_track_summaries(*session, state, {});
-        print_line(fmt::format("Nothing to do: already up to date ({}).", where.empty() ? "no tracks" : where));
-        return ExitCode::success;
+        if (!state.summaries && !state.history.empty()) record_track_summaries(session, state, {}, reporter);
+        reporter.report(std::move(up_to_date));
+        return;
     }
-    prepare_tables(*session);
+    prepare_tables(session, reporter);
     const auto start = Clock::now();
     std::vector<std::pair<const Step*, std::string>> applied;
     for (const auto& step : steps) {
         lock->require_held(step.migration->label());
-        ensure_track_row(*session, state, step.migration->ref.track, loaded.catalog);
-        applied.emplace_back(&step, apply_step(*session, step));
+        ensure_track_row(session, state, step.migration->ref.track, loaded.catalog);
+        applied.emplace_back(&step, apply_step(session, step, reporter));
     }
-    record_track_summaries(*session, state, applied);
-    print_applied_summary(steps.size(), start);
-    return ExitCode::success;
+    record_track_summaries(session, state, applied, reporter);
+    reporter.report(run_event::Finished{steps.size(), std::chrono::milliseconds(milliseconds_since(start))});
 }
 
-ExitCode downgrade(const Invocation& invocation) {
-    flush_every_line();
-    const VersionRef target = parse_single_ref(invocation);
-    const LoadedCatalog loaded = load_catalog(invocation.global);
-    const auto session = open_session(invocation.global);
+void run_downgrade(const RunRequest& request, const LoadedCatalog& loaded, const Session& session,
+                   const RunReporter& reporter) {
+    const VersionRef& target = request.target;
     // The whole state, not just the versions: a history no command may act on is named before any plan error.
-    plan_downgrade(loaded.catalog, read_state(*session, loaded.catalog).versions, target);
-    const auto lock = lock_database(*session, invocation.global);
-    const DatabaseState state = read_state(*session, loaded.catalog);
+    plan_downgrade(loaded.catalog, read_state(session, loaded.catalog).versions, target);
+    const auto lock = lock_database(session, request, reporter);
+    const DatabaseState state = read_state(session, loaded.catalog);
     const std::vector<Step> steps = plan_downgrade(loaded.catalog, state.versions, target);
     refuse_if_dirty(state, target.track);
     if (steps.empty()) {
-        print_line(fmt::format("Nothing to do: {} is already at version {}.", target.track, target.version));
-        return ExitCode::success;
+        reporter.report(run_event::AlreadyAt{target.track, target.version});
+        return;
     }
-    require_history_room(*session);
-    prepare_tables(*session);
+    require_history_room(session);
+    prepare_tables(session, reporter);
     const auto start = Clock::now();
     for (const auto& step : steps) {
         lock->require_held(step.migration->label() + " downgrade");
-        apply_step(*session, step);
+        apply_step(session, step, reporter);
     }
-    print_applied_summary(steps.size(), start);
-    return ExitCode::success;
+    reporter.report(run_event::Finished{steps.size(), std::chrono::milliseconds(milliseconds_since(start))});
 }
 
-ExitCode stamp(const Invocation& invocation) {
-    const VersionRef target = parse_single_ref(invocation);
-    const LoadedCatalog loaded = load_catalog(invocation.global);
-    loaded.catalog.require_known(target);
-    const auto session = open_session(invocation.global);
-    const auto lock = lock_database(*session, invocation.global);
-    DatabaseState state = read_state(*session, loaded.catalog);
+void run_stamp(const RunRequest& request, const LoadedCatalog& loaded, const Session& session,
+               const RunReporter& reporter) {
+    const VersionRef& target = request.target;
+    const auto lock = lock_database(session, request, reporter);
+    DatabaseState state = read_state(session, loaded.catalog);
     const auto from = version_of(state.versions, target.track);
     if (state.versions.count(target.track) && from == target.version) {
-        print_line(fmt::format("Nothing to do: {} is already at version {}.", target.track, target.version));
-        return ExitCode::success;
+        reporter.report(run_event::AlreadyAt{target.track, target.version});
+        return;
     }
-    require_history_room(*session);
-    prepare_tables(*session);
-    ensure_track_row(*session, state, target.track, loaded.catalog);
-    record_version(*session, "stamp", target.track, from, target.version, loaded.catalog);
-    print_line(fmt::format("Stamped {} at version {} (was {}); no step was run.", target.track, target.version, from));
-    return ExitCode::success;
+    require_history_room(session);
+    prepare_tables(session, reporter);
+    ensure_track_row(session, state, target.track, loaded.catalog);
+    record_version(session, "stamp", target.track, from, target.version, loaded.catalog);
+    reporter.report(run_event::VersionRecorded{"stamp", target.track, from, target.version, std::nullopt, false});
 }
 
-ExitCode repair(const Invocation& invocation) {
-    const VersionRef target = parse_single_ref(invocation);
-    const LoadedCatalog loaded = load_catalog(invocation.global);
-    loaded.catalog.require_known({target.track, 0});
-    const auto session = open_session(invocation.global);
-    const auto lock = lock_database(*session, invocation.global);
-    const DatabaseState state = read_state(*session, loaded.catalog);
+void run_repair(const RunRequest& request, const LoadedCatalog& loaded, const Session& session,
+                const RunReporter& reporter) {
+    const VersionRef& target = request.target;
+    const auto lock = lock_database(session, request, reporter);
+    const DatabaseState state = read_state(session, loaded.catalog);
     const auto dirty = state.dirty.find(target.track);
     if (dirty == state.dirty.end()) {
         throw HostError(ExitCode::refused, fmt::format("track {} is not dirty: nothing to repair", target.track));
@@ -463,12 +444,50 @@ ExitCode repair(const Invocation& invocation) {
                                     attempt.from_version, target.version));
     }
     const auto from = version_of(state.versions, target.track);
-    require_history_room(*session);
-    record_version(*session, "repair", target.track, from, target.version, loaded.catalog, &attempt);
-    print_line(fmt::format("Repaired {}: {}@{} {} marked as {}; {} is at version {}.", target.track, attempt.track,
-                           attempt.version, attempt.direction,
-                           target.version == attempt.to_version ? "done" : "not done", target.track, target.version));
-    return ExitCode::success;
+    require_history_room(session);
+    record_version(session, "repair", target.track, from, target.version, loaded.catalog, &attempt);
+    StepDescription settled;
+    settled.track = attempt.track;
+    settled.version = attempt.version;
+    settled.from_version = attempt.from_version;
+    settled.to_version = attempt.to_version;
+    settled.direction = attempt.direction == "downgrade" ? Direction::downgrade : Direction::upgrade;
+    reporter.report(run_event::VersionRecorded{"repair", target.track, from, target.version, std::move(settled),
+                                               target.version == attempt.to_version});
+}
+
+const char* command_name(RunRequest::Kind kind) {
+    switch (kind) {
+        case RunRequest::Kind::upgrade: return "upgrade";
+        case RunRequest::Kind::downgrade: return "downgrade";
+        case RunRequest::Kind::stamp: return "stamp";
+        case RunRequest::Kind::repair: return "repair";
+    }
+    return "?";
+}
+
+}  // namespace
+
+void run_writing_command(const RunRequest& request, const RunReporter& reporter) {
+    try {
+        const LoadedCatalog loaded = load_catalog(request.plugins);
+        if (request.kind == RunRequest::Kind::stamp) loaded.catalog.require_known(request.target);
+        if (request.kind == RunRequest::Kind::repair) loaded.catalog.require_known({request.target.track, 0});
+        const auto session = open_session(request.connection);
+        reporter.report(run_event::Started{command_name(request.kind), session->database});
+        switch (request.kind) {
+            case RunRequest::Kind::upgrade: run_upgrade(request, loaded, *session, reporter); break;
+            case RunRequest::Kind::downgrade: run_downgrade(request, loaded, *session, reporter); break;
+            case RunRequest::Kind::stamp: run_stamp(request, loaded, *session, reporter); break;
+            case RunRequest::Kind::repair: run_repair(request, loaded, *session, reporter); break;
+        }
+    } catch (const HostError& error) {
+        reporter.report(run_event::Failed{static_cast<int>(error.code()), error.what()});
+        throw;
+    } catch (const odbc::Error& error) {
+        reporter.report(run_event::Failed{static_cast<int>(ExitCode::step_failed), error.what()});
+        throw;
+    }
 }
 
 }  // namespace migration_host

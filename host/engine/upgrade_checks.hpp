@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "command_line/session.hpp"
+#include "engine/session.hpp"
 
 namespace migration_host {
 
@@ -31,7 +31,8 @@ void require_history_room(const Session& session);
 void refuse_upgrade(const Session& session, const DatabaseState& state, const Catalog& catalog,
                     const std::vector<UpgradeTarget>& targets, const std::vector<Step>& steps);
 
-// Warns about applied steps whose plugin changed since (validate reports them as an error).
-void warn_changed_steps(const Session& session, const DatabaseState& state, const Catalog& catalog);
+// A warning for each applied step whose plugin changed since (validate reports them as an error).
+std::vector<std::string> changed_step_warnings(const Session& session, const DatabaseState& state,
+                                               const Catalog& catalog);
 
 }  // namespace migration_host

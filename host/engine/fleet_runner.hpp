@@ -1,0 +1,40 @@
+// Runs one command on many databases: each in a child process of its own, N at a time, its output captured.
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace migration_host {
+
+// How one database's run ended.
+struct FleetOutcome {
+    int exit_code = 0;
+    double seconds = 0;
+    std::string output;  // the child's stdout
+    std::string log;     // the child's stderr
+    std::optional<int> signal;
+    std::string cause;  // one line, for a non-zero exit code: the child's own first error line, else what ended it
+};
+
+// The worse of two exit codes, in this order, worst first: 1 (a step failed: the database may be half changed),
+// 5 (refused by its state), 4 (plugins), 3 (cannot connect), 2 (usage), then status --check's 7, 8, 9, 6, then 10,
+// then 0.
+int worse_exit_code(int a, int b);
+
+// What an exit code means, in a word or two ("ok", "step failed", "refused", ...).
+const char* exit_code_name(int code);
+
+// Runs `run_one(i)` (the host's top level for target i: it returns an exit code and reports its own errors on
+// stderr) for every i below `count` in a child process of its own, forked from this one (so that each inherits the
+// plugins loaded once), at most `jobs` at a time, each child's stdout and stderr captured. Calls `on_done(i,
+// outcome, finished)` in this process as each child ends (`finished` counts them). Returns every outcome, by index.
+std::vector<FleetOutcome> run_in_children(std::size_t count, std::size_t jobs,
+                                          const std::function<int(std::size_t)>& run_one,
+                                          const std::function<void(std::size_t, const FleetOutcome&, std::size_t)>&
+                                              on_done);
+
+}  // namespace migration_host

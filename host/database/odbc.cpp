@@ -42,10 +42,16 @@ bool is_timeout_state(const std::string& sqlstate) {
     return sqlstate == "HYT00" || sqlstate == "HYT01" || sqlstate == "57014";
 }
 
+FaultHook fault_hook = nullptr;
+
+std::optional<Diagnostic> injected_fault(SQLHDBC connection, std::string_view call) {
+    return fault_hook == nullptr ? std::nullopt : fault_hook(connection, call);
+}
+
 // A statement handle for one call; closes its cursor and frees itself.
 class Statement {
 public:
-    Statement(SQLHDBC connection, const StatementTimeout& timeout) : timeout_(timeout) {
+    Statement(SQLHDBC connection, const StatementTimeout& timeout) : connection_(connection), timeout_(timeout) {
         SQLHANDLE raw = SQL_NULL_HANDLE;
         const SQLRETURN rc = SQLAllocHandle(SQL_HANDLE_STMT, connection, &raw);
         allocation_error_ = check(rc, SQL_HANDLE_DBC, connection);
@@ -81,12 +87,14 @@ public:
             if (auto error = bind(static_cast<SQLUSMALLINT>(i + 1), parameters[i], bound_[i])) return error;
         }
         if (auto error = start_timeout()) return error;
+        if (auto fault = injected_fault(connection_, "execute")) return fault;
         return check_call(SQLExecDirect(get(), sql_text(sql), static_cast<SQLINTEGER>(sql.size())));
     }
 
     // Makes one catalog function call on this statement; its result set is then read with read_rows.
     std::optional<Diagnostic> call_catalog(const CatalogCall& call) {
         if (auto error = start_timeout()) return error;
+        if (auto fault = injected_fault(connection_, "catalog")) return fault;
         return check_call(call(get()));
     }
 
@@ -197,6 +205,7 @@ private:
         return std::nullopt;
     }
 
+    SQLHDBC connection_;
     Handle<SQL_HANDLE_STMT> handle_;
     std::optional<Diagnostic> allocation_error_;
     std::vector<BoundValue> bound_;
@@ -207,6 +216,10 @@ private:
 };
 
 }  // namespace
+
+void set_fault_hook(FaultHook hook) noexcept {
+    fault_hook = hook;
+}
 
 std::string Diagnostic::to_string() const {
     return fmt::format("[{}] {} (native {})", sqlstate, message, native_error);
@@ -287,6 +300,7 @@ Connection::Connection(const Environment& environment, const std::string& connec
     require(SQLSetConnectAttr(get(), SQL_ATTR_LOGIN_TIMEOUT,
                               reinterpret_cast<SQLPOINTER>(static_cast<SQLULEN>(login_timeout_seconds)), 0),
             SQL_HANDLE_DBC, get(), "cannot set the login timeout");
+    if (auto fault = injected_fault(get(), "connect")) throw Error(target, std::move(*fault));
     std::array<SQLCHAR, 1024> completed{};
     SQLSMALLINT completed_length = 0;
     require(SQLDriverConnect(get(), nullptr, sql_text(connection_string),
@@ -377,12 +391,14 @@ void Connection::for_each_row(std::string_view sql, const std::vector<Parameter>
 }
 
 void Connection::set_autocommit(bool on) {
+    if (auto fault = injected_fault(get(), "autocommit")) throw Error("cannot change autocommit", std::move(*fault));
     const auto value = static_cast<SQLULEN>(on ? SQL_AUTOCOMMIT_ON : SQL_AUTOCOMMIT_OFF);
     require(SQLSetConnectAttr(get(), SQL_ATTR_AUTOCOMMIT, reinterpret_cast<SQLPOINTER>(value), 0), SQL_HANDLE_DBC,
             get(), "cannot change autocommit");
 }
 
 void Connection::commit() {
+    if (auto fault = injected_fault(get(), "commit")) throw Error("cannot commit", std::move(*fault));
     require(SQLEndTran(SQL_HANDLE_DBC, get(), SQL_COMMIT), SQL_HANDLE_DBC, get(), "cannot commit");
 }
 

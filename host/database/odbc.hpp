@@ -50,6 +50,13 @@ void require(SQLRETURN rc, SQLSMALLINT handle_type, SQLHANDLE handle, std::strin
 // them, ODBCINI and ODBCSYSINI included) or of an installed driver ("odbcinst.ini"); nullopt when it is not set.
 std::optional<std::string> profile_string(const std::string& section, const std::string& key, const char* file);
 
+// Fault injection, for tests only (the shipped host never sets it): called before each call that reaches the
+// database (connect, execute, catalog, autocommit, commit) with the connection handle and what the call is; a
+// diagnostic returned fails that call with it instead of making it. The hook may act on the connection first (a
+// test drops it that way). Set once, before any connection exists; not thread-safe.
+using FaultHook = std::optional<Diagnostic> (*)(SQLHDBC connection, std::string_view call);
+void set_fault_hook(FaultHook hook) noexcept;
+
 // One owned ODBC handle of a given type, freed on destruction.
 template <SQLSMALLINT HandleType>
 class Handle {

@@ -95,8 +95,9 @@ bool run_in_progress(const Session& session) {
     return RunLock::try_acquire(*session.connection, session.database, session.open_another) == nullptr;
 }
 
-// The version every track is at, as upgrade targets: the applied steps. Refused (exit 5) where the schema those
-// steps leave cannot be known: a track no loaded plugin provides, or one ahead of them.
+// The version every track is at, as upgrade targets: the applied steps (none for a track at 0, which has none).
+// Refused (exit 5) where the schema those steps leave cannot be known: a track no loaded plugin provides, or one
+// ahead of them.
 std::vector<UpgradeTarget> applied_targets(const Catalog& catalog, const DatabaseState& state) {
     std::vector<UpgradeTarget> targets;
     for (const auto& [track, version] : state.versions) {
@@ -214,7 +215,8 @@ ExitCode verify_schema(const Invocation& invocation) {
                         track, dirty.describe()));
     }
     const auto targets = applied_targets(loaded.catalog, state);
-    const std::vector<Step> steps = plan_upgrade(loaded.catalog, {}, targets);
+    // No targets means "every track to its latest" to the planner; here it means nothing is applied.
+    const std::vector<Step> steps = targets.empty() ? std::vector<Step>{} : plan_upgrade(loaded.catalog, {}, targets);
 
     Schema expected;
     std::string built_in = "nothing to build: no step is applied";

@@ -69,12 +69,11 @@ void check_scratch_dropped(const TestDatabase& database, const std::string& veri
         CHECK_FALSE(std::filesystem::exists(found[1].str()));
         return;
     }
-    REQUIRE(std::regex_search(verify_output, found,
-                              std::regex("scratch (database|schema) (migration_host_verify_[0-9a-f]+)")));
+    REQUIRE(std::regex_search(verify_output, found, std::regex("scratch database (migration_host_verify_[0-9a-f_]+)")));
     const std::string sql = database.backend() == Backend::mysql
                                 ? "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?"
-                                : "SELECT COUNT(*) FROM pg_namespace WHERE nspname = ?";
-    CHECK(database.scalar(sql, {found[2].str()}) == std::optional<std::string>("0"));
+                                : "SELECT COUNT(*) FROM pg_database WHERE datname = ?";
+    CHECK(database.scalar(sql, {found[1].str()}) == std::optional<std::string>("0"));
 }
 
 void upgrade(const TestDatabase& database, bool with_grizzly, const std::string& target) {

@@ -10,6 +10,7 @@
 
 #include "command_line/commands.hpp"
 #include "command_line/config.hpp"
+#include "command_line/interrupt_cleanup.hpp"
 #include "command_line/session.hpp"
 #include "database/schema_catalog.hpp"
 #include "engine/locking.hpp"
@@ -221,12 +222,30 @@ ExitCode verify_schema(const Invocation& invocation) {
     Schema expected;
     std::string built_in = "nothing to build: no step is applied";
     if (!steps.empty()) {
-        const auto scratch = ScratchDatabase::create(
-            session->environment, resolve_connection_string(invocation.global.dsn), session->database,
-            invocation.global.connect_timeout_seconds, session->connection->statement_timeout());
-        build_expected(*scratch, steps);
-        expected = read_schema(scratch->connection(), scratch->database());
-        built_in = scratch->description();
+        ScratchSettings settings;
+        settings.live_connection_string = resolve_connection_string(invocation.global.dsn);
+        if (invocation.global.scratch_dsn) {
+            settings.named_connection_string = resolve_connection_string(invocation.global.scratch_dsn);
+        }
+        settings.login_timeout_seconds = invocation.global.connect_timeout_seconds;
+        settings.statement_timeout = session->connection->statement_timeout();
+        settings.lock_timeout_seconds = invocation.global.lock_timeout_seconds;
+        // From before the scratch exists until it is removed, an interrupt removes it first (one that comes while it
+        // is being created leaves it to the next verify, which removes scratches whose creator is gone).
+        InterruptCleanup interrupt("verify");
+        std::unique_ptr<ScratchDatabase> scratch;
+        const auto remove_scratch = [&] { interrupt.exclusively([&] { scratch.reset(); }); };
+        try {
+            scratch = ScratchDatabase::create(session->environment, *session->connection, session->database, settings);
+            interrupt.set_cleanup([&] { return scratch ? scratch->remove_from_elsewhere() : std::string(); });
+            build_expected(*scratch, steps);
+            expected = read_schema(scratch->connection(), scratch->database());
+            built_in = scratch->description();
+        } catch (...) {
+            remove_scratch();
+            throw;
+        }
+        remove_scratch();
     }
     const Schema live = read_schema(*session->connection, session->database);
     const auto differences = compare_schemas(expected, live);

@@ -85,18 +85,23 @@ bool eventually(Predicate done) {
     return false;
 }
 
-// A verify whose step (slow@1) waits on the scratch until released: started, and returned once the step runs.
+// A verify whose step (slow@1, applied to the database first) waits on the scratch: started, and returned once the
+// step runs. `dsn` and `arguments` (global options) when verify runs as another user than the fixture's.
 struct VerifyInStep {
     std::string directory = make_temp_dir("mh-verify-interrupt");
     std::string ready = directory + "/ready";
     std::string temporary = directory + "/tmp";  // TMPDIR: where a SQLite scratch goes
     BackgroundHost host;
 
-    explicit VerifyInStep(const TestDatabase& database) {
+    explicit VerifyInStep(const TestDatabase& database, const std::vector<std::string>& plugins = {"slow"},
+                          const std::optional<std::string>& dsn = std::nullopt,
+                          std::vector<std::string> arguments = {}) {
         fs::create_directory(temporary);
-        REQUIRE(run_with(database, "slow", {"upgrade"}).exit_code == 0);
-        host.start(host_run_on(database.connection_string(), {TEST_PLUGIN_ROOT "/slow"},
-                               {"--log-level", "debug", "verify"},
+        std::vector<std::string> plugin_dirs;
+        for (const auto& plugin : plugins) plugin_dirs.push_back(TEST_PLUGIN_ROOT "/" + plugin);
+        REQUIRE(run_host(host_run_on(database.connection_string(), plugin_dirs, {"upgrade"})).exit_code == 0);
+        arguments.insert(arguments.end(), {"--log-level", "debug", "verify"});
+        host.start(host_run_on(dsn.value_or(database.connection_string()), plugin_dirs, arguments,
                                {{"MIGRATION_HOST_TEST_SLEEP_MS", "120000"},
                                 {"MIGRATION_HOST_TEST_READY_FILE", ready},
                                 {"TMPDIR", temporary}}));
@@ -342,7 +347,69 @@ void check_named_scratch(Backend backend) {
     CHECK(table_count(*scratch) == 1);
 }
 
+// Interrupted while building in the named scratch: SIGINT empties it again; SIGKILL leaves it marked, and the
+// next verify that names it empties it first.
+void check_named_scratch_interrupted(Backend backend) {
+    std::optional<LimitedUser> limited;  // dropped after both databases
+    const auto live = TestDatabase::create(backend);
+    if (!live) return;
+    const auto scratch = TestDatabase::create(backend);
+    REQUIRE(scratch);
+    limited.emplace(backend, live->server_connection_string(), live->name().substr(live->name().size() - 6));
+    const LimitedUser& user = *limited;
+    const std::vector<std::string> plugins{"reversible", "slow"};
+    REQUIRE(run_host(host_run_on(live->connection_string(), {TEST_PLUGIN_ROOT "/reversible", TEST_PLUGIN_ROOT "/slow"},
+                                 {"upgrade"}))
+                .exit_code == 0);
+    user.grant(*live, *scratch);
+    const std::vector<std::string> with_scratch{"--scratch-dsn", user.connection_string(*scratch)};
+
+    {
+        VerifyInStep verify(*live, plugins, user.connection_string(*live), with_scratch);
+        CHECK(table_count(*scratch) > 0);
+        verify.host.kill(SIGINT);
+        const auto result = verify.host.wait();
+        INFO(result.all());
+        CHECK(result.exit_code == 130);
+        REQUIRE(error_lines(result.err).size() == 1);
+        CHECK(error_lines(result.err)
+                  .front()
+                  .find(fmt::format("removed all it built in the scratch database {} (--scratch-dsn)",
+                                    scratch->name())) != std::string::npos);
+        CHECK(table_count(*scratch) == 0);
+    }
+    {
+        VerifyInStep verify(*live, plugins, user.connection_string(*live), with_scratch);
+        verify.host.kill(SIGKILL);
+        verify.host.wait();
+    }
+    CHECK(table_count(*scratch) > 0);
+    // Its sessions end once the server sees their sockets close: a moment later, not at once.
+    const std::string sessions =
+        backend == Backend::mysql
+            ? fmt::format("SELECT COUNT(*) FROM information_schema.processlist WHERE user = '{}'", user.name)
+            : fmt::format("SELECT COUNT(*) FROM pg_stat_activity WHERE usename = '{}'", user.name);
+    REQUIRE(eventually([&] { return scratch->scalar(sessions) == std::optional<std::string>("0"); }));
+    const auto next =
+        run_host(host_run_on(user.connection_string(*live), {TEST_PLUGIN_ROOT "/reversible", TEST_PLUGIN_ROOT "/slow"},
+                             {"--scratch-dsn", user.connection_string(*scratch), "verify"}));
+    INFO(next.all());
+    CHECK(next.exit_code == 0);
+    CHECK(next.err.find("holds what an interrupted verify built there; removing it") != std::string::npos);
+    CHECK(table_count(*scratch) == 0);
+}
+
 }  // namespace
+
+TEST_CASE("mysql: an interrupted verify empties the --scratch-dsn database, or the next one does after SIGKILL",
+          "[mysql][verify][scratch]") {
+    check_named_scratch_interrupted(Backend::mysql);
+}
+
+TEST_CASE("postgresql: an interrupted verify empties the --scratch-dsn database, or the next one does after SIGKILL",
+          "[postgresql][verify][scratch]") {
+    check_named_scratch_interrupted(Backend::postgresql);
+}
 
 TEST_CASE("mysql: --scratch-dsn builds in the empty database it names, never the live one or a non-empty one",
           "[mysql][verify][scratch]") {

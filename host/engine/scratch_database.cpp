@@ -502,8 +502,9 @@ void ScratchDatabase::create_database(const DatabaseInfo& live) {
         if (session.empty()) throw HostError(ExitCode::step_failed, "verify: cannot read its own backend's pid");
         name_ = fmt::format("migration_host_verify_{}_{}_{:08x}", session.front().at(0).value_or("0"),
                             session.front().at(1).value_or("0"), random_suffix());
-        // template1 (what the live database most likely came from, extensions included) where the live database's
-        // encoding and locale are its; else template0 with them, as template1 cannot be copied into others.
+        // From template1 (what the live database most likely came from, extensions included) where the live
+        // database's encoding and locale are template1's; else from template0 with the live ones (a copy of template1
+        // cannot change them).
         const std::string settings_sql =
             "SELECT pg_catalog.pg_encoding_to_char(encoding), datcollate, datctype FROM pg_catalog.pg_database WHERE "
             "datname = ";

@@ -205,6 +205,27 @@ TEST_CASE("postgresql: the next verify removes the scratch of one killed with SI
     check_next_verify_removes_killed_scratch(*database);
 }
 
+TEST_CASE("galera: a verify through another node leaves alone the scratch that one node's verify builds in",
+          "[galera][mysql][verify][scratch]") {
+    const auto database = TestDatabase::create_on_galera();
+    if (!database) return;
+    VerifyInStep building(*database);  // through node 1
+    const auto during = scratches(*database, building.temporary);
+    REQUIRE_FALSE(during.empty());
+    // Node 2 sees the database node 1's verify created, but not the named lock node 1 holds for it.
+    const auto node2 = database->through_galera_node(2);
+    const auto other = run_with(*node2, "slow", {"verify"});
+    INFO(other.all());
+    CHECK(other.exit_code == 0);
+    const auto after = scratches(*database, building.temporary);
+    for (const auto& name : during) CHECK(after.count(name) == 1);
+    building.host.kill(SIGINT);
+    const auto interrupted = building.host.wait();
+    INFO(interrupted.all());
+    CHECK(interrupted.exit_code == 130);
+    CHECK(scratches(*database, building.temporary).count(scratch_named(*database, interrupted.err)) == 0);
+}
+
 TEST_CASE("postgresql: verify writes no row into the live database through a schema-qualified name",
           "[postgresql][verify][scratch]") {
     const auto database = TestDatabase::create(Backend::postgresql);

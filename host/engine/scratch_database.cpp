@@ -361,6 +361,12 @@ void remove_abandoned_scratches(const odbc::Connection* connection, const Databa
         if (database.dialect == "sqlite") {
             remove_abandoned_directories();
         } else if (connection != nullptr && database.dialect == "mysql") {
+            // A named lock is the node's own on Galera, while the database is the cluster's: a scratch another
+            // node's verify is building would look abandoned here.
+            if (database.galera) {
+                spdlog::debug("verify: on a Galera cluster, scratches left behind are not looked for");
+                return;
+            }
             remove_abandoned_mysql(*connection);
         } else if (connection != nullptr && database.dialect == "postgresql") {
             remove_abandoned_postgresql(*connection);

@@ -98,7 +98,8 @@ private:
 // server behind `connection` (MySQL/MariaDB: a database whose named lock nobody holds; PostgreSQL: a database this
 // user may drop whose creating backend is gone and that nobody is connected to), or in the temporary directory
 // (SQLite: a directory of this user whose creating process is gone, its pid unused or used by a process that started
-// at another time). Each removal is logged. Never throws.
+// at another time). Not on a Galera cluster, where a named lock is only its node's. Each removal is logged. Never
+// throws.
 void remove_abandoned_scratches(const odbc::Connection* connection, const DatabaseInfo& database);
 
 // `connection_string` with its DATABASE attribute (any case) replaced by `database`, every other attribute kept.

@@ -154,16 +154,6 @@ std::string describe_counts(const std::vector<RaceCount>& counts) {
                        hosts, applied, idle, steps);
 }
 
-bool wait_for_file(const std::string& path, BackgroundHost& host, std::chrono::seconds limit) {
-    const auto deadline = Clock::now() + limit;
-    while (Clock::now() < deadline) {
-        if (std::filesystem::exists(path)) return true;
-        if (!host.running()) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return false;
-}
-
 }  // namespace
 
 TEST_CASE("galera: 3 hosts, one per node, started at once, apply each step exactly once (10 start orders)",

@@ -69,12 +69,11 @@ void check_scratch_dropped(const TestDatabase& database, const std::string& veri
         CHECK_FALSE(std::filesystem::exists(found[1].str()));
         return;
     }
-    REQUIRE(std::regex_search(verify_output, found,
-                              std::regex("scratch (database|schema) (migration_host_verify_[0-9a-f]+)")));
+    REQUIRE(std::regex_search(verify_output, found, std::regex("scratch database (migration_host_verify_[0-9a-f_]+)")));
     const std::string sql = database.backend() == Backend::mysql
                                 ? "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?"
-                                : "SELECT COUNT(*) FROM pg_namespace WHERE nspname = ?";
-    CHECK(database.scalar(sql, {found[2].str()}) == std::optional<std::string>("0"));
+                                : "SELECT COUNT(*) FROM pg_database WHERE datname = ?";
+    CHECK(database.scalar(sql, {found[1].str()}) == std::optional<std::string>("0"));
 }
 
 void upgrade(const TestDatabase& database, bool with_grizzly, const std::string& target) {
@@ -212,7 +211,54 @@ void check_failed_step_drops_scratch(const TestDatabase& database) {
     CHECK(snapshot(database) == before);
 }
 
+// A track taken down step by step to version 0 by its reversible downgrades: at each version, verify expects what
+// the steps still applied leave, and at 0 nothing at all (the track at 0 must not be taken for "no target", which
+// plans every track to its latest).
+void check_clean_down_to_zero(const TestDatabase& database) {
+    const std::vector<std::string> plugin_dirs{TEST_PLUGIN_ROOT "/reversible"};
+    const auto run = [&](const std::vector<std::string>& arguments) {
+        return run_host(host_run_on(database.connection_string(), plugin_dirs, arguments));
+    };
+    REQUIRE(run({"upgrade"}).exit_code == 0);
+    const std::vector<std::tuple<std::string, std::size_t, std::string>> versions = {
+        {"crabs@2", 2, "crabs@2"}, {"crabs@1", 1, "crabs@1"}, {"crabs@0", 0, "no applied steps"}};
+    for (const auto& [version, tables, applied] : versions) {
+        if (version != "crabs@2") REQUIRE(run({"downgrade", version}).exit_code == 0);
+        const auto text = run({"verify"});
+        INFO(version << "\n" << text.all());
+        CHECK(text.exit_code == 0);
+        CHECK(text.out.find(fmt::format("Expected: what {} leave", applied)) != std::string::npos);
+        CHECK(text.out.find(fmt::format("No drift: the database has exactly the {} table", tables)) !=
+              std::string::npos);
+        CHECK(error_lines(text.err).empty());
+        const auto result = run({"verify", "--format", "json"});
+        INFO(result.all());
+        CHECK(result.exit_code == 0);
+        const json document = json::parse(result.out);
+        CHECK(document.at("clean") == true);
+        CHECK(document.at("expected_tables") == tables);
+    }
+}
+
 }  // namespace
+
+TEST_CASE("sqlite: verify is clean after a reversible track is downgraded, down to version 0", "[sqlite][verify]") {
+    const auto database = TestDatabase::create(Backend::sqlite);
+    check_clean_down_to_zero(*database);
+}
+
+TEST_CASE("mysql: verify is clean after a reversible track is downgraded, down to version 0", "[mysql][verify]") {
+    const auto database = TestDatabase::create(Backend::mysql);
+    if (!database) return;
+    check_clean_down_to_zero(*database);
+}
+
+TEST_CASE("postgresql: verify is clean after a reversible track is downgraded, down to version 0",
+          "[postgresql][verify]") {
+    const auto database = TestDatabase::create(Backend::postgresql);
+    if (!database) return;
+    check_clean_down_to_zero(*database);
+}
 
 TEST_CASE("sqlite: verify drops its scratch when a step fails there", "[sqlite][verify]") {
     const auto database = TestDatabase::create(Backend::sqlite);

@@ -111,11 +111,14 @@ const std::vector<CommandSpec> commands = {
      "A --table the database does not have: exit 5.",
      {MH_CONNECTION_OPTIONS, "log-level", "format", "table"}},
     {"verify", "", 0, 0, "Compare the live schema with what the applied steps should have left",
-     "Runs the applied steps on a scratch database of the same kind (a temporary SQLite file, a MySQL database or a\n"
-     "PostgreSQL schema migration_host_verify_*, which the user must be allowed to create; always dropped again) and\n"
-     "lists every difference from the live schema, tables added by hand included. Exit 5 on drift, 1 when the\n"
-     "scratch cannot be created. The database itself is only read.",
-     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "targets", "jobs"}},
+     "Runs the applied steps on a scratch database of the same kind, outside the live one, and lists every\n"
+     "difference from the live schema, tables added by hand included. The scratch: a temporary SQLite file; on\n"
+     "MySQL/MariaDB and PostgreSQL a database migration_host_verify_* on the same server, which the user must be\n"
+     "allowed to create; or, with --scratch-dsn, the empty database it names (never the live one). Removed or\n"
+     "emptied again at the end, on SIGINT/SIGTERM too (exit 130/143); one a killed run left is removed by the next.\n"
+     "Exit 5 on drift, 1 when the scratch cannot be created. The database itself is only read.",
+     {MH_CONNECTION_OPTIONS, "scratch-dsn", "lock-timeout", MH_PLUGIN_OPTIONS, "log-level", "format", "targets",
+      "jobs"}},
     {"config", "", 0, 0, "Print the effective global options and where each one comes from",
      "Resolves the options as any other command would (command line, environment, configuration file,\n"
      "defaults), then prints each with its value and source, passwords hidden. Connects to nothing.",
@@ -172,7 +175,7 @@ const SwitchOption switch_options[] = {
 // The global options the environment and the configuration file can set, in the order `config` shows them.
 const std::vector<std::string> configurable_options = {
     "dsn",          "plugin-path",       "no-default-plugins", "log-level",           "connect-timeout",
-    "lock-timeout", "statement-timeout", "skip-broken-plugins", "allow-insecure-plugins"};
+    "lock-timeout", "statement-timeout", "skip-broken-plugins", "allow-insecure-plugins", "scratch-dsn"};
 
 // What a configuration file may say: the options above; password-file or password-env for its DSN; at the top
 // level also the target to use when neither --target nor MIGRATION_HOST_TARGET names one.
@@ -213,6 +216,10 @@ po::options_description global_options_description() {
     add("dsn", po::value<std::string>()->value_name("DSN"),
         "ODBC DSN name or full connection string (default: SQLite file ./migration-host.sqlite through the "
         "SQLite3 driver)");
+    add("scratch-dsn", po::value<std::string>()->value_name("DSN"),
+        "verify only: an empty database of the live one's kind (MySQL/MariaDB, PostgreSQL) to build the expected "
+        "schema in, emptied again afterwards, instead of a scratch database verify creates (for a user who may "
+        "not create databases); never the live database");
     add("plugin-path", po::value<std::vector<std::string>>()->value_name("DIR"),
         "directory to load plugins from, after the default one (../lib/migration-host/plugins beside the "
         "executable); repeatable; colon-separated in the environment");
@@ -504,6 +511,31 @@ std::optional<std::string> resolve_dsn(const Sources& sources, std::string& desc
     return value;
 }
 
+// verify's scratch DSN, checked as the DSN is. Its password is inline (password-file and password-env are the
+// DSN's), or in its odbc.ini entry; inline in a configuration file only if that file is private to its owner.
+std::optional<std::string> resolve_scratch_dsn(const Sources& sources, std::string& described) {
+    std::size_t layer = 0;
+    const SourcedValue* scratch = sources.find("scratch-dsn", &layer);
+    if (scratch == nullptr) {
+        described = "default";
+        return std::nullopt;
+    }
+    described = scratch->label;
+    const std::string& value = scratch->values.front();
+    if (sources.from_file[layer] && redact_secrets(value) != value && !sources.file->private_to_owner) {
+        throw usage_error(fmt::format("{} holds a password inline, and {} can be read or changed by other users: "
+                                      "make the configuration file private (chmod 600), or keep the password in the "
+                                      "scratch DSN's odbc.ini entry",
+                                      scratch->label, sources.file->path.string()));
+    }
+    try {
+        static_cast<void>(ConnectionTarget::parse(value, scratch->label));  // refuses what ODBC cannot carry
+    } catch (const HostError& error) {
+        throw usage_error(error.what());
+    }
+    return value;
+}
+
 // Resolves every global option from its sources; `effective` gets one line per option for `migration-host config`
 // (and the debug log): its value, passwords hidden, and where it comes from.
 void resolve_global_options(const SourcedValues& command_line, GlobalOptions& global,
@@ -568,6 +600,9 @@ void resolve_global_options(const SourcedValues& command_line, GlobalOptions& gl
     std::string dsn_origin;
     global.dsn = resolve_dsn(sources, dsn_origin);
     show("dsn", connection_options(global).effective_target().connection_string(), dsn_origin);
+    std::string scratch_origin;
+    global.scratch_dsn = resolve_scratch_dsn(sources, scratch_origin);
+    show("scratch-dsn", global.scratch_dsn.value_or(""), scratch_origin);
 
     if (const auto* level = sources.find("log-level")) global.log_level = log_level_value(*level);
     show("log-level", global.log_level, origin_of("log-level"));

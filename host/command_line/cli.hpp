@@ -19,6 +19,9 @@ namespace migration_host {
 struct GlobalOptions {
     // DSN name or connection string, the password of password-file/password-env appended; none: the SQLite default.
     std::optional<std::string> dsn;
+    // verify's scratch: a DSN name or connection string of an empty database to build in (--scratch-dsn); none: a
+    // scratch database that verify creates itself.
+    std::optional<std::string> scratch_dsn;
     // Every directory to load plugins from, in search order: the default one first (unless no_default_plugins),
     // then those given by --plugin-path, MIGRATION_HOST_PLUGIN_PATH or the configuration file.
     std::vector<std::string> plugin_paths;

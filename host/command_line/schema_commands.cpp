@@ -10,6 +10,7 @@
 
 #include "command_line/commands.hpp"
 #include "command_line/config.hpp"
+#include "command_line/interrupt_cleanup.hpp"
 #include "engine/session.hpp"
 #include "database/schema_catalog.hpp"
 #include "engine/locking.hpp"
@@ -95,8 +96,9 @@ bool run_in_progress(const Session& session) {
     return RunLock::try_acquire(*session.connection, session.database, session.open_another) == nullptr;
 }
 
-// The version every track is at, as upgrade targets: the applied steps. Refused (exit 5) where the schema those
-// steps leave cannot be known: a track no loaded plugin provides, or one ahead of them.
+// The version every track is at, as upgrade targets: the applied steps (none for a track at 0, which has none).
+// Refused (exit 5) where the schema those steps leave cannot be known: a track no loaded plugin provides, or one
+// ahead of them.
 std::vector<UpgradeTarget> applied_targets(const Catalog& catalog, const DatabaseState& state) {
     std::vector<UpgradeTarget> targets;
     for (const auto& [track, version] : state.versions) {
@@ -214,18 +216,37 @@ ExitCode verify_schema(const Invocation& invocation) {
                         track, dirty.describe()));
     }
     const auto targets = applied_targets(loaded.catalog, state);
-    const std::vector<Step> steps = plan_upgrade(loaded.catalog, {}, targets);
+    // No targets means "every track to its latest" to the planner; here it means nothing is applied.
+    const std::vector<Step> steps = targets.empty() ? std::vector<Step>{} : plan_upgrade(loaded.catalog, {}, targets);
 
     Schema expected;
     std::string built_in = "nothing to build: no step is applied";
     if (!steps.empty()) {
-        const auto scratch = ScratchDatabase::create(
-            session->environment, connection_options(invocation.global).effective_target().connection_string(),
-            session->database,
-            invocation.global.connect_timeout_seconds, session->connection->statement_timeout());
-        build_expected(*scratch, steps);
-        expected = read_schema(scratch->connection(), scratch->database());
-        built_in = scratch->description();
+        ScratchSettings settings;
+        settings.live_connection_string = connection_options(invocation.global).effective_target().connection_string();
+        if (invocation.global.scratch_dsn) {
+            settings.named_connection_string =
+                ConnectionTarget::parse(*invocation.global.scratch_dsn, "--scratch-dsn").connection_string();
+        }
+        settings.login_timeout_seconds = invocation.global.connect_timeout_seconds;
+        settings.statement_timeout = session->connection->statement_timeout();
+        settings.lock_timeout_seconds = invocation.global.lock_timeout_seconds;
+        // From before the scratch exists until it is removed, an interrupt removes it first (one that comes while it
+        // is being created leaves it to the next verify, which removes scratches whose creator is gone).
+        InterruptCleanup interrupt("verify");
+        std::unique_ptr<ScratchDatabase> scratch;
+        const auto remove_scratch = [&] { interrupt.exclusively([&] { scratch.reset(); }); };
+        try {
+            scratch = ScratchDatabase::create(session->environment, *session->connection, session->database, settings);
+            interrupt.set_cleanup([&] { return scratch ? scratch->remove_from_elsewhere() : std::string(); });
+            build_expected(*scratch, steps);
+            expected = read_schema(scratch->connection(), scratch->database());
+            built_in = scratch->description();
+        } catch (...) {
+            remove_scratch();
+            throw;
+        }
+        remove_scratch();
     }
     const Schema live = read_schema(*session->connection, session->database);
     const auto differences = compare_schemas(expected, live);

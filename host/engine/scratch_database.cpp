@@ -1,174 +1,750 @@
-// A throwaway database like the live one, on its own connection, always dropped: where verify builds its expectation.
+// A throwaway database like the live one, outside it, on its own connection, always removed: where verify builds.
 // SPDX-License-Identifier: Apache-2.0
 #include "engine/scratch_database.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <random>
+#include <regex>
+#include <sstream>
+#include <thread>
 
+#include "database/connection_target.hpp"
 #include "database/redact.hpp"
 #include "exit_codes.hpp"
 
 namespace migration_host {
 namespace {
 
-std::string upper_trimmed(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-    std::string result(text);
-    for (char& c : result) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return result;
-}
+// The table that marks a named scratch as in use by verify (a host table: never compared). A PostgreSQL one lists
+// the schemas and extensions the scratch had before, which its clean-up keeps.
+constexpr const char* marker_table = "migration_host_verify_scratch";
+// The advisory lock verify runs take in a named PostgreSQL scratch (advisory locks are per database): "mh_scrat".
+constexpr std::int64_t named_scratch_lock_key = 0x6d685f7363726174;
 
-// migration_host_verify_<8 hex digits>: the host's own prefix (never taken for a plugin's table or database), and
-// random, so that two verify runs against one server never share a scratch.
-std::string scratch_name() {
+std::uint32_t random_suffix() {
     std::random_device random;
-    return fmt::format("migration_host_verify_{:08x}", random());
+    return random();
 }
 
-std::unique_ptr<odbc::Connection> connect(const odbc::Environment& environment, const std::string& connection_string,
-                                          std::uint32_t login_timeout_seconds,
-                                          const odbc::StatementTimeout& statement_timeout) {
-    try {
-        auto connection = std::make_unique<odbc::Connection>(environment, connection_string, login_timeout_seconds);
-        connection->set_statement_timeout(statement_timeout);
-        return connection;
-    } catch (const odbc::Error& error) {
-        throw HostError(
-            ExitCode::cannot_connect,
-            fmt::format("verify: cannot open the second connection for its scratch database: {}", error.what()));
+std::string quoted_mysql(const std::string& name) {
+    std::string result = "`";
+    for (const char c : name) result += c == '`' ? std::string("``") : std::string(1, c);
+    return result + "`";
+}
+
+std::string quoted_postgresql(const std::string& name) {
+    std::string result = "\"";
+    for (const char c : name) result += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return result + "\"";
+}
+
+std::string first_value(const odbc::Connection& connection, const std::string& sql,
+                        const std::vector<odbc::Parameter>& parameters = {}) {
+    const auto rows = connection.query(sql, parameters);
+    return rows.empty() || rows.front().empty() ? std::string() : rows.front().front().value_or("");
+}
+
+// Takes the named scratch's advisory lock within `seconds` (0: one try), polled so that no session setting changes.
+bool take_advisory_lock(const odbc::Connection& connection, std::uint32_t seconds) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    for (;;) {
+        const auto taken = first_value(connection, "SELECT pg_try_advisory_lock(?)", {named_scratch_lock_key});
+        if (taken == "1" || taken == "t" || taken == "true") return true;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
+
+// The start time of process `pid` in clock ticks since boot (/proc/PID/stat, field 22); nullopt when unknown.
+std::optional<std::uint64_t> process_start_time(pid_t pid) {
+    std::ifstream file(fmt::format("/proc/{}/stat", pid));
+    std::string stat;
+    if (!file || !std::getline(file, stat)) return std::nullopt;
+    // The command name (field 2) is in parentheses and may hold anything: fields are counted after its last ')'.
+    const auto end_of_name = stat.rfind(')');
+    if (end_of_name == std::string::npos) return std::nullopt;
+    std::istringstream fields(stat.substr(end_of_name + 1));
+    std::string field;
+    for (int index = 3; index <= 22 && fields >> field; ++index) {
+        if (index == 22) return std::strtoull(field.c_str(), nullptr, 10);
+    }
+    return std::nullopt;
+}
+
+// Whether process `pid`, which started at `start` (0: unknown), has ended. A pid in use by another user's process
+// (EPERM) or one whose start cannot be read counts as alive.
+bool process_gone(pid_t pid, std::uint64_t start) {
+    if (kill(pid, 0) == -1) return errno == ESRCH;
+    if (start == 0) return false;
+    const auto now = process_start_time(pid);
+    return now && *now != start;
+}
+
+// 64-bit FNV-1a: a fixed short name for a named lock from a database name of any length.
+std::uint64_t fnv1a(const std::string& text) {
+    std::uint64_t hash = 0xcbf29ce484222325ULL;
+    for (const char c : text) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= 0x100000001b3ULL;
+    }
+    return hash;
+}
+
+std::string named_lock(const std::string& database_name) {
+    return fmt::format("migration_host_scratch_{:016x}", fnv1a(database_name));
+}
+
+// Everything in a named scratch that verify would build over or remove (its own marker aside): what makes it not
+// empty. "schema.name" on PostgreSQL.
+std::vector<std::string> named_contents(const odbc::Connection& connection, const std::string& dialect,
+                                        const std::string& database_name) {
+    std::vector<std::string> contents;
+    const auto collect = [&](const std::string& sql, const std::vector<odbc::Parameter>& parameters) {
+        for (const auto& row : connection.query(sql, parameters)) contents.push_back(row.at(0).value_or(""));
+    };
+    if (dialect == "mysql") {
+        collect("SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name <> ?",
+                {database_name, std::string(marker_table)});
+        collect("SELECT routine_name FROM information_schema.routines WHERE routine_schema = ?", {database_name});
+        collect("SELECT event_name FROM information_schema.events WHERE event_schema = ?", {database_name});
+        return contents;
+    }
+    // Relations, types and routines in schemas that are not the system's, other than members of an extension (one
+    // an administrator installed for the steps to use is no content of verify's).
+    collect(
+        "SELECT n.nspname || '.' || c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON "
+        "n.oid = c.relnamespace WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' AND c.relkind IN "
+        "('r', 'p', 'v', 'm', 'S', 'f') AND c.relname <> ? AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d "
+        "WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') ORDER BY 1",
+        {std::string(marker_table)});
+    collect(
+        "SELECT n.nspname || '.' || t.typname FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON "
+        "n.oid = t.typnamespace WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' AND t.typtype IN "
+        "('c', 'd', 'e', 'r') AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = "
+        "t.typrelid) = 'c') AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = "
+        "'pg_catalog.pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') ORDER BY 1",
+        {});
+    collect(
+        "SELECT p.oid::pg_catalog.regprocedure::text FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON "
+        "n.oid = p.pronamespace WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' AND NOT EXISTS "
+        "(SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = "
+        "p.oid AND d.deptype = 'e') ORDER BY 1",
+        {});
+    return contents;
+}
+
+// PostgreSQL: what a named scratch has before verify builds in it, and keeps: "schema:NAME", "extension:NAME".
+std::vector<std::string> kept_by_named(const odbc::Connection& connection) {
+    std::vector<std::string> kept;
+    for (const auto& row : connection.query("SELECT 'schema:' || nspname FROM pg_catalog.pg_namespace WHERE nspname "
+                                            "!~ '^pg_' AND nspname <> 'information_schema'")) {
+        kept.push_back(row.at(0).value_or(""));
+    }
+    for (const auto& row : connection.query("SELECT 'extension:' || extname FROM pg_catalog.pg_extension")) {
+        kept.push_back(row.at(0).value_or(""));
+    }
+    return kept;
+}
+
+// Runs `statements` one by one, each allowed to fail (an object a CASCADE already took); the first failure is
+// returned for the caller to report.
+std::optional<std::string> run_all(const odbc::Connection& connection, const std::vector<std::string>& statements) {
+    std::optional<std::string> first_failure;
+    for (const auto& statement : statements) {
+        const auto result = connection.try_execute(statement);
+        if (const auto* error = std::get_if<odbc::Diagnostic>(&result); error && !first_failure) {
+            first_failure = fmt::format("{}: {}", statement, error->to_string());
+        }
+    }
+    return first_failure;
+}
+
+// Removes everything verify built in a named scratch, its marker last: a MySQL database's tables, views, routines
+// and events; on PostgreSQL the extensions and schemas not in `kept`, then the relations, routines and types left in
+// the kept schemas (members of an extension aside). Returns the first statement that failed, if any.
+std::optional<std::string> empty_named(const odbc::Connection& connection, const std::string& dialect,
+                                       const std::string& database_name, const std::vector<std::string>& kept) {
+    std::vector<std::string> statements;
+    const auto add_each = [&](const std::string& sql, const std::vector<odbc::Parameter>& parameters,
+                              const std::function<std::string(const odbc::Row&)>& statement) {
+        for (const auto& row : connection.query(sql, parameters)) statements.push_back(statement(row));
+    };
+    const auto at = [](const odbc::Row& row, std::size_t column) { return row.at(column).value_or(""); };
+    if (dialect == "mysql") {
+        const std::string database = quoted_mysql(database_name);
+        statements.emplace_back("SET FOREIGN_KEY_CHECKS = 0");
+        add_each(
+            "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = ? AND "
+            "table_name <> ?",
+            {database_name, std::string(marker_table)}, [&](const odbc::Row& row) {
+                return fmt::format("DROP {} IF EXISTS {}.{}", at(row, 1) == "VIEW" ? "VIEW" : "TABLE", database,
+                                   quoted_mysql(at(row, 0)));
+            });
+        add_each("SELECT routine_name, routine_type FROM information_schema.routines WHERE routine_schema = ?",
+                 {database_name}, [&](const odbc::Row& row) {
+                     return fmt::format("DROP {} IF EXISTS {}.{}", at(row, 1) == "PROCEDURE" ? "PROCEDURE" : "FUNCTION",
+                                        database, quoted_mysql(at(row, 0)));
+                 });
+        add_each("SELECT event_name FROM information_schema.events WHERE event_schema = ?", {database_name},
+                 [&](const odbc::Row& row) {
+                     return fmt::format("DROP EVENT IF EXISTS {}.{}", database, quoted_mysql(at(row, 0)));
+                 });
+        statements.push_back(fmt::format("DROP TABLE IF EXISTS {}.{}", database, quoted_mysql(marker_table)));
+        statements.emplace_back("SET FOREIGN_KEY_CHECKS = 1");
+        return run_all(connection, statements);
+    }
+    const auto is_kept = [&](const std::string& kind, const std::string& name) {
+        return std::find(kept.begin(), kept.end(), kind + ":" + name) != kept.end();
+    };
+    for (const auto& row : connection.query("SELECT extname FROM pg_catalog.pg_extension")) {
+        if (!is_kept("extension", at(row, 0))) {
+            statements.push_back(fmt::format("DROP EXTENSION IF EXISTS {} CASCADE", quoted_postgresql(at(row, 0))));
+        }
+    }
+    for (const auto& row : connection.query("SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname !~ '^pg_' AND "
+                                            "nspname <> 'information_schema'")) {
+        if (!is_kept("schema", at(row, 0))) {
+            statements.push_back(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", quoted_postgresql(at(row, 0))));
+        }
+    }
+    if (const auto failure = run_all(connection, statements)) return failure;
+    statements.clear();
+    const std::string not_extension_member =
+        "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.{}'::regclass AND d.objid = "
+        "{}.oid AND d.deptype = 'e')";
+    const std::string in_user_schema = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
+    add_each(
+        fmt::format("SELECT n.nspname, c.relname, c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace "
+                    "n ON n.oid = c.relnamespace WHERE {} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND "
+                    "c.relname <> ? AND {}",
+                    in_user_schema, fmt::format(fmt::runtime(not_extension_member), "pg_class", "c")),
+        {std::string(marker_table)}, [&](const odbc::Row& row) {
+            const std::string name = quoted_postgresql(at(row, 0)) + "." + quoted_postgresql(at(row, 1));
+            const std::string kind = at(row, 2);
+            const char* what = kind == "v"   ? "VIEW"
+                               : kind == "m" ? "MATERIALIZED VIEW"
+                               : kind == "S" ? "SEQUENCE"
+                               : kind == "f" ? "FOREIGN TABLE"
+                                             : "TABLE";
+            return fmt::format("DROP {} IF EXISTS {} CASCADE", what, name);
+        });
+    add_each(fmt::format("SELECT p.oid::pg_catalog.regprocedure::text, p.prokind FROM pg_catalog.pg_proc p JOIN "
+                         "pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE {} AND {}",
+                         in_user_schema, fmt::format(fmt::runtime(not_extension_member), "pg_proc", "p")),
+             {}, [&](const odbc::Row& row) {
+                 return fmt::format("DROP {} IF EXISTS {} CASCADE", at(row, 1) == "a" ? "AGGREGATE" : "ROUTINE",
+                                    at(row, 0));
+             });
+    add_each(
+        fmt::format("SELECT n.nspname, t.typname, t.typtype FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace "
+                    "n ON n.oid = t.typnamespace WHERE {} AND t.typtype IN ('c', 'd', 'e', 'r') AND (t.typtype "
+                    "<> 'c' OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c') AND {}",
+                    in_user_schema, fmt::format(fmt::runtime(not_extension_member), "pg_type", "t")),
+        {}, [&](const odbc::Row& row) {
+            return fmt::format("DROP {} IF EXISTS {}.{} CASCADE", at(row, 2) == "d" ? "DOMAIN" : "TYPE",
+                               quoted_postgresql(at(row, 0)), quoted_postgresql(at(row, 1)));
+        });
+    add_each(fmt::format("SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = "
+                         "c.relnamespace WHERE {} AND c.relname = ? AND c.relkind = 'r'",
+                         in_user_schema),
+             {std::string(marker_table)}, [&](const odbc::Row& row) {
+                 return fmt::format("DROP TABLE IF EXISTS {}.{}", quoted_postgresql(at(row, 0)),
+                                    quoted_postgresql(marker_table));
+             });
+    return run_all(connection, statements);
+}
+
+// The scratches on a MySQL/MariaDB server whose named lock nobody holds: their creator's session is gone (it takes
+// the lock before it creates the database and holds it until the database is dropped).
+void remove_abandoned_mysql(const odbc::Connection& connection) {
+    static const std::regex pattern("^migration_host_verify_([0-9]+)_[0-9a-f]{8}$");
+    for (const auto& row : connection.query("SELECT schema_name FROM information_schema.schemata WHERE schema_name "
+                                            "LIKE 'migration\\_host\\_verify\\_%'")) {
+        const std::string name = row.at(0).value_or("");
+        std::smatch found;
+        if (!std::regex_match(name, found, pattern)) continue;
+        if (!first_value(connection, "SELECT IS_USED_LOCK(?)", {name}).empty()) continue;
+        const auto dropped = connection.try_execute("DROP DATABASE IF EXISTS " + quoted_mysql(name));
+        if (const auto* error = std::get_if<odbc::Diagnostic>(&dropped)) {
+            spdlog::warn("verify: cannot remove the scratch database {} left by connection {}, which is gone ({})",
+                         name, found[1].str(), error->to_string());
+        } else {
+            spdlog::info("verify: removed the scratch database {} left by connection {}, which is gone", name,
+                         found[1].str());
+        }
+    }
+}
+
+// The scratches on a PostgreSQL server that this user may drop, whose creating backend (pid and start time, as
+// far as pg_stat_activity shows another user's start) is gone and that no session is connected to.
+void remove_abandoned_postgresql(const odbc::Connection& connection) {
+    static const std::regex pattern("^migration_host_verify_([0-9]+)_([0-9]+)_[0-9a-f]{8}$");
+    for (const auto& row : connection.query(
+             "SELECT datname FROM pg_catalog.pg_database WHERE datname LIKE 'migration\\_host\\_verify\\_%' "
+             "AND pg_catalog.pg_has_role(datdba, 'MEMBER')")) {
+        const std::string name = row.at(0).value_or("");
+        std::smatch found;
+        if (!std::regex_match(name, found, pattern)) continue;
+        const std::int64_t pid = std::strtoll(found[1].str().c_str(), nullptr, 10);
+        const std::int64_t start = std::strtoll(found[2].str().c_str(), nullptr, 10);
+        const std::string alive =
+            first_value(connection,
+                        "SELECT COUNT(*) FROM pg_catalog.pg_stat_activity WHERE (pid = ? AND (backend_start IS NULL OR "
+                        "floor(extract(epoch FROM backend_start))::bigint = ?)) OR datname = ?",
+                        {pid, start, name});
+        if (alive != "0") continue;
+        const auto dropped = connection.try_execute("DROP DATABASE IF EXISTS " + quoted_postgresql(name));
+        if (const auto* error = std::get_if<odbc::Diagnostic>(&dropped)) {
+            spdlog::warn("verify: cannot remove the scratch database {} left by backend {}, which is gone ({})", name,
+                         pid, error->to_string());
+        } else {
+            spdlog::info("verify: removed the scratch database {} left by backend {}, which is gone", name, pid);
+        }
+    }
+}
+
+// This user's scratch directories in the temporary directory whose creating process is gone.
+void remove_abandoned_directories() {
+    static const std::regex pattern("^migration-host-verify-([0-9]+)-([0-9]+)-[A-Za-z0-9]{6}$");
+    std::error_code error;
+    const auto temporary = std::filesystem::temp_directory_path(error);
+    if (error) return;
+    for (const auto& entry : std::filesystem::directory_iterator(temporary, error)) {
+        const std::string name = entry.path().filename().string();
+        std::smatch found;
+        if (!std::regex_match(name, found, pattern)) continue;
+        struct stat status {};
+        if (lstat(entry.path().c_str(), &status) != 0 || !S_ISDIR(status.st_mode) || status.st_uid != geteuid()) {
+            continue;
+        }
+        const auto pid = static_cast<pid_t>(std::strtol(found[1].str().c_str(), nullptr, 10));
+        if (pid <= 0 || pid == getpid() || !process_gone(pid, std::strtoull(found[2].str().c_str(), nullptr, 10))) {
+            continue;
+        }
+        std::error_code removal;
+        std::filesystem::remove_all(entry.path(), removal);
+        if (removal) {
+            spdlog::warn("verify: cannot remove the scratch {} left by process {}, which is gone ({})",
+                         entry.path().string(), pid, removal.message());
+        } else {
+            spdlog::info("verify: removed the scratch {} left by process {}, which is gone", entry.path().string(),
+                         pid);
+        }
     }
 }
 
 }  // namespace
 
-std::string with_database_attribute(const std::string& connection_string, const std::string& database) {
-    std::string kept;
-    std::size_t start = 0;
-    while (start < connection_string.size()) {
-        // An attribute runs to the next ';' outside braces ({...}, "}}" standing for '}').
-        std::size_t end = start;
-        bool braced = false;
-        while (end < connection_string.size()) {
-            const char c = connection_string[end];
-            if (braced && c == '}') {
-                if (end + 1 < connection_string.size() && connection_string[end + 1] == '}') {
-                    end += 2;
-                    continue;
-                }
-                braced = false;
-            } else if (!braced && c == '{') {
-                braced = true;
-            } else if (!braced && c == ';') {
-                break;
+void remove_abandoned_scratches(const odbc::Connection* connection, const DatabaseInfo& database) {
+    try {
+        if (database.dialect == "sqlite") {
+            remove_abandoned_directories();
+        } else if (connection != nullptr && database.dialect == "mysql") {
+            // A named lock is the node's own on Galera, while the database is the cluster's: a scratch another
+            // node's verify is building would look abandoned here.
+            if (database.galera) {
+                spdlog::debug("verify: on a Galera cluster, scratches left behind are not looked for");
+                return;
             }
-            ++end;
+            remove_abandoned_mysql(*connection);
+        } else if (connection != nullptr && database.dialect == "postgresql") {
+            remove_abandoned_postgresql(*connection);
         }
-        const std::string_view attribute(connection_string.data() + start, end - start);
-        const auto equals = attribute.find('=');
-        const bool is_database =
-            equals != std::string_view::npos && upper_trimmed(attribute.substr(0, equals)) == "DATABASE";
-        if (!is_database && !upper_trimmed(attribute).empty()) kept += std::string(attribute) + ";";
-        start = end + 1;
+    } catch (const std::exception& error) {
+        spdlog::warn("verify: cannot look for scratches left behind: {}", redact_secrets(error.what()));
     }
-    return kept + "DATABASE=" + database;
+}
+
+
+std::unique_ptr<odbc::Connection> ScratchDatabase::connect(const std::string& connection_string,
+                                                           const std::string& what) const {
+    try {
+        auto connection =
+            std::make_unique<odbc::Connection>(*environment_, connection_string, settings_.login_timeout_seconds);
+        connection->set_statement_timeout(settings_.statement_timeout);
+        return connection;
+    } catch (const odbc::Error& error) {
+        throw HostError(ExitCode::cannot_connect, fmt::format("verify: cannot open {}: {}", what, error.what()));
+    }
 }
 
 std::unique_ptr<ScratchDatabase> ScratchDatabase::create(const odbc::Environment& environment,
-                                                         const std::string& connection_string, const DatabaseInfo& live,
-                                                         std::uint32_t login_timeout_seconds,
-                                                         const odbc::StatementTimeout& statement_timeout) {
+                                                         const odbc::Connection& live_connection,
+                                                         const DatabaseInfo& live, const ScratchSettings& settings) {
     std::unique_ptr<ScratchDatabase> scratch(new ScratchDatabase());
+    scratch->environment_ = &environment;
+    scratch->settings_ = settings;
     scratch->dialect_ = live.dialect;
-    if (live.dialect == "sqlite") {
-        std::string pattern = (std::filesystem::temp_directory_path() / "migration-host-verify-XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr) {
-            throw HostError(
-                ExitCode::step_failed,
-                fmt::format("verify: cannot create a temporary directory for its scratch database ({})", pattern));
-        }
-        scratch->directory_ = pattern;
-        const std::string file = pattern + "/expected.sqlite";
-        scratch->description_ = "temporary SQLite file " + file;
-        scratch->connection_ = connect(environment, with_database_attribute(connection_string, file),
-                                       login_timeout_seconds, statement_timeout);
-    } else if (live.dialect == "mysql" || live.dialect == "postgresql") {
-        const bool mysql = live.dialect == "mysql";
-        scratch->connection_ = connect(environment, connection_string, login_timeout_seconds, statement_timeout);
-        const odbc::Connection& connection = *scratch->connection_;
-        const std::string name = scratch_name();
-        std::string create;
-        if (mysql) {
-            // The live database's defaults, so that a table a step creates without naming a character set gets
-            // the one it got there.
-            const auto defaults = connection.query(
-                "SELECT default_character_set_name, default_collation_name FROM information_schema.schemata WHERE "
-                "schema_name = ?",
-                {live.database_name});
-            create = fmt::format("CREATE DATABASE `{}`", name);
-            if (!defaults.empty() && defaults.front().at(0) && defaults.front().at(1)) {
-                create += fmt::format(" CHARACTER SET {} COLLATE {}", *defaults.front().at(0), *defaults.front().at(1));
-            }
-        } else {
-            create = fmt::format("CREATE SCHEMA \"{}\"", name);
-        }
-        const auto created = connection.try_execute(create);
-        if (const auto* refused = std::get_if<odbc::Diagnostic>(&created)) {
-            throw HostError(
-                ExitCode::step_failed,
-                mysql
-                    ? fmt::format(
-                          "verify builds the expected schema in a scratch database, and the server refused "
-                          "to create one ({}: {}): grant this user CREATE and DROP on `migration_host_verify_%`.*"
-                          " (or run verify as a user who has them); the database was not touched",
-                          create, refused->to_string())
-                    : fmt::format("verify builds the expected schema in a scratch schema, and the server refused to "
-                                  "create one ({}: {}): grant this user CREATE ON DATABASE \"{}\" (or run verify as a "
-                                  "user who has it); the database was not touched",
-                                  create, refused->to_string(), live.database_name));
-        }
-        scratch->name_ = name;
-        scratch->description_ = fmt::format("scratch {} {}", mysql ? "database" : "schema", name);
-        connection.execute(mysql ? fmt::format("USE `{}`", name) : fmt::format("SET search_path TO \"{}\"", name));
-    } else {
+    if (live.dialect != "sqlite" && live.dialect != "mysql" && live.dialect != "postgresql") {
         throw HostError(ExitCode::refused,
                         fmt::format("verify cannot build a scratch database on {} (dialect {}): it knows SQLite, "
                                     "MySQL/MariaDB and PostgreSQL",
                                     live.dbms_name, live.dialect));
     }
+    if (settings.named_connection_string) {
+        if (live.dialect == "sqlite") {
+            throw HostError(ExitCode::usage,
+                            "--scratch-dsn serves MySQL/MariaDB and PostgreSQL: on SQLite verify builds in a "
+                            "temporary file of its own, which needs no privilege (TMPDIR chooses its directory)");
+        }
+        scratch->kind_ = Kind::named_database;
+        scratch->open_named(live_connection, live);
+    } else if (live.dialect == "sqlite") {
+        scratch->kind_ = Kind::temporary_file;
+        scratch->create_temporary_file();
+    } else {
+        scratch->kind_ = Kind::created_database;
+        scratch->create_database(live);
+    }
     scratch->database_ = describe_database(*scratch->connection_);
-    spdlog::debug("verify: expected schema built in the {}", scratch->description_);
+    spdlog::debug("verify: building the expected schema in the {}", scratch->description_);
     return scratch;
 }
 
+void ScratchDatabase::create_temporary_file() {
+    remove_abandoned_directories();
+    // The pid and its start time: a later verify removes the directory once this process is provably gone.
+    const pid_t pid = getpid();
+    std::string pattern = (std::filesystem::temp_directory_path() /
+                           fmt::format("migration-host-verify-{}-{}-XXXXXX", pid, process_start_time(pid).value_or(0)))
+                              .string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+        throw HostError(
+            ExitCode::step_failed,
+            fmt::format("verify: cannot create a temporary directory for its scratch database ({})", pattern));
+    }
+    directory_ = pattern;
+    owns_ = true;
+    const std::string file = pattern + "/expected.sqlite";
+    description_ = "temporary SQLite file " + file;
+    connection_ = connect(ConnectionTarget::parse(settings_.live_connection_string).with_database(file).connection_string(),
+                          "the second connection for its scratch database");
+}
+
+void ScratchDatabase::create_database(const DatabaseInfo& live) {
+    const bool mysql = dialect_ == "mysql";
+    std::string create;
+    if (mysql) {
+        connection_ = connect(settings_.live_connection_string, "the second connection for its scratch database");
+        const odbc::Connection& connection = *connection_;
+        remove_abandoned_scratches(&connection, live);
+        build_session_ = first_value(connection, "SELECT CONNECTION_ID()");
+        name_ = fmt::format("migration_host_verify_{}_{:08x}", build_session_, random_suffix());
+        // Held until the connection closes: while it is, no other verify takes the database for abandoned.
+        if (first_value(connection, "SELECT GET_LOCK(?, 0)", {name_}) != "1") {
+            throw HostError(ExitCode::step_failed,
+                            fmt::format("verify: cannot take the lock {} for its scratch", name_));
+        }
+        // The live database's defaults, so that a table a step creates without naming a character set gets the one
+        // it got there.
+        const auto defaults = connection.query(
+            "SELECT default_character_set_name, default_collation_name FROM information_schema.schemata WHERE "
+            "schema_name = ?",
+            {live.database_name});
+        create = "CREATE DATABASE " + quoted_mysql(name_);
+        if (!defaults.empty() && defaults.front().at(0) && defaults.front().at(1)) {
+            create += fmt::format(" CHARACTER SET {} COLLATE {}", *defaults.front().at(0), *defaults.front().at(1));
+        }
+    } else {
+        server_connection_ =
+            connect(settings_.live_connection_string, "the second connection for its scratch database");
+        const odbc::Connection& server = *server_connection_;
+        remove_abandoned_scratches(&server, live);
+        const auto session = server.query(
+            "SELECT pid, floor(extract(epoch FROM backend_start))::bigint FROM pg_catalog.pg_stat_activity WHERE pid "
+            "= pg_backend_pid()");
+        if (session.empty()) throw HostError(ExitCode::step_failed, "verify: cannot read its own backend's pid");
+        name_ = fmt::format("migration_host_verify_{}_{}_{:08x}", session.front().at(0).value_or("0"),
+                            session.front().at(1).value_or("0"), random_suffix());
+        // From template1 (what the live database most likely came from, extensions included) where the live
+        // database's encoding and locale are template1's; else from template0 with the live ones (a copy of template1
+        // cannot change them).
+        const std::string settings_sql =
+            "SELECT pg_catalog.pg_encoding_to_char(encoding), datcollate, datctype FROM pg_catalog.pg_database WHERE "
+            "datname = ";
+        const auto live_settings = server.query(settings_sql + "current_database()");
+        const auto template_settings = server.query(settings_sql + "'template1'");
+        create = "CREATE DATABASE " + quoted_postgresql(name_);
+        if (!live_settings.empty() && (template_settings.empty() || live_settings != template_settings)) {
+            const auto& row = live_settings.front();
+            create += fmt::format(" TEMPLATE template0 ENCODING '{}' LC_COLLATE '{}' LC_CTYPE '{}'",
+                                  row.at(0).value_or("UTF8"), row.at(1).value_or("C"), row.at(2).value_or("C"));
+        }
+    }
+    const odbc::Connection& creator = mysql ? *connection_ : *server_connection_;
+    const auto created = creator.try_execute(create);
+    if (const auto* refused = std::get_if<odbc::Diagnostic>(&created)) {
+        const std::string grant = mysql ? "grant this user CREATE and DROP on `migration_host_verify_%`.*"
+                                        : "grant this user CREATEDB (ALTER ROLE ... CREATEDB)";
+        throw HostError(ExitCode::step_failed,
+                        fmt::format("verify builds the expected schema in a scratch database, and the server refused "
+                                    "to create one ({}: {}): {}, or name an empty database it may use with "
+                                    "--scratch-dsn; the database was not touched",
+                                    create, refused->to_string(), grant));
+    }
+    owns_ = true;
+    description_ = "scratch database " + name_;
+    if (mysql) {
+        connection_->execute("USE " + quoted_mysql(name_));
+    } else {
+        connection_ = connect(ConnectionTarget::parse(settings_.live_connection_string).with_database(name_).connection_string(),
+                              "a connection to its scratch database " + name_);
+    }
+    build_session_ = first_value(*connection_, mysql ? "SELECT CONNECTION_ID()" : "SELECT pg_backend_pid()");
+}
+
+void ScratchDatabase::open_named(const odbc::Connection& live_connection, const DatabaseInfo& live) {
+    connection_ = connect(*settings_.named_connection_string, "the scratch database --scratch-dsn names");
+    const odbc::Connection& connection = *connection_;
+    const DatabaseInfo named = describe_database(connection);
+    name_ = named.database_name;
+    description_ = fmt::format("scratch database {} (--scratch-dsn)", name_);
+    if (named.dialect != live.dialect) {
+        throw HostError(ExitCode::refused,
+                        fmt::format("--scratch-dsn names a {} database, and the database verify checks is {}: the "
+                                    "scratch must be of the same kind",
+                                    named.dbms_name, live.dbms_name));
+    }
+    // The live database itself, reached by any name: a lock only this host holds, seen from the scratch's side
+    // (MySQL), or the live session seen among the scratch database's (PostgreSQL).
+    bool same = false;
+    if (dialect_ == "mysql") {
+        const std::string probe = fmt::format("migration_host_verify_probe_{:08x}", random_suffix());
+        if (first_value(live_connection, "SELECT GET_LOCK(?, 0)", {probe}) == "1") {
+            same = first_value(connection, "SELECT IS_USED_LOCK(?)", {probe}) ==
+                       first_value(live_connection, "SELECT CONNECTION_ID()") &&
+                   name_ == live.database_name;
+            static_cast<void>(first_value(live_connection, "SELECT RELEASE_LOCK(?)", {probe}));
+        }
+    } else {
+        const auto session = live_connection.query(
+            "SELECT pid, floor(extract(epoch FROM backend_start))::bigint FROM pg_catalog.pg_stat_activity WHERE pid "
+            "= pg_backend_pid()");
+        if (!session.empty()) {
+            const std::int64_t pid = std::strtoll(session.front().at(0).value_or("0").c_str(), nullptr, 10);
+            const std::int64_t start = std::strtoll(session.front().at(1).value_or("0").c_str(), nullptr, 10);
+            same = first_value(connection,
+                               "SELECT COUNT(*) FROM pg_catalog.pg_stat_activity WHERE pid = ? AND pid <> "
+                               "pg_backend_pid() AND datname = current_database() AND (backend_start IS NULL OR "
+                               "floor(extract(epoch FROM backend_start))::bigint = ?)",
+                               {pid, start}) != "0";
+        }
+    }
+    if (same) {
+        throw HostError(ExitCode::refused,
+                        fmt::format("--scratch-dsn names {}, which is the database verify checks: verify never builds "
+                                    "there; name an empty database of its own",
+                                    name_));
+    }
+    lock_named();
+    build_session_ =
+        first_value(connection, dialect_ == "mysql" ? "SELECT CONNECTION_ID()" : "SELECT pg_backend_pid()");
+    if (table_exists(connection, named, marker_table)) {
+        // The lock is this run's, so the verify that marked it is gone: what it built is left over.
+        spdlog::info("verify: the {} holds what an interrupted verify built there; removing it", description_);
+        std::vector<std::string> kept;
+        if (dialect_ == "postgresql") {
+            for (const auto& row : connection.query(fmt::format("SELECT kept FROM {}", marker_table))) {
+                kept.push_back(row.at(0).value_or(""));
+            }
+        }
+        if (const auto failure = empty_named(connection, dialect_, name_, kept)) {
+            throw HostError(ExitCode::step_failed,
+                            fmt::format("verify cannot empty the {} of what an interrupted verify built there ({}); "
+                                        "empty it by hand",
+                                        description_, *failure));
+        }
+    }
+    const auto contents = named_contents(connection, dialect_, name_);
+    if (!contents.empty()) {
+        std::vector<std::string> shown(contents.begin(), contents.begin() + std::min<std::size_t>(contents.size(), 5));
+        throw HostError(
+            ExitCode::refused,
+            fmt::format("the {} is not empty: it holds {}{}; verify builds only in an empty database, and "
+                        "removes all it built there afterwards (name an empty one)",
+                        description_, fmt::join(shown, ", "),
+                        contents.size() > shown.size() ? fmt::format(" and {} more", contents.size() - shown.size())
+                                                       : std::string()));
+    }
+    if (dialect_ == "postgresql") kept_ = kept_by_named(connection);
+    connection.execute(fmt::format("CREATE TABLE {} (kept VARCHAR(255))", marker_table));
+    owns_ = true;
+    for (const auto& kept : kept_) {
+        connection.execute(fmt::format("INSERT INTO {} (kept) VALUES (?)", marker_table), {kept});
+    }
+}
+
+// Verify runs that name the same scratch take turns: a named lock on the server (MySQL/MariaDB) or an advisory
+// lock in the scratch database (PostgreSQL), held by the build connection until it closes.
+void ScratchDatabase::lock_named() {
+    const odbc::Connection& connection = *connection_;
+    const odbc::WithoutStatementTimeout unbounded(connection);
+    bool locked = false;
+    if (dialect_ == "mysql") {
+        locked = first_value(connection, "SELECT GET_LOCK(?, ?)",
+                             {named_lock(name_), static_cast<std::int64_t>(settings_.lock_timeout_seconds)}) == "1";
+    } else {
+        locked = take_advisory_lock(connection, settings_.lock_timeout_seconds);
+    }
+    if (!locked) {
+        throw HostError(ExitCode::refused,
+                        fmt::format("the {} is in use by another verify (waited {} s, --lock-timeout)", description_,
+                                    settings_.lock_timeout_seconds));
+    }
+}
+
 std::string ScratchDatabase::left_behind() const {
-    if (dialect_ == "sqlite") return fmt::format("the temporary directory {} is left behind", directory_);
-    return fmt::format("the {} is left behind (drop it by hand); the database itself was not touched", description_);
+    switch (kind_) {
+        case Kind::temporary_file:
+            return fmt::format("the temporary directory {} is left behind (the next verify removes it)", directory_);
+        case Kind::created_database:
+            return fmt::format(
+                "the {} is left behind (the next verify removes it); the database itself was not "
+                "touched",
+                description_);
+        case Kind::named_database:
+            break;
+    }
+    return fmt::format(
+        "what verify built in the {} is left there (the next verify with it removes it); the database "
+        "itself was not touched",
+        description_);
 }
 
 void ScratchDatabase::drop() noexcept {
-    if (dialect_ == "sqlite") {
-        connection_.reset();
-        std::error_code error;
-        std::filesystem::remove_all(directory_, error);
-        if (error) spdlog::warn("verify: cannot remove {}: {}", directory_, error.message());
-        return;
+    if (removed_ || !owns_) return;
+    removed_ = true;
+    try {
+        switch (kind_) {
+            case Kind::temporary_file: {
+                connection_.reset();
+                std::error_code error;
+                std::filesystem::remove_all(directory_, error);
+                if (error) spdlog::warn("verify: cannot remove {}: {}", directory_, error.message());
+                return;
+            }
+            case Kind::created_database:
+                if (name_.empty()) return;
+                if (dialect_ == "mysql") {
+                    if (!connection_) return;
+                    // A step that failed inside a transaction leaves it open.
+                    connection_->rollback();
+                    const auto result = connection_->try_execute("DROP DATABASE IF EXISTS " + quoted_mysql(name_));
+                    if (const auto* error = std::get_if<odbc::Diagnostic>(&result)) {
+                        spdlog::warn("verify: cannot drop its {} ({}); the next verify removes it", description_,
+                                     error->to_string());
+                    }
+                    return;
+                }
+                // A database cannot be dropped from a session in it: that one ends first.
+                connection_.reset();
+                if (server_connection_) {
+                    const auto drop_sql = "DROP DATABASE IF EXISTS " + quoted_postgresql(name_);
+                    auto result = server_connection_->try_execute(drop_sql + " WITH (FORCE)");
+                    if (const auto* error = std::get_if<odbc::Diagnostic>(&result);
+                        error && error->sqlstate == "42601") {
+                        result = server_connection_->try_execute(drop_sql);  // before PostgreSQL 13
+                    }
+                    if (const auto* error = std::get_if<odbc::Diagnostic>(&result)) {
+                        spdlog::warn("verify: cannot drop its {} ({}); the next verify removes it", description_,
+                                     error->to_string());
+                    }
+                }
+                return;
+            case Kind::named_database:
+                if (!connection_) return;
+                connection_->rollback();
+                if (const auto failure = empty_named(*connection_, dialect_, name_, kept_)) {
+                    spdlog::warn(
+                        "verify: cannot remove all it built in the {} ({}); the next verify with it removes "
+                        "it",
+                        description_, *failure);
+                }
+                return;
+        }
+    } catch (const std::exception& error) {
+        spdlog::warn("verify: cannot remove its {}: {}", description_, redact_secrets(error.what()));
     }
-    if (name_.empty() || !connection_) return;
-    // A step that failed inside a transaction leaves it open (PostgreSQL refuses every later statement in it).
-    connection_->rollback();
-    const std::string drop = dialect_ == "mysql" ? fmt::format("DROP DATABASE IF EXISTS `{}`", name_)
-                                                 : fmt::format("DROP SCHEMA IF EXISTS \"{}\" CASCADE", name_);
-    const auto result = connection_->try_execute(drop);
-    if (const auto* error = std::get_if<odbc::Diagnostic>(&result)) {
-        spdlog::warn("verify: cannot drop its {} ({}); drop it by hand", description_, error->to_string());
+}
+
+std::string ScratchDatabase::remove_from_elsewhere() noexcept {
+    if (removed_ || !owns_) return "";
+    removed_ = true;
+    try {
+        switch (kind_) {
+            case Kind::temporary_file: {
+                std::error_code error;
+                std::filesystem::remove_all(directory_, error);
+                if (error) return fmt::format("cannot remove {}: {}", directory_, error.message());
+                return "removed its scratch, the temporary directory " + directory_;
+            }
+            case Kind::created_database: {
+                if (name_.empty()) return "";
+                const auto other = connect(settings_.live_connection_string, "a connection to remove its scratch");
+                std::variant<std::int64_t, odbc::Diagnostic> result;
+                if (dialect_ == "mysql") {
+                    // Ends the step's session, which would hold the database's tables until its statement ends.
+                    if (!build_session_.empty()) static_cast<void>(other->try_execute("KILL " + build_session_));
+                    result = other->try_execute("DROP DATABASE IF EXISTS " + quoted_mysql(name_));
+                } else {
+                    const auto drop_sql = "DROP DATABASE IF EXISTS " + quoted_postgresql(name_);
+                    result = other->try_execute(drop_sql + " WITH (FORCE)");
+                    if (const auto* error = std::get_if<odbc::Diagnostic>(&result);
+                        error && error->sqlstate == "42601") {
+                        // Before PostgreSQL 13: the step's backend is ended by hand, and given a moment to go.
+                        static_cast<void>(
+                            other->try_execute("SELECT pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity "
+                                               "WHERE datname = ? AND pid <> pg_backend_pid()",
+                                               {name_}));
+                        result = other->try_execute(drop_sql);
+                    }
+                }
+                if (const auto* error = std::get_if<odbc::Diagnostic>(&result)) {
+                    return fmt::format("cannot drop its {} ({}); the next verify removes it", description_,
+                                       error->to_string());
+                }
+                return "removed its " + description_;
+            }
+            case Kind::named_database: {
+                const auto other =
+                    connect(*settings_.named_connection_string, "a connection to empty its scratch database");
+                const odbc::WithoutStatementTimeout unbounded(*other);
+                bool locked = false;
+                if (dialect_ == "mysql") {
+                    if (!build_session_.empty()) static_cast<void>(other->try_execute("KILL " + build_session_));
+                    locked = first_value(*other, "SELECT GET_LOCK(?, 10)", {named_lock(name_)}) == "1";
+                } else {
+                    if (!build_session_.empty()) {
+                        static_cast<void>(other->try_execute("SELECT pg_terminate_backend(" + build_session_ + ")"));
+                    }
+                    locked = take_advisory_lock(*other, 10);
+                }
+                // Another verify that took the lock first finds this one's marker and empties the scratch itself.
+                if (!locked) return fmt::format("left what it built in the {} to the next verify", description_);
+                if (const auto failure = empty_named(*other, dialect_, name_, kept_)) {
+                    return fmt::format("cannot remove all it built in the {} ({})", description_, *failure);
+                }
+                return "removed all it built in the " + description_;
+            }
+        }
+    } catch (const std::exception& error) {
+        return fmt::format("cannot remove its {}: {}", description_, redact_secrets(error.what()));
     }
+    return "";
 }
 
 ScratchDatabase::~ScratchDatabase() {

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 #ifndef MIGRATION_HOST_EXECUTABLE
@@ -301,6 +302,16 @@ std::vector<std::string> error_lines(const std::string& text) {
         start = end + 1;
     }
     return lines;
+}
+
+bool wait_for_file(const std::string& path, BackgroundHost& host, std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (std::filesystem::exists(path)) return true;
+        if (!host.running()) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
 }
 
 std::size_t line_count(const std::string& text) {

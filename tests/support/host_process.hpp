@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -77,6 +78,10 @@ private:
     bool reaped_ = false;
     int status_ = 0;
 };
+
+// Waits until `path` exists (true), `host` ends, or `limit` passes (false); polls, so that a test acts as soon as a
+// step signals it is running, and never relies on how long anything took.
+bool wait_for_file(const std::string& path, BackgroundHost& host, std::chrono::seconds limit);
 
 // The lines of `text` that start with the host's error prefix "migration-host: error: ", in order.
 std::vector<std::string> error_lines(const std::string& text);

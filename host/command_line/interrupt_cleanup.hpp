@@ -1,0 +1,45 @@
+// While verify holds a scratch: SIGINT and SIGTERM remove it before the process ends, whatever the steps are doing.
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <csignal>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace migration_host {
+
+// A signal handler can run no SQL, so the signals are blocked instead (in the constructing thread, and so in every
+// thread it starts later) and taken by a thread of this object's with sigwait. On SIGINT or SIGTERM that thread runs
+// the cleanup (which must work while the main thread is blocked in a plugin step), prints one error line, e.g.
+// "verify interrupted by SIGINT: removed its scratch database ...", and ends the process with 128 + the signal
+// (130, 143), as a shell reports a process the signal ended.
+class InterruptCleanup {
+public:
+    explicit InterruptCleanup(std::string what);  // what was interrupted, e.g. "verify"
+    InterruptCleanup(const InterruptCleanup&) = delete;
+    InterruptCleanup& operator=(const InterruptCleanup&) = delete;
+    // Stops the thread and unblocks the signals: one that came meanwhile is then delivered and ends the process as
+    // it would have.
+    ~InterruptCleanup();
+
+    // What to run on a signal: returns one line saying what it did ("" for nothing). Called under the lock that
+    // `exclusively` takes, so never at the same time as the work given there.
+    void set_cleanup(std::function<std::string()> cleanup);
+    // Runs `work` (e.g. the normal removal of what the cleanup would remove) where no cleanup runs meanwhile.
+    void exclusively(const std::function<void()>& work);
+
+private:
+    void wait_for_signal();
+
+    std::string what_;
+    sigset_t signals_{};
+    sigset_t previous_mask_{};
+    std::mutex mutex_;
+    std::function<std::string()> cleanup_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace migration_host

@@ -56,7 +56,9 @@ const char* const configuration_help =
     "--config FILE, else MIGRATION_HOST_CONFIG, else ./migration-host.ini when present. The file's top level\n"
     "and its [target.NAME] sections (chosen with --target NAME) take the options' names, plus password-file\n"
     "or password-env for the DSN's password. The command line wins over the environment, the environment\n"
-    "over the file, the target section over the file's top level. 'migration-host config' shows the result.\n";
+    "over the file, the target section over the file's top level. 'migration-host config' shows the result.\n"
+    "The file and a password-file are refused (exit 2) if anyone but root and you could change them: owned by\n"
+    "another user, writable by group or others, or in a directory others can write to, unless sticky like /tmp.\n";
 
 // Wide enough for the options' descriptions to read as sentences rather than narrow columns.
 constexpr unsigned help_line_length = 110;

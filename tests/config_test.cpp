@@ -604,3 +604,18 @@ TEST_CASE("an empty password file is called empty", "[config][cli]") {
     CHECK(result.exit_code == 0);
     CHECK(config_line(result, "lock-timeout") == "lock-timeout = 60  [default]");
 }
+
+// Windows editors save UTF-8 with a byte order mark; it is not part of the first key.
+TEST_CASE("a UTF-8 byte order mark at the start of the configuration file is skipped", "[config][cli]") {
+    const Scratch scratch;
+    const fs::path file = scratch.write("bom.ini", "\xEF\xBB\xBFlog-level = warn\nlock-timeout = 7\n");
+    const auto result = run_in(scratch, {"--config", file.string(), "config"});
+    INFO(result.all());
+    CHECK(result.exit_code == 0);
+    CHECK(config_line(result, "log-level") == "log-level = warn  [log-level in " + file.string() + " line 1]");
+    CHECK(config_line(result, "lock-timeout") == "lock-timeout = 7  [lock-timeout in " + file.string() + " line 2]");
+    // Only there: anywhere else it is part of a name, and the name is unknown.
+    const fs::path inside = scratch.write("inside.ini", "lock-timeout = 7\n\xEF\xBB\xBFlog-level = warn\n");
+    check_usage_error(run_in(scratch, {"--config", inside.string(), "config"}),
+                      inside.string() + " line 2: unknown setting '");
+}

@@ -151,6 +151,9 @@ TrustedFile read_trusted_file(const std::filesystem::path& path, const std::stri
     return result;
 }
 
+// What some editors (Windows Notepad) write at the start of a UTF-8 file.
+constexpr std::string_view utf8_byte_order_mark = "\xEF\xBB\xBF";
+
 }  // namespace
 
 std::string environment_variable_for(std::string_view option) {
@@ -162,6 +165,8 @@ std::string environment_variable_for(std::string_view option) {
 ConfigFile read_config_file(const std::filesystem::path& path, const ConfigKeys& keys) {
     TrustedFile read = read_trusted_file(path, "configuration file " + path.string());
     std::string text = std::move(read.content);
+    // Skipped, not a part of the first key; the line numbers stay as they are.
+    if (text.rfind(utf8_byte_order_mark, 0) == 0) text.erase(0, utf8_byte_order_mark.size());
     if (text.find('\0') != std::string::npos) {
         throw usage(fmt::format("{}: holds a NUL byte; not a configuration file", path.string()));
     }

@@ -53,7 +53,7 @@ struct ConfigKeys {
 // file that anyone but root and the running user could change (owned by another user, writable by its group or by
 // others, or in a directory they could write to: see check_opened_file_trust), naming the file or directory and its
 // owner or mode. The file decides which plugins the host runs and where it sends passwords, so another user's file
-// would take the run over.
+// would take the run over. A UTF-8 byte order mark at the start of the file is skipped.
 ConfigFile read_config_file(const std::filesystem::path& path, const ConfigKeys& keys);
 
 // MIGRATION_HOST_<OPTION> for each of `options`, read with Boost.Program_options' parse_environment. An empty

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -618,4 +619,81 @@ TEST_CASE("a UTF-8 byte order mark at the start of the configuration file is ski
     const fs::path inside = scratch.write("inside.ini", "lock-timeout = 7\n\xEF\xBB\xBFlog-level = warn\n");
     check_usage_error(run_in(scratch, {"--config", inside.string(), "config"}),
                       inside.string() + " line 2: unknown setting '");
+}
+
+namespace {
+
+// Every line the run wrote to stderr is at most `bound` bytes long.
+void check_lines_bounded(const ProcessResult& result, std::size_t bound = 2000) {
+    std::istringstream lines(result.err);
+    std::string line;
+    std::size_t longest = 0;
+    while (std::getline(lines, line)) longest = std::max(longest, line.size());
+    CHECK(longest <= bound);
+}
+
+// " and N more" at the end of a list of `total` items of which each one listed holds `marker`, with N right.
+void check_rest_counted(const std::string& line, const std::string& marker, std::size_t total) {
+    std::size_t listed = 0;
+    for (auto at = line.find(marker); at != std::string::npos; at = line.find(marker, at + 1)) ++listed;
+    INFO(line);
+    CHECK(listed >= 1);
+    CHECK(contains(line, "and " + std::to_string(total - listed) + " more"));
+}
+
+}  // namespace
+
+TEST_CASE("a long list in an error is cut to its first items and says how many more there are",
+          "[config][cli][sqlite]") {
+    const Scratch scratch;
+    const auto db = TestDatabase::create(Backend::sqlite);
+    constexpr std::size_t many = 100000;
+    std::string plugin_paths;
+    for (std::size_t i = 0; i < many; ++i) {
+        plugin_paths += "plugin-path = /nonexistent/plugins-" + std::to_string(i) + "\n";
+    }
+    const fs::path file = scratch.write("many.ini", "no-default-plugins = true\n" + plugin_paths);
+
+    // Each directory is a problem: the error lists a few.
+    const auto status = run_in(scratch, {"--config", file.string(), "--dsn", db->connection_string(), "status"});
+    INFO(status.all().substr(0, 4000));
+    CHECK(status.exit_code == 4);
+    REQUIRE(error_lines(status.err).size() == 1);
+    check_lines_bounded(status);
+    check_rest_counted(error_lines(status.err).front(), "/nonexistent/plugins-", many);
+
+    // Skipped, they are still searched: the plan's error lists a few. manila@1 requires cinder@1, which no
+    // directory provides.
+    const fs::path with_manila = scratch.write(
+        "manila.ini", "no-default-plugins = true\nplugin-path = " TEST_PLUGIN_ROOT "/manila\n" + plugin_paths);
+    const auto skipped = run_in(scratch, {"--config", with_manila.string(), "--skip-broken-plugins", "--log-level",
+                                          "error", "--dsn", db->connection_string(), "plan"});
+    INFO(skipped.all().substr(0, 4000));
+    CHECK(skipped.exit_code == 4);
+    REQUIRE(error_lines(skipped.err).size() == 1);
+    check_lines_bounded(skipped);
+    CHECK(contains(error_lines(skipped.err).front(), "(plugin directories searched: "));
+    check_rest_counted(error_lines(skipped.err).front(), "/nonexistent/plugins-", many);
+
+    // An unknown target lists a few of those there are.
+    std::string targets;
+    for (std::size_t i = 0; i < many; ++i) targets += "[target.tgt-" + std::to_string(i) + "]\n";
+    const fs::path with_targets = scratch.write("targets.ini", targets);
+    const auto unknown = run_in(scratch, {"--config", with_targets.string(), "--target", "qa", "config"});
+    INFO(unknown.all().substr(0, 4000));
+    CHECK(unknown.exit_code == 2);
+    REQUIRE(error_lines(unknown.err).size() == 1);
+    check_lines_bounded(unknown);
+    check_rest_counted(error_lines(unknown.err).front(), "tgt-", many);
+
+    // No list, but a value of a megabyte echoed back: the line loses its middle, keeps both ends, and says so.
+    const fs::path huge = scratch.write("huge.ini", "lock-timeout = " + std::string(1000000, '9') + "\n");
+    const auto echoed = run_in(scratch, {"--config", huge.string(), "config"});
+    CHECK(echoed.exit_code == 2);
+    REQUIRE(error_lines(echoed.err).size() == 1);
+    check_lines_bounded(echoed, 8300);
+    const std::string cut = error_lines(echoed.err).front();
+    CHECK(contains(cut, "invalid lock-timeout in " + huge.string() + " line 1 '999"));
+    CHECK(std::regex_search(cut, std::regex("999 \\[\\.\\.\\. [0-9]+ bytes left out \\.\\.\\.\\] 999")));
+    CHECK(contains(cut, "999': expected a whole number of seconds from 0 to 86400 (see 'migration-host --help')"));
 }

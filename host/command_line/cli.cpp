@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "bounded_list.hpp"
 #include "exit_codes.hpp"
 #include "command_line/config.hpp"
 #include "command_line/logging.hpp"
@@ -541,10 +542,9 @@ void resolve_global_options(const SourcedValues& command_line, GlobalOptions& gl
         if (it == sources.file->targets.end()) {
             std::vector<std::string> known;
             for (const auto& [target, settings] : sources.file->targets) known.push_back(target);
-            throw usage_error(fmt::format("unknown target '{}' ({}): {} has {}", name, target_option->label,
-                                          sources.file->path.string(),
-                                          known.empty() ? std::string("no [target.NAME] section")
-                                                        : fmt::format("the targets {}", fmt::join(known, ", "))));
+            throw usage_error(fmt::format(
+                "unknown target '{}' ({}): {} has {}", name, target_option->label, sources.file->path.string(),
+                known.empty() ? std::string("no [target.NAME] section") : "the targets " + bounded_list(known)));
         }
         global.target = name;
         sources.layers.push_back(&it->second);

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bounded_list.hpp"
 #include "command_line/cli.hpp"
 #include "command_line/commands.hpp"
 #include "command_line/fleet.hpp"
@@ -20,10 +21,12 @@
 
 namespace {
 
-// Redacted, and escaped so that no text from a database or plugin can drive the terminal or forge a line of its own.
+// Redacted, and escaped so that no text from a database or plugin can drive the terminal or forge a line of its own;
+// cut where a value of megabytes would make it unreadable.
 void report_line(const std::string& text) {
     migration_host::flush_output();  // what the command printed comes before its error
-    const std::string line = migration_host::escape_nonprintable(migration_host::redact_secrets(text));
+    const std::string line =
+        migration_host::bounded_line(migration_host::escape_nonprintable(migration_host::redact_secrets(text)));
     std::fprintf(stderr, "migration-host: error: %s\n", line.c_str());
 }
 

@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "bounded_list.hpp"
 #include "exit_codes.hpp"
 #include "command_line/config.hpp"
 #include "command_line/logging.hpp"
@@ -56,7 +57,9 @@ const char* const configuration_help =
     "--config FILE, else MIGRATION_HOST_CONFIG, else ./migration-host.ini when present. The file's top level\n"
     "and its [target.NAME] sections (chosen with --target NAME) take the options' names, plus password-file\n"
     "or password-env for the DSN's password. The command line wins over the environment, the environment\n"
-    "over the file, the target section over the file's top level. 'migration-host config' shows the result.\n";
+    "over the file, the target section over the file's top level. 'migration-host config' shows the result.\n"
+    "The file and a password-file are refused (exit 2) if anyone but root and you could change them: owned by\n"
+    "another user, writable by group or others, or in a directory others can write to, unless sticky like /tmp.\n";
 
 // Wide enough for the options' descriptions to read as sentences rather than narrow columns.
 constexpr unsigned help_line_length = 110;
@@ -569,10 +572,9 @@ void resolve_global_options(const SourcedValues& command_line, GlobalOptions& gl
         if (it == sources.file->targets.end()) {
             std::vector<std::string> known;
             for (const auto& [target, settings] : sources.file->targets) known.push_back(target);
-            throw usage_error(fmt::format("unknown target '{}' ({}): {} has {}", name, target_option->label,
-                                          sources.file->path.string(),
-                                          known.empty() ? std::string("no [target.NAME] section")
-                                                        : fmt::format("the targets {}", fmt::join(known, ", "))));
+            throw usage_error(fmt::format(
+                "unknown target '{}' ({}): {} has {}", name, target_option->label, sources.file->path.string(),
+                known.empty() ? std::string("no [target.NAME] section") : "the targets " + bounded_list(known)));
         }
         global.target = name;
         sources.layers.push_back(&it->second);

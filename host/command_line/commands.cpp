@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 
+#include "bounded_list.hpp"
 #include "command_line/config.hpp"
 #include "command_line/session.hpp"
 #include "command_line/terminal_text.hpp"
@@ -603,7 +604,7 @@ ExitCode validate(const Invocation& invocation) {
     if (!result.changed_labels.empty()) {
         problems.push_back(fmt::format("{} applied step{} changed since applied: {}", result.changed_labels.size(),
                                        result.changed_labels.size() == 1 ? "" : "s",
-                                       fmt::join(result.changed_labels, ", ")));
+                                       bounded_list(result.changed_labels)));
     }
     if (result.unprovided_count > 0) {
         problems.push_back(fmt::format("{} applied step{} that no loaded plugin provides: {}", result.unprovided_count,

@@ -10,8 +10,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bounded_list.hpp"
 #include "command_line/cli.hpp"
-#include "command_line/commands.hpp"
+#include "command_line/command_table.hpp"
 #include "command_line/fleet.hpp"
 #include "exit_codes.hpp"
 #include "command_line/logging.hpp"
@@ -22,10 +23,12 @@
 
 namespace {
 
-// Redacted, and escaped so that no text from a database or plugin can drive the terminal or forge a line of its own.
+// Redacted, and escaped so that no text from a database or plugin can drive the terminal or forge a line of its own;
+// cut where a value of megabytes would make it unreadable.
 void report_line(const std::string& text) {
     migration_host::flush_output();  // what the command printed comes before its error
-    const std::string line = migration_host::escape_nonprintable(migration_host::redact_secrets(text));
+    const std::string line =
+        migration_host::bounded_line(migration_host::escape_nonprintable(migration_host::redact_secrets(text)));
     std::fprintf(stderr, "migration-host: error: %s\n", line.c_str());
 }
 
@@ -51,6 +54,11 @@ int run_reporting_errors(const std::function<int()>& run) {
     }
 }
 
+// The command's handler, from the command table (parse_command_line has refused an unknown command).
+migration_host::ExitCode run_command(const migration_host::Invocation& invocation) {
+    return migration_host::find_command(invocation.command)->handler(invocation);
+}
+
 }  // namespace
 
 int migration_host::run_host(int argc, char* argv[]) {
@@ -64,9 +72,9 @@ int migration_host::run_host(int argc, char* argv[]) {
         spdlog::set_level(*migration_host::parse_log_level(invocation.global.log_level));
         if (invocation.options.targets_file) {
             return migration_host::run_fleet(invocation, [](const migration_host::Invocation& one) {
-                return run_reporting_errors([&] { return static_cast<int>(migration_host::run_command(one)); });
+                return run_reporting_errors([&] { return static_cast<int>(run_command(one)); });
             });
         }
-        return static_cast<int>(migration_host::run_command(invocation));
+        return static_cast<int>(run_command(invocation));
     });
 }

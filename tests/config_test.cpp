@@ -5,9 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "host_process.hpp"
 #include "test_database.hpp"
@@ -392,4 +394,316 @@ TEST_CASE("plugin directories: --plugin-path adds to the default one, --no-defau
     INFO(twice.all());
     CHECK(twice.exit_code == 0);
     CHECK(twice.out.find("cinder_grizzly") != std::string::npos);
+}
+
+namespace {
+
+const uid_t nobody = 65534;
+
+// Gives `path` to another user (changing an owner needs root, as the suite runs in CI); false, with a warning, when
+// it cannot.
+bool owned_by_nobody(const fs::path& path) {
+    if (::lchown(path.c_str(), nobody, static_cast<gid_t>(-1)) == 0) return true;
+    WARN("cannot chown " << path << " to uid " << nobody << " (not root?): case not checked");
+    return false;
+}
+
+void set_mode(const fs::path& path, unsigned mode) {
+    REQUIRE(::chmod(path.c_str(), mode) == 0);
+}
+
+// The one error line of a run refused for a file another user could change, or "" when there is not exactly one.
+std::string refusal(const ProcessResult& result) {
+    INFO(result.all());
+    CHECK(result.exit_code == 2);
+    const auto lines = error_lines(result.err);
+    CHECK(lines.size() == 1);
+    return lines.size() == 1 ? lines.front() : std::string();
+}
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+// A file planted in a directory others can write must not take the run over: it would load that user's plugins
+// (with allow-insecure-plugins even ones anybody can change) and silence the log.
+TEST_CASE("a configuration file another user could change is refused before it is used", "[config][cli][sqlite]") {
+    const Scratch scratch;
+    const fs::path database = scratch.root / "planted.sqlite";
+    const std::string planted = "dsn = DRIVER=SQLite3;DATABASE=" + database.string() +
+                                "\nno-default-plugins = true\nplugin-path = " CINDER_PLUGIN_DIR
+                                "\nallow-insecure-plugins = true\nlog-level = off\n";
+    const fs::path implicit = scratch.write("migration-host.ini", planted, fs::perms(0644));
+    const fs::path named = scratch.write("named.ini", planted, fs::perms(0644));
+    const fs::path default_database = scratch.root / "migration-host.sqlite";
+    // Each way of naming the file, so that each is seen to be checked.
+    const std::vector<std::pair<std::string, HostRun>> runs = {
+        {"./migration-host.ini", HostRun{{"upgrade"}, {}, scratch.root.string()}},
+        {named.string(), HostRun{{"--config", named.string(), "upgrade"}, {}, scratch.root.string()}},
+        {named.string(), HostRun{{"upgrade"}, {{"MIGRATION_HOST_CONFIG", named.string()}}, scratch.root.string()}},
+    };
+    const auto file_of = [&](const std::string& shown) { return shown == named.string() ? named : implicit; };
+
+    // Owned by root (the running user here), 0644 or 0600: it is used.
+    for (const auto& [shown, run] : runs) {
+        for (const unsigned mode : {0644u, 0600u}) {
+            INFO(shown << " mode " << mode);
+            set_mode(file_of(shown), mode);
+            const auto used = run_host(run);
+            INFO(used.all());
+            CHECK(used.exit_code == 0);
+            CHECK(fs::exists(database));
+            fs::remove(database);
+        }
+    }
+
+    const auto refused_without_effect = [&](const HostRun& run) {
+        const std::string line = refusal(run_host(run));
+        CHECK_FALSE(fs::exists(database));
+        CHECK_FALSE(fs::exists(default_database));
+        return line;
+    };
+    for (const auto& [shown, run] : runs) {
+        INFO(shown);
+        const fs::path file = file_of(shown);
+        set_mode(file, 0664);
+        const std::string refused = "refusing configuration file " + shown + ", which another user could change: ";
+        CHECK(contains(refused_without_effect(run),
+                       refused + "file " + fs::absolute(file).string() + " is writable by group 0 (root) (mode 0664)"));
+        set_mode(file, 0666);
+        CHECK(contains(refused_without_effect(run),
+                       refused + "file " + fs::absolute(file).string() + " is writable by everyone (mode 0666)"));
+        set_mode(file, 0644);
+        if (owned_by_nobody(file)) {
+            CHECK(contains(refused_without_effect(run), refused + "file " + fs::absolute(file).string() +
+                                                            " is owned by uid 65534 (nobody), neither root nor the "
+                                                            "user running the host (uid 0 (root))"));
+            REQUIRE(::lchown(file.c_str(), ::geteuid(), static_cast<gid_t>(-1)) == 0);
+        }
+    }
+
+    // `config` connects to nothing, but shows what the file says: refused as well.
+    set_mode(named, 0666);
+    check_usage_error(run_in(scratch, {"--config", named.string(), "config"}),
+                      "refusing configuration file " + named.string());
+
+    // Whoever can write to its directory (but for a sticky one, as /tmp) can put another file in its place.
+    const fs::path shared = scratch.root / "shared";
+    fs::create_directory(shared);
+    set_mode(shared, 0777);
+    const fs::path in_shared = scratch.write("shared/mh.ini", "lock-timeout = 7\n", fs::perms(0644));
+    check_usage_error(run_in(scratch, {"--config", in_shared.string(), "config"}),
+                      "refusing configuration file " + in_shared.string() +
+                          ", which another user could change: directory " + shared.string() +
+                          " is writable by everyone (mode 0777)");
+    check_usage_error(run_host(HostRun{{"--config", "mh.ini", "config"}, {}, shared.string()}),
+                      "refusing configuration file mh.ini, which another user could change: directory " +
+                          shared.string() + " is writable by everyone");
+    set_mode(shared, 01777);
+    const auto sticky = run_in(scratch, {"--config", in_shared.string(), "config"});
+    INFO(sticky.all());
+    CHECK(sticky.exit_code == 0);
+    CHECK(config_line(sticky, "lock-timeout") ==
+          "lock-timeout = 7  [lock-timeout in " + in_shared.string() + " line 1]");
+
+    // A symbolic link leads to the file it names, and that file is the one checked.
+    set_mode(shared, 0755);
+    fs::create_symlink(in_shared, scratch.root / "link.ini");
+    const auto through_link = run_in(scratch, {"--config", (scratch.root / "link.ini").string(), "config"});
+    CHECK(through_link.exit_code == 0);
+    if (owned_by_nobody(in_shared)) {
+        check_usage_error(run_in(scratch, {"--config", (scratch.root / "link.ini").string(), "config"}),
+                          "file " + in_shared.string() + " is owned by uid 65534 (nobody)");
+    }
+}
+
+// The running user need not be root: a file of its own is trusted, root's too, anybody else's not.
+TEST_CASE("a configuration file of the user running the host is used even when that user is not root",
+          "[config][cli]") {
+    if (::geteuid() != 0) {
+        WARN("needs root to run the host as another user: not checked");
+        return;
+    }
+    const Scratch scratch;
+    set_mode(scratch.root, 0755);
+    fs::create_directories(scratch.root / "bin");
+    fs::copy_file(MIGRATION_HOST_EXECUTABLE, scratch.root / "bin" / "migration-host");
+    const fs::path own = scratch.write("own.ini", "lock-timeout = 8\n", fs::perms(0600));
+    REQUIRE(::chown(own.c_str(), nobody, nobody) == 0);
+    const fs::path roots = scratch.write("roots.ini", "lock-timeout = 9\n", fs::perms(0644));
+    const fs::path others = scratch.write("others.ini", "lock-timeout = 10\n", fs::perms(0644));
+    REQUIRE(::chown(others.c_str(), 1, 1) == 0);  // daemon, or whoever has uid 1
+    const auto as_nobody = [&](const fs::path& file) {
+        return run_process({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            (scratch.root / "bin" / "migration-host").string(), "--config", file.string(), "config"},
+                           {{"MIGRATION_HOST_CONFIG", ""}, {"ASAN_OPTIONS", "detect_leaks=0"}, {"LSAN_OPTIONS", ""}},
+                           scratch.root.string());
+    };
+    const auto from_own = as_nobody(own);
+    INFO(from_own.all());
+    CHECK(from_own.exit_code == 0);
+    CHECK(contains(from_own.out, "lock-timeout = 8  [lock-timeout in " + own.string() + " line 1]"));
+    const auto from_root = as_nobody(roots);
+    INFO(from_root.all());
+    CHECK(from_root.exit_code == 0);
+    CHECK(contains(from_root.out, "lock-timeout = 9  [lock-timeout in " + roots.string() + " line 1]"));
+    const auto from_other = as_nobody(others);
+    CHECK(contains(refusal(from_other), "file " + others.string() + " is owned by uid 1"));
+    CHECK(contains(refusal(from_other), "neither root nor the user running the host (uid 65534 (nobody))"));
+}
+
+// The password must not go to a server, nor be taken from a file, that another user chose.
+TEST_CASE("a password file another user could change is refused before any connection", "[config][cli][sqlite]") {
+    const Scratch scratch;
+    const fs::path database = scratch.root / "db.sqlite";
+    const std::string secret = "pw-of-root-7c1e";
+    const fs::path password = scratch.write("secret", secret + "\n", fs::perms(0600));
+    const fs::path config = scratch.write("db.ini",
+                                          "dsn = DRIVER=SQLite3;DATABASE=" + database.string() +
+                                              "\npassword-file = secret\nno-default-plugins = true\n"
+                                              "plugin-path = " CINDER_PLUGIN_DIR "\n",
+                                          fs::perms(0600));
+    const std::string named_by = "(named by password-file in " + config.string() + " line 2)";
+    const auto upgrade = [&] { return run_in(scratch, {"--config", config.string(), "upgrade"}); };
+
+    // 0600 and 0640, root's: used (SQLite takes no password; the database is created).
+    for (const unsigned mode : {0600u, 0640u}) {
+        INFO("mode " << mode);
+        set_mode(password, mode);
+        const auto used = upgrade();
+        INFO(used.all());
+        CHECK(used.exit_code == 0);
+        CHECK(fs::exists(database));
+        CHECK_FALSE(contains(used.all(), secret));
+        fs::remove(database);
+    }
+
+    const auto refused_unsent = [&](const std::string& problem) {
+        const auto result = upgrade();
+        CHECK(contains(refusal(result), "refusing password file " + password.string() + " " + named_by +
+                                            ", which another user could change: file " + password.string() + problem));
+        CHECK_FALSE(fs::exists(database));  // no connection was made
+        CHECK_FALSE(contains(result.all(), secret));
+    };
+    set_mode(password, 0620);
+    refused_unsent(" is writable by group 0 (root) (mode 0620)");
+    set_mode(password, 0602);
+    refused_unsent(" is writable by everyone (mode 0602)");
+    set_mode(password, 0600);
+    if (owned_by_nobody(password)) {
+        refused_unsent(" is owned by uid 65534 (nobody), neither root nor the user running the host (uid 0 (root))");
+    }
+}
+
+TEST_CASE("an empty password file is called empty", "[config][cli]") {
+    const Scratch scratch;
+    const fs::path config = scratch.write("db.ini", "dsn = x\npassword-file = secret\n");
+    for (const std::string content : {"", "\n", "\r\n"}) {
+        INFO("content of " << content.size() << " bytes");
+        scratch.write("secret", content);
+        const auto result = run_in(scratch, {"--config", config.string(), "config"});
+        check_usage_error(result, "password file " + (scratch.root / "secret").string() +
+                                      " (named by password-file in " + config.string() + " line 2) is empty");
+        CHECK_FALSE(contains(result.err, "ioctl"));
+    }
+    // An empty configuration file sets nothing.
+    const fs::path empty = scratch.write("empty.ini", "");
+    const auto result = run_in(scratch, {"--config", empty.string(), "config"});
+    INFO(result.all());
+    CHECK(result.exit_code == 0);
+    CHECK(config_line(result, "lock-timeout") == "lock-timeout = 60  [default]");
+}
+
+// Windows editors save UTF-8 with a byte order mark; it is not part of the first key.
+TEST_CASE("a UTF-8 byte order mark at the start of the configuration file is skipped", "[config][cli]") {
+    const Scratch scratch;
+    const fs::path file = scratch.write("bom.ini", "\xEF\xBB\xBFlog-level = warn\nlock-timeout = 7\n");
+    const auto result = run_in(scratch, {"--config", file.string(), "config"});
+    INFO(result.all());
+    CHECK(result.exit_code == 0);
+    CHECK(config_line(result, "log-level") == "log-level = warn  [log-level in " + file.string() + " line 1]");
+    CHECK(config_line(result, "lock-timeout") == "lock-timeout = 7  [lock-timeout in " + file.string() + " line 2]");
+    // Only there: anywhere else it is part of a name, and the name is unknown.
+    const fs::path inside = scratch.write("inside.ini", "lock-timeout = 7\n\xEF\xBB\xBFlog-level = warn\n");
+    check_usage_error(run_in(scratch, {"--config", inside.string(), "config"}),
+                      inside.string() + " line 2: unknown setting '");
+}
+
+namespace {
+
+// Every line the run wrote to stderr is at most `bound` bytes long.
+void check_lines_bounded(const ProcessResult& result, std::size_t bound = 2000) {
+    std::istringstream lines(result.err);
+    std::string line;
+    std::size_t longest = 0;
+    while (std::getline(lines, line)) longest = std::max(longest, line.size());
+    CHECK(longest <= bound);
+}
+
+// " and N more" at the end of a list of `total` items of which each one listed holds `marker`, with N right.
+void check_rest_counted(const std::string& line, const std::string& marker, std::size_t total) {
+    std::size_t listed = 0;
+    for (auto at = line.find(marker); at != std::string::npos; at = line.find(marker, at + 1)) ++listed;
+    INFO(line);
+    CHECK(listed >= 1);
+    CHECK(contains(line, "and " + std::to_string(total - listed) + " more"));
+}
+
+}  // namespace
+
+TEST_CASE("a long list in an error is cut to its first items and says how many more there are",
+          "[config][cli][sqlite]") {
+    const Scratch scratch;
+    const auto db = TestDatabase::create(Backend::sqlite);
+    constexpr std::size_t many = 100000;
+    std::string plugin_paths;
+    for (std::size_t i = 0; i < many; ++i) {
+        plugin_paths += "plugin-path = /nonexistent/plugins-" + std::to_string(i) + "\n";
+    }
+    const fs::path file = scratch.write("many.ini", "no-default-plugins = true\n" + plugin_paths);
+
+    // Each directory is a problem: the error lists a few.
+    const auto status = run_in(scratch, {"--config", file.string(), "--dsn", db->connection_string(), "status"});
+    INFO(status.all().substr(0, 4000));
+    CHECK(status.exit_code == 4);
+    REQUIRE(error_lines(status.err).size() == 1);
+    check_lines_bounded(status);
+    check_rest_counted(error_lines(status.err).front(), "/nonexistent/plugins-", many);
+
+    // Skipped, they are still searched: the plan's error lists a few. manila@1 requires cinder@1, which no
+    // directory provides.
+    const fs::path with_manila = scratch.write(
+        "manila.ini", "no-default-plugins = true\nplugin-path = " TEST_PLUGIN_ROOT "/manila\n" + plugin_paths);
+    const auto skipped = run_in(scratch, {"--config", with_manila.string(), "--skip-broken-plugins", "--log-level",
+                                          "error", "--dsn", db->connection_string(), "plan"});
+    INFO(skipped.all().substr(0, 4000));
+    CHECK(skipped.exit_code == 4);
+    REQUIRE(error_lines(skipped.err).size() == 1);
+    check_lines_bounded(skipped);
+    CHECK(contains(error_lines(skipped.err).front(), "(plugin directories searched: "));
+    check_rest_counted(error_lines(skipped.err).front(), "/nonexistent/plugins-", many);
+
+    // An unknown target lists a few of those there are.
+    std::string targets;
+    for (std::size_t i = 0; i < many; ++i) targets += "[target.tgt-" + std::to_string(i) + "]\n";
+    const fs::path with_targets = scratch.write("targets.ini", targets);
+    const auto unknown = run_in(scratch, {"--config", with_targets.string(), "--target", "qa", "config"});
+    INFO(unknown.all().substr(0, 4000));
+    CHECK(unknown.exit_code == 2);
+    REQUIRE(error_lines(unknown.err).size() == 1);
+    check_lines_bounded(unknown);
+    check_rest_counted(error_lines(unknown.err).front(), "tgt-", many);
+
+    // No list, but a value of a megabyte echoed back: the line loses its middle, keeps both ends, and says so.
+    const fs::path huge = scratch.write("huge.ini", "lock-timeout = " + std::string(1000000, '9') + "\n");
+    const auto echoed = run_in(scratch, {"--config", huge.string(), "config"});
+    CHECK(echoed.exit_code == 2);
+    REQUIRE(error_lines(echoed.err).size() == 1);
+    check_lines_bounded(echoed, 8300);
+    const std::string cut = error_lines(echoed.err).front();
+    CHECK(contains(cut, "invalid lock-timeout in " + huge.string() + " line 1 '999"));
+    CHECK(std::regex_search(cut, std::regex("999 \\[\\.\\.\\. [0-9]+ bytes left out \\.\\.\\.\\] 999")));
+    CHECK(contains(cut, "999': expected a whole number of seconds from 0 to 86400 (see 'migration-host --help')"));
 }

@@ -14,7 +14,9 @@
 #include <set>
 #include <sstream>
 
+#include "bounded_list.hpp"
 #include "exit_codes.hpp"
+#include "command_line/command_table.hpp"
 #include "command_line/config.hpp"
 #include "command_line/logging.hpp"
 #include "command_line/terminal_text.hpp"
@@ -29,21 +31,6 @@ namespace po = boost::program_options;
 namespace migration_host {
 namespace {
 
-struct CommandSpec {
-    const char* name;
-    const char* arguments;  // as shown in usage
-    std::size_t min_arguments;
-    std::size_t max_arguments;
-    const char* summary;
-    const char* details;
-    // The options the command uses, by long name: its --help shows these only. A command option (see
-    // command_option_names) given to a command that does not list it is a usage error; a global option it does not
-    // use is accepted and ignored, so one environment or configuration serves every command.
-    std::vector<std::string> options;
-};
-
-constexpr std::size_t unlimited = 1000;
-
 const char* const exit_code_help =
     "Exit codes: 0 success, 1 a migration step failed, 2 usage error (command line, environment or\n"
     "            configuration file), 3 cannot connect, 4 plugin error, 5 refused by the state of the\n"
@@ -56,7 +43,9 @@ const char* const configuration_help =
     "--config FILE, else MIGRATION_HOST_CONFIG, else ./migration-host.ini when present. The file's top level\n"
     "and its [target.NAME] sections (chosen with --target NAME) take the options' names, plus password-file\n"
     "or password-env for the DSN's password. The command line wins over the environment, the environment\n"
-    "over the file, the target section over the file's top level. 'migration-host config' shows the result.\n";
+    "over the file, the target section over the file's top level. 'migration-host config' shows the result.\n"
+    "The file and a password-file are refused (exit 2) if anyone but root and you could change them: owned by\n"
+    "another user, writable by group or others, or in a directory others can write to, unless sticky like /tmp.\n";
 
 // Wide enough for the options' descriptions to read as sentences rather than narrow columns.
 constexpr unsigned help_line_length = 110;
@@ -65,85 +54,6 @@ constexpr unsigned help_min_description_length = 60;
 // Options that some commands take and others refuse.
 const std::set<std::string> command_option_names = {"format", "check", "dialect", "database", "table", "force",
                                                      "targets", "jobs"};
-
-// Global options by what they serve (--config and --target serve every command and are always shown).
-#define MH_PLUGIN_OPTIONS "plugin-path", "no-default-plugins", "skip-broken-plugins", "allow-insecure-plugins"
-#define MH_CONNECTION_OPTIONS "dsn", "connect-timeout", "statement-timeout"
-
-const std::vector<CommandSpec> commands = {
-    {"plugins", "", 0, 0, "List the plugins found in the plugin path, their tracks and versions",
-     "Loads every library in the plugin path and lists each plugin (id, version, library) and its\n"
-     "migrations. Libraries that cannot be used are listed with the reason; they make the command exit 4.",
-     {MH_PLUGIN_OPTIONS, "log-level", "format"}},
-    {"status", "", 0, 0, "Show each track's version in the database, the latest available, and what is pending",
-     "Reads migrate_version (without creating it) and compares it with the loaded plugins.",
-     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "check", "targets", "jobs"}},
-    {"upgrade", "[TRACK[@VERSION]...]", 0, unlimited, "Apply pending migrations (default: every track to its latest)",
-     "Applies, in dependency order, every step the targets need, requirements on other tracks included.\n"
-     "TRACK alone means its latest version. Each step and its version update commit together where the\n"
-     "database has transactional DDL (SQLite, PostgreSQL).",
-     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level", "targets", "jobs", "format"}},
-    {"downgrade", "TRACK@VERSION", 1, 1, "Undo migrations of one track down to VERSION",
-     "Runs the downgrade steps from the current version down to VERSION, newest first. Refused (exit 5,\n"
-     "nothing changed) when a step is irreversible or an applied step of another track requires it.",
-     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level"}},
-    {"plan", "[TRACK[@VERSION]...]", 0, unlimited, "Print the steps an upgrade to the targets would run, in order",
-     "Reads the database's versions and prints the ordered steps without running anything.",
-     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "targets", "jobs"}},
-    {"sql", "upgrade|downgrade [TRACK[@VERSION]...]", 1, unlimited,
-     "Print the SQL an upgrade or downgrade would run, without running it",
-     "Renders every step of the plan offline, in order, for a DBA to review or run: with --dialect and no\n"
-     "connection, from an empty database (a downgrade: from every track at its latest); with --dsn, from\n"
-     "that database's versions (read only). Exit 10 when the script stops before a step that queries.",
-     {"dialect", "database", MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format"}},
-    {"stamp", "TRACK@VERSION", 1, 1, "Record a track's version without running any step",
-     "Baselines an existing schema: sets the track's version (which must exist in the loaded plugins,\n"
-     "or be 0) and records the stamp in the history. Nothing else is changed.",
-     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level"}},
-    {"history", "[TRACK]", 0, 1, "List every recorded step attempt, oldest first",
-     "Shows migration_host_history: step, direction, outcome, duration, plugin and who ran it.",
-     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format"}},
-    {"validate", "", 0, 0, "Check that applied steps still match the loaded plugins (checksums)",
-     "Compares each applied step's recorded checksum with the loaded plugin's. Exit 5 when one changed.",
-     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "targets", "jobs"}},
-    {"inspect", "", 0, 0, "Print the live schema: tables, columns, keys and indexes",
-     "Reads the schema through the ODBC catalog functions, canonical and sorted, leaving out the host's own tables.\n"
-     "A --table the database does not have: exit 5.",
-     {MH_CONNECTION_OPTIONS, "log-level", "format", "table"}},
-    {"verify", "", 0, 0, "Compare the live schema with what the applied steps should have left",
-     "Runs the applied steps on a scratch database of the same kind, outside the live one, and lists every\n"
-     "difference from the live schema, tables added by hand included. The scratch: a temporary SQLite file; on\n"
-     "MySQL/MariaDB and PostgreSQL a database migration_host_verify_* on the same server, which the user must be\n"
-     "allowed to create; or, with --scratch-dsn, the empty database it names (never the live one). Removed or\n"
-     "emptied again at the end, on SIGINT/SIGTERM too (exit 130/143); one a killed run left is removed by the next.\n"
-     "Exit 5 on drift, 1 when the scratch cannot be created. The database itself is only read.",
-     {MH_CONNECTION_OPTIONS, "scratch-dsn", "lock-timeout", MH_PLUGIN_OPTIONS, "log-level", "format", "targets",
-      "jobs"}},
-    {"config", "", 0, 0, "Print the effective global options and where each one comes from",
-     "Resolves the options as any other command would (command line, environment, configuration file,\n"
-     "defaults), then prints each with its value and source, passwords hidden. Connects to nothing.",
-     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level"}},
-    {"repair", "TRACK@VERSION", 1, 1, "Mark a dirty track's unfinished step as done or not done",
-     "After a step failed or was interrupted where DDL is not transactional (MySQL/MariaDB), fix the\n"
-     "schema by hand, then give the step's target version (its changes are in place) or its starting\n"
-     "version (they are not). Recorded in the history.",
-     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level"}},
-    {"unlock", "", 0, 0, "Release the portable lock that a crashed run left behind",
-     "For databases without a lock of their own (neither SQLite, MySQL/MariaDB nor PostgreSQL), which the host\n"
-     "locks with a leased row in migration_host_lock. Watches the holder's heartbeat for one lease and clears\n"
-     "the row only if it did not move (exit 5 when it did: a run is alive); --force clears it at once. Prints\n"
-     "who held it. A lock whose lease ran out is taken over by the next run anyway; this saves the wait.",
-     {MH_CONNECTION_OPTIONS, "log-level", "force"}},
-};
-
-#undef MH_PLUGIN_OPTIONS
-#undef MH_CONNECTION_OPTIONS
-
-const CommandSpec* find_command(const std::string& name) {
-    const auto it = std::find_if(commands.begin(), commands.end(),
-                                 [&](const CommandSpec& spec) { return name == spec.name; });
-    return it == commands.end() ? nullptr : &*it;
-}
 
 // A numeric option: taken as text and parsed strictly here, because Boost.Program_options reads "-1" into an
 // unsigned type as 4294967295.
@@ -285,7 +195,7 @@ std::string general_help(const po::options_description& global) {
     out << "Usage: migration-host [global options] COMMAND [arguments]\n\n"
         << "Applies versioned schema migrations from plugin libraries to a database reached through ODBC.\n\n"
         << "Commands:\n";
-    for (const auto& spec : commands) out << fmt::format("  {:<10} {}\n", spec.name, spec.summary);
+    for (const auto& spec : command_table()) out << fmt::format("  {:<10} {}\n", spec.name, spec.summary);
     out << "\n" << global << "\n"
         << configuration_help << "\n"
         << "Run 'migration-host COMMAND --help' for a command's help.\n"
@@ -309,6 +219,7 @@ HostError usage_error(const std::string& message) {
 
 void read_command_options(const po::variables_map& values, CommandOptions& options) {
     if (values.count("format")) {
+        options.format_given = true;
         const auto& format = values["format"].as<std::string>();
         if (format == "text") {
             options.format = OutputFormat::text;
@@ -576,10 +487,9 @@ void resolve_global_options(const SourcedValues& command_line, GlobalOptions& gl
         if (it == sources.file->targets.end()) {
             std::vector<std::string> known;
             for (const auto& [target, settings] : sources.file->targets) known.push_back(target);
-            throw usage_error(fmt::format("unknown target '{}' ({}): {} has {}", name, target_option->label,
-                                          sources.file->path.string(),
-                                          known.empty() ? std::string("no [target.NAME] section")
-                                                        : fmt::format("the targets {}", fmt::join(known, ", "))));
+            throw usage_error(fmt::format(
+                "unknown target '{}' ({}): {} has {}", name, target_option->label, sources.file->path.string(),
+                known.empty() ? std::string("no [target.NAME] section") : "the targets " + bounded_list(known)));
         }
         global.target = name;
         sources.layers.push_back(&it->second);
@@ -752,9 +662,6 @@ Invocation parse_command_line(int argc, const char* const argv[]) {
     if (invocation.options.targets_file && invocation.command_line_sources.count("dsn")) {
         throw usage_error("--targets and --dsn: a fleet run takes each database from its targets file");
     }
-    if (invocation.command == "upgrade" && values.count("format") && !invocation.options.targets_file) {
-        throw usage_error("upgrade takes --format only with --targets (for the fleet summary)");
-    }
     if (values.count("arguments")) invocation.arguments = values["arguments"].as<std::vector<std::string>>();
     const auto count = invocation.arguments.size();
     if (count < spec->min_arguments || count > spec->max_arguments) {
@@ -765,7 +672,6 @@ Invocation parse_command_line(int argc, const char* const argv[]) {
                                                                      : "at most " + std::string(spec->arguments)));
     }
     if (invocation.command == "config") {
-        invocation.action = Invocation::Action::show_text;
         for (const auto& line : effective) invocation.text += line + "\n";
     }
     return invocation;

@@ -43,6 +43,7 @@ enum class OutputFormat { text, json };
 // giving one to another command is a usage error.
 struct CommandOptions {
     OutputFormat format = OutputFormat::text;   // --format: plugins, status, plan, history, validate, inspect, verify, sql
+    bool format_given = false;                  // whether --format was given at all
     bool check = false;                         // status --check: exit non-zero when anything needs attention
     std::optional<std::string> dialect;         // sql --dialect sqlite|mysql|postgresql (instead of a connection)
     std::optional<std::string> database_name;   // sql --database NAME

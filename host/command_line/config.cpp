@@ -2,7 +2,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "command_line/config.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -13,10 +15,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "exit_codes.hpp"
+#include "plugins/plugin_trust.hpp"
 
 #ifndef MIGRATION_HOST_PLUGIN_SUBDIR
 #error "MIGRATION_HOST_PLUGIN_SUBDIR must be defined by the build"
@@ -97,6 +100,59 @@ std::string describe_errno(int error) {
     return std::strerror(error);
 }
 
+// Closes the descriptor it holds when it goes.
+class FileDescriptor {
+public:
+    explicit FileDescriptor(int descriptor) : descriptor_(descriptor) {}
+    FileDescriptor(const FileDescriptor&) = delete;
+    FileDescriptor& operator=(const FileDescriptor&) = delete;
+    ~FileDescriptor() {
+        if (descriptor_ >= 0) ::close(descriptor_);
+    }
+    int get() const { return descriptor_; }
+
+private:
+    int descriptor_;
+};
+
+// A configuration or password file, read whole, and the status of the file it was read from.
+struct TrustedFile {
+    std::string content;
+    struct stat status {};
+};
+
+// Reads `path` (`what` names it in messages) through one descriptor, refusing with HostError(usage) a file that is
+// not regular, or that someone other than root and the running user could change (see check_opened_file_trust):
+// such a file could point the run at another user's plugins and server, or be a password that user chose. What is
+// checked is the opened file itself (fstat), and what is read is that file, so nothing can be swapped in between.
+TrustedFile read_trusted_file(const std::filesystem::path& path, const std::string& what) {
+    // O_NONBLOCK: a FIFO would block the open until someone writes to it; it is refused below as not regular.
+    const FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (file.get() < 0) throw usage(fmt::format("cannot read {}: {}", what, describe_errno(errno)));
+    TrustedFile result;
+    if (::fstat(file.get(), &result.status) != 0) {
+        throw usage(fmt::format("cannot read {}: {}", what, describe_errno(errno)));
+    }
+    if (!S_ISREG(result.status.st_mode)) throw usage(fmt::format("cannot read {}: not a regular file", what));
+    if (const auto problem = check_opened_file_trust(path, result.status)) {
+        throw usage(fmt::format("refusing {}, which another user could change: {}", what, *problem));
+    }
+    char buffer[65536];
+    for (;;) {
+        const ssize_t count = ::read(file.get(), buffer, sizeof buffer);
+        if (count == 0) break;
+        if (count < 0) {
+            if (errno == EINTR) continue;
+            throw usage(fmt::format("cannot read {}: {}", what, describe_errno(errno)));
+        }
+        result.content.append(buffer, static_cast<std::size_t>(count));
+    }
+    return result;
+}
+
+// What some editors (Windows Notepad) write at the start of a UTF-8 file.
+constexpr std::string_view utf8_byte_order_mark = "\xEF\xBB\xBF";
+
 }  // namespace
 
 std::string environment_variable_for(std::string_view option) {
@@ -106,19 +162,10 @@ std::string environment_variable_for(std::string_view option) {
 }
 
 ConfigFile read_config_file(const std::filesystem::path& path, const ConfigKeys& keys) {
-    struct stat status {};
-    if (::stat(path.c_str(), &status) != 0) {
-        throw usage(fmt::format("cannot read configuration file {}: {}", path.string(), describe_errno(errno)));
-    }
-    if (!S_ISREG(status.st_mode)) {
-        throw usage(fmt::format("cannot read configuration file {}: not a regular file", path.string()));
-    }
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream content;
-    if (!in || !(content << in.rdbuf())) {
-        throw usage(fmt::format("cannot read configuration file {}: {}", path.string(), describe_errno(errno)));
-    }
-    const std::string text = content.str();
+    TrustedFile read = read_trusted_file(path, "configuration file " + path.string());
+    std::string text = std::move(read.content);
+    // Skipped, not a part of the first key; the line numbers stay as they are.
+    if (text.rfind(utf8_byte_order_mark, 0) == 0) text.erase(0, utf8_byte_order_mark.size());
     if (text.find('\0') != std::string::npos) {
         throw usage(fmt::format("{}: holds a NUL byte; not a configuration file", path.string()));
     }
@@ -140,7 +187,7 @@ ConfigFile read_config_file(const std::filesystem::path& path, const ConfigKeys&
 
     ConfigFile file;
     file.path = path;
-    file.private_to_owner = (status.st_mode & 077) == 0;
+    file.private_to_owner = (read.status.st_mode & 077) == 0;
     const auto base_directory = std::filesystem::absolute(path).parent_path();
     for (std::size_t i = 0; i < key_lines.size(); ++i) {
         const KeyLine& where = key_lines[i];
@@ -214,17 +261,12 @@ std::string checked_password(std::string password, const std::string& what) {
 
 std::string read_password_file(const std::filesystem::path& file, const std::string& named_by) {
     const std::string what = fmt::format("password file {} (named by {})", file.string(), named_by);
-    struct stat status {};
-    if (::stat(file.c_str(), &status) != 0) throw usage(fmt::format("cannot read {}: {}", what, describe_errno(errno)));
-    if (!S_ISREG(status.st_mode)) throw usage(fmt::format("cannot read {}: not a regular file", what));
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream content;
-    if (!in || !(content << in.rdbuf())) throw usage(fmt::format("cannot read {}: {}", what, describe_errno(errno)));
-    if ((status.st_mode & 007) != 0) {
+    TrustedFile read = read_trusted_file(file, what);
+    if ((read.status.st_mode & 007) != 0) {
         spdlog::warn("{} can be read by every user (mode {:04o}); make it readable by its owner only", what,
-                     status.st_mode & 07777);
+                     read.status.st_mode & 07777);
     }
-    return checked_password(content.str(), what);
+    return checked_password(std::move(read.content), what);
 }
 
 std::string read_password_variable(const std::string& variable, const std::string& named_by) {

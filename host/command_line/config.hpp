@@ -45,8 +45,12 @@ struct ConfigKeys {
 };
 
 // Reads an INI file with Boost.Program_options. Throws HostError(usage) naming the file (and the line, where
-// there is one) for a file that cannot be read, a line that does not parse, a section other than
-// [target.NAME], an unknown key, an empty value, or a key given twice that is not repeatable.
+// there is one) for a file that cannot be read, a line that does not parse, a section other than [target.NAME], an
+// unknown key, an empty value, or a key given twice that is not repeatable; and, before reading a line of it, for a
+// file that anyone but root and the running user could change (owned by another user, writable by its group or by
+// others, or in a directory they could write to: see check_opened_file_trust), naming the file or directory and its
+// owner or mode. The file decides which plugins the host runs and where it sends passwords, so another user's file
+// would take the run over. A UTF-8 byte order mark at the start of the file is skipped.
 ConfigFile read_config_file(const std::filesystem::path& path, const ConfigKeys& keys);
 
 // MIGRATION_HOST_<OPTION> for each of `options`, read with Boost.Program_options' parse_environment. An empty
@@ -55,7 +59,7 @@ SourcedValues read_environment(const std::vector<std::string>& options);
 
 // One password from a file (its content, without one trailing line end) or from an environment variable.
 // Throws HostError(usage) naming the file or variable, never the password, when it cannot be read, is empty
-// or holds a NUL byte or a line end inside.
+// or holds a NUL byte or a line end inside, and for a file another user could change (as read_config_file).
 std::string read_password_file(const std::filesystem::path& file, const std::string& named_by);
 std::string read_password_variable(const std::string& variable, const std::string& named_by);
 

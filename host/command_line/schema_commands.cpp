@@ -8,7 +8,9 @@
 #include <optional>
 #include <set>
 
-#include "command_line/commands.hpp"
+#include "command_line/cli.hpp"
+#include "command_line/output.hpp"
+#include "exit_codes.hpp"
 #include "command_line/config.hpp"
 #include "command_line/interrupt_cleanup.hpp"
 #include "engine/session.hpp"
@@ -167,7 +169,7 @@ std::string applied_list(const std::vector<UpgradeTarget>& targets) {
 }  // namespace
 
 // A --table that the database does not have is the database's state, not a usage error: exit 5, naming it.
-ExitCode inspect_schema(const Invocation& invocation) {
+ExitCode run_inspect(const Invocation& invocation) {
     const auto session = open_session(connection_options(invocation.global), Access::read_only);
     const std::vector<std::string>& wanted = invocation.options.tables;
     if (!wanted.empty()) {
@@ -202,7 +204,7 @@ ExitCode inspect_schema(const Invocation& invocation) {
 
 // Read-only on the database: the expected schema is built elsewhere (ScratchDatabase), and no lock is taken, so a
 // run in progress is only reported.
-ExitCode verify_schema(const Invocation& invocation) {
+ExitCode run_verify(const Invocation& invocation) {
     const LoadedCatalog loaded = load_catalog(plugin_options(invocation.global));
     const auto session = open_session(connection_options(invocation.global), Access::read_only);
     const DatabaseState state = read_state(*session, loaded.catalog);

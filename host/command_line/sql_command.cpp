@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "command_line/commands.hpp"
+#include "command_line/cli.hpp"
+#include "command_line/output.hpp"
+#include "exit_codes.hpp"
 #include "engine/session.hpp"
 #include "engine/sql_script.hpp"
 
@@ -228,7 +230,7 @@ void print_json_script(const SqlScript& script, Origin origin) {
 
 }  // namespace
 
-ExitCode print_sql(const Invocation& invocation) {
+ExitCode run_sql(const Invocation& invocation) {
     const SqlRequest request = parse_request(invocation);
     if (request.dialect == std::optional<std::string>("sqlite") && !request.database_name.empty()) {
         throw sql_usage("--database does not apply to sqlite, whose databases have no name");

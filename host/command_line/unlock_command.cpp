@@ -2,13 +2,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <fmt/format.h>
 
-#include "command_line/commands.hpp"
+#include "command_line/cli.hpp"
+#include "command_line/output.hpp"
+#include "exit_codes.hpp"
 #include "engine/session.hpp"
 #include "engine/lease_lock.hpp"
 
 namespace migration_host {
 
-ExitCode unlock(const Invocation& invocation) {
+ExitCode run_unlock(const Invocation& invocation) {
     // Creates nothing: a lock table that is not there holds no lock.
     const auto session = open_session(connection_options(invocation.global), Access::read_only);
     const UnlockOutcome outcome =

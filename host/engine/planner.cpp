@@ -9,6 +9,7 @@
 #include <set>
 #include <vector>
 
+#include "bounded_list.hpp"
 #include "exit_codes.hpp"
 
 namespace migration_host {
@@ -27,9 +28,10 @@ void require_known_track(const Catalog& catalog, const std::string& track);
 
 std::string searched_in(const std::vector<std::filesystem::path>& dirs) {
     if (dirs.empty()) return {};
-    std::string text = " (plugin directories searched: ";
-    for (std::size_t i = 0; i < dirs.size(); ++i) text += (i == 0 ? "" : ", ") + dirs[i].string();
-    return text + ")";
+    std::vector<std::string> names;
+    names.reserve(dirs.size());
+    for (const auto& dir : dirs) names.push_back(dir.string());
+    return " (plugin directories searched: " + bounded_list(names) + ")";
 }
 
 // Kahn's algorithm over `nodes`, always taking the smallest ready step by
@@ -126,12 +128,11 @@ Catalog Catalog::build(const std::vector<std::unique_ptr<LoadedPlugin>>& plugins
     const auto order = topological_order(nodes, [&](const VersionRef& ref) { return inputs_of(*all.at(ref)); });
     if (order.size() != nodes.size()) {
         const std::set<VersionRef> ordered(order.begin(), order.end());
-        std::string cycle;
+        std::vector<std::string> cycle;
         for (const auto& ref : nodes) {
-            if (ordered.count(ref)) continue;
-            cycle += (cycle.empty() ? "" : ", ") + origin(*all.at(ref));
+            if (!ordered.count(ref)) cycle.push_back(origin(*all.at(ref)));
         }
-        throw plugin_error("requirements form a cycle among: " + cycle);
+        throw plugin_error("requirements form a cycle among: " + bounded_list(cycle));
     }
     return catalog;
 }
@@ -161,10 +162,10 @@ namespace {
 
 void require_known_track(const Catalog& catalog, const std::string& track) {
     if (catalog.tracks().count(track)) return;
-    std::string known;
-    for (const auto& [name, migrations] : catalog.tracks()) known += (known.empty() ? "" : ", ") + name;
+    std::vector<std::string> known;
+    for (const auto& [name, migrations] : catalog.tracks()) known.push_back(name);
     throw plugin_error(fmt::format("unknown track '{}' (loaded plugins provide: {})", track,
-                                   known.empty() ? "none" : known));
+                                   known.empty() ? "none" : bounded_list(known)));
 }
 
 void require_known_version(const Catalog& catalog, const VersionRef& ref) {

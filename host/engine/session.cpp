@@ -18,6 +18,7 @@
 #include <thread>
 #include <utility>
 
+#include "bounded_list.hpp"
 #include "database/alarm.hpp"
 #include "exit_codes.hpp"
 #include "engine/locking.hpp"
@@ -27,11 +28,12 @@ namespace migration_host {
 namespace {
 
 std::string describe_problems(const std::vector<PluginProblem>& problems) {
-    std::string text;
+    std::vector<std::string> described;
+    described.reserve(problems.size());
     for (const auto& problem : problems) {
-        text += fmt::format("{}{}: {}", text.empty() ? "" : "; ", problem.path.string(), problem.reason);
+        described.push_back(fmt::format("{}: {}", problem.path.string(), problem.reason));
     }
-    return text;
+    return bounded_list(described, "; ");
 }
 
 // Some drivers (MariaDB's) apply the login timeout to the TCP connect only, and wait forever for a server that

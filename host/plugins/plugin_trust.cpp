@@ -1,4 +1,4 @@
-// Decides whether a plugin library may be loaded: nobody but root and the running user can change it or its path.
+// Decides if a plugin or settings file may be used: nobody but root and the running user can change it or its path.
 // SPDX-License-Identifier: Apache-2.0
 #include "plugins/plugin_trust.hpp"
 
@@ -189,19 +189,34 @@ std::optional<Changers> changers_of(const fs::path& path) {
 
 namespace {
 
+// Why someone other than root, `user` and those who can change the host could change what `resolution` reached.
+std::optional<std::string> first_untrusted(const Resolution& resolution, uid_t user, const Changers& host) {
+    // From the file up: the nearest culprit is the one to name.
+    for (auto entry = resolution.visited.rbegin(); entry != resolution.visited.rend(); ++entry) {
+        if (auto problem = untrusted(*entry, user, host)) return problem;
+    }
+    return std::nullopt;
+}
+
 TrustVerdict check_against(const fs::path& library, uid_t user, const Changers& host) {
     const Resolution resolution = resolve(library);
     if (!resolution.error.empty()) return {{}, resolution.error};
-    // From the file up: the nearest culprit is the one to name.
-    for (auto entry = resolution.visited.rbegin(); entry != resolution.visited.rend(); ++entry) {
-        if (auto problem = untrusted(*entry, user, host)) return {resolution.resolved, std::move(problem)};
-    }
-    return {resolution.resolved, std::nullopt};
+    return {resolution.resolved, first_untrusted(resolution, user, host)};
 }
 
 // Who can change the host executable. When it cannot be resolved, nobody else counts as able to change the host.
 Changers host_changers(const fs::path& host_executable) {
     return host_executable.empty() ? Changers{} : migration_host::changers_of(host_executable).value_or(Changers{});
+}
+
+// Who can change the running host's executable: found once, not walked up to / again per file checked.
+const Changers& running_host_changers() {
+    static const Changers this_host = [] {
+        boost::dll::fs::error_code error;
+        const fs::path host = boost::dll::program_location(error);
+        return host_changers(error ? fs::path() : host);
+    }();
+    return this_host;
 }
 
 }  // namespace
@@ -211,13 +226,19 @@ TrustVerdict check_plugin_trust(const fs::path& library, uid_t user, const fs::p
 }
 
 TrustVerdict check_plugin_trust(const fs::path& library) {
-    // The same for every library a run loads: found once, not walked up to / again per library.
-    static const Changers this_host = [] {
-        boost::dll::fs::error_code error;
-        const fs::path host = boost::dll::program_location(error);
-        return host_changers(error ? fs::path() : host);
-    }();
-    return check_against(library, ::geteuid(), this_host);
+    return check_against(library, ::geteuid(), running_host_changers());
+}
+
+std::optional<std::string> check_opened_file_trust(const fs::path& path, const struct stat& opened) {
+    Resolution resolution = resolve(path);
+    if (!resolution.error.empty()) return resolution.error;
+    // The path's last entry is the file it leads to now; its owner and mode are taken from the opened file.
+    Visited& file = resolution.visited.back();
+    if (file.status.st_dev != opened.st_dev || file.status.st_ino != opened.st_ino) {
+        return fmt::format("{} was replaced while it was being read", path.string());
+    }
+    file.status = opened;
+    return first_untrusted(resolution, ::geteuid(), running_host_changers());
 }
 
 }  // namespace migration_host

@@ -1,7 +1,8 @@
-// Decides whether a plugin library may be loaded: nobody but root and the running user can change it or its path.
+// Decides if a plugin or settings file may be used: nobody but root and the running user can change it or its path.
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <filesystem>
@@ -39,6 +40,13 @@ TrustVerdict check_plugin_trust(const std::filesystem::path& library, uid_t user
 
 // The same for the running host: its effective user and its own executable.
 TrustVerdict check_plugin_trust(const std::filesystem::path& library);
+
+// The same rules for a file the host reads its settings or a password from, which steer the run as much as a
+// plugin does. `opened` is the fstat of the descriptor the file is read through, so that the file checked is the
+// file read, whatever happens to the path meanwhile; the directories and links on `path` are checked as a
+// library's, and must still lead to that very file. Who could change what a path leads to, naming the file or
+// directory, or nullopt if nobody else can.
+std::optional<std::string> check_opened_file_trust(const std::filesystem::path& path, const struct stat& opened);
 
 // Everyone who can change `path` (see Changers), or nullopt when it cannot be resolved.
 std::optional<Changers> changers_of(const std::filesystem::path& path);

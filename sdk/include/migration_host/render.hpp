@@ -1,18 +1,36 @@
-// Header-only per-dialect rendering of schema operations (ALTER TABLE and friends): which statements, spelled how, for SQLite, MySQL and PostgreSQL.
+// Header-only DDL rendering, all of it: CREATE TABLE with its columns and constraints, CREATE/DROP INDEX, DROP TABLE and the ALTERs, spelled per dialect for SQLite, MySQL and PostgreSQL.
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-// Pure functions from an operation's description to SQL text: no database, no
-// host. operations.hpp executes them through the host, and decides when SQLite
-// needs a table rebuild (sqlite_rebuild below) instead of an ALTER it lacks.
-// Every identifier goes through quote_identifier. A function that a dialect
+// Plain C++17, standard library only. Pure functions from a definition (model.hpp)
+// or an operation's description to SQL text: no database, no host. operations.hpp
+// executes them through the host, and decides when SQLite needs a table rebuild
+// (sqlite_rebuild below) instead of an ALTER it lacks. One function per statement
+// kind; every identifier goes through quote_identifier. A function that a dialect
 // cannot express throws Unsupported, naming the operation and the dialect.
+//
+// What create_table renders is what SQLAlchemy 1.4 renders for the same definition
+// (checked against SQLAlchemy 1.4.46), with two deliberate differences, both only
+// ever adding quotes or words that the database reads the same way:
+// - identifiers are quoted a little more often (see quote_identifier), and
+// - TableOptions::mysql_charset renders as `DEFAULT CHARSET=x` (SQLAlchemy's
+//   mysql_charset renders `CHARSET=x`; MySQL reads both as the table's default).
+//
+// The bytes are part of the contract: a step's checksum is taken over the SQL it
+// renders and kept in every database it migrated, so a spelling here never changes.
+//
+// The model's rendering members (Type::sql, Table::create_sql, drop_sql,
+// create_index_sql, column_sql) and schema::foreign_key_sql and unique_sql are
+// defined at the end, each through the one function here that writes its statement.
 
-#include <migration_host/schema.hpp>
+#include <migration_host/dialect.hpp>
+#include <migration_host/identifiers.hpp>
+#include <migration_host/model.hpp>
 
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -41,12 +59,118 @@ inline std::string alter_table(std::string_view table, Dialect dialect) { return
                       "; it needs a table rebuild");
 }
 
+// The type as the dialect's DDL writes it: INTEGER, BIGINT, VARCHAR(255), TEXT, FLOAT,
+// NUMERIC(p, s), DATE, DATETIME (MySQL, SQLite) or TIMESTAMP WITHOUT TIME ZONE
+// (PostgreSQL), BOOLEAN or BOOL (MySQL).
+inline std::string type_sql(Dialect dialect, const Type& type) {
+    using schema::TypeKind;
+    switch (type.kind()) {
+        case TypeKind::integer: return "INTEGER";
+        case TypeKind::string: return "VARCHAR(" + std::to_string(type.length()) + ")";
+        case TypeKind::datetime: return dialect == Dialect::postgresql ? "TIMESTAMP WITHOUT TIME ZONE" : "DATETIME";
+        case TypeKind::boolean: return dialect == Dialect::mysql ? "BOOL" : "BOOLEAN";
+        case TypeKind::text: return "TEXT";
+        case TypeKind::big_integer: return "BIGINT";
+        case TypeKind::float_: return "FLOAT";
+        case TypeKind::numeric:
+            return "NUMERIC(" + std::to_string(type.precision()) + ", " + std::to_string(type.scale()) + ")";
+        case TypeKind::date: return "DATE";
+    }
+    return "";
+}
+
+// A column as CREATE TABLE and ADD COLUMN write it: `name TYPE [DEFAULT x][ NOT NULL]`,
+// plus SERIAL / AUTO_INCREMENT for the autoincrement column.
+inline std::string column_sql(Dialect dialect, const Column& column, bool autoincrement = false) {
+    std::string out = q(column.name(), dialect) + " ";
+    out += (autoincrement && dialect == Dialect::postgresql) ? "SERIAL" : type_sql(dialect, column.type());
+    if (column.default_sql()) out += " DEFAULT " + *column.default_sql();
+    if (!column.is_nullable()) out += " NOT NULL";
+    if (autoincrement && dialect == Dialect::mysql) out += " AUTO_INCREMENT";
+    return out;
+}
+
+// `[CONSTRAINT name ]FOREIGN KEY(a, b) REFERENCES t (x, y)[ ON DELETE action]`
+inline std::string foreign_key_sql(Dialect dialect, const ForeignKeyConstraint& fk) {
+    std::string out;
+    if (!fk.name.empty()) out += "CONSTRAINT " + q(fk.name, dialect) + " ";
+    out += "FOREIGN KEY(" + schema::detail::column_list(fk.columns, dialect) + ") REFERENCES " +
+           q(fk.referenced_table, dialect) + " (" + schema::detail::column_list(fk.referenced_columns, dialect) + ")";
+    if (!fk.on_delete.empty()) out += " ON DELETE " + fk.on_delete;
+    return out;
+}
+
+// `[CONSTRAINT name ]UNIQUE (a, b)`
+inline std::string unique_sql(Dialect dialect, const UniqueConstraint& unique) {
+    std::string out;
+    if (!unique.name.empty()) out += "CONSTRAINT " + q(unique.name, dialect) + " ";
+    return out + "UNIQUE (" + schema::detail::column_list(unique.columns, dialect) + ")";
+}
+
+// One CREATE TABLE statement, laid out as SQLAlchemy lays it out (leading and
+// trailing newlines, a tab before each element), without a semicolon: the columns,
+// then PRIMARY KEY, a Boolean's CHECK, the foreign keys, the UNIQUE constraints, and
+// MySQL's table options after the closing parenthesis. Indexes are create_index's.
+inline std::string create_table(Dialect dialect, const Table& table) {
+    const Column* autoincrement = table.autoincrement_column();
+    std::string out = "\nCREATE TABLE " + q(table.name(), dialect) + " (";
+    std::string_view separator = "\n";
+    for (const Column& column : table.columns()) {
+        out += separator;
+        out += '\t';
+        out += column_sql(dialect, column, &column == autoincrement);
+        separator = ", \n";
+    }
+    std::vector<std::string> constraints;
+    std::vector<const Column*> primary_key;
+    for (const Column& column : table.columns()) {
+        if (column.is_primary_key()) primary_key.push_back(&column);
+    }
+    if (!primary_key.empty()) {
+        constraints.push_back(
+            "PRIMARY KEY (" +
+            schema::detail::join(primary_key, ", ", [&](const Column* column) { return q(column->name(), dialect); }) +
+            ")");
+    }
+    // SQLAlchemy 1.4 puts a Boolean's CHECK right after the primary key, where the
+    // dialect has no native boolean.
+    if (dialect != Dialect::postgresql) {
+        for (const Column& column : table.columns()) {
+            if (column.type().creates_check()) {
+                constraints.push_back("CHECK (" + q(column.name(), dialect) + " IN (0, 1))");
+            }
+        }
+    }
+    for (const ForeignKeyConstraint& fk : table.all_foreign_keys()) constraints.push_back(foreign_key_sql(dialect, fk));
+    for (const Column& column : table.columns()) {
+        if (column.is_unique()) constraints.push_back(unique_sql(dialect, {"", {column.name()}}));
+    }
+    for (const UniqueConstraint& unique : table.options().unique_constraints) {
+        constraints.push_back(unique_sql(dialect, unique));
+    }
+    if (!constraints.empty()) {
+        out += separator;
+        out += '\t';
+        out += schema::detail::join(constraints, ", \n\t", [](const std::string& c) { return c; });
+    }
+    out += "\n)";
+    if (dialect == Dialect::mysql) {
+        const schema::TableOptions& options = table.options();
+        std::vector<std::string> table_options;
+        if (!options.mysql_engine.empty()) table_options.push_back("ENGINE=" + options.mysql_engine);
+        if (!options.mysql_charset.empty()) table_options.push_back("DEFAULT CHARSET=" + options.mysql_charset);
+        out += schema::detail::join(table_options, " ", [](const std::string& o) { return o; });
+    }
+    out += "\n\n";
+    return out;
+}
+
 // ALTER TABLE t ADD COLUMN c TYPE [DEFAULT x][ NOT NULL]; a foreign key follows as its
 // own ADD CONSTRAINT (MySQL, PostgreSQL) or inline REFERENCES (SQLite, which cannot
 // add constraints).
 inline std::vector<std::string> add_column(Dialect dialect, std::string_view table, const Column& column) {
     if (column.is_primary_key()) throw std::invalid_argument("add_column cannot add a primary-key column");
-    std::vector<std::string> out{alter_table(table, dialect) + " ADD COLUMN " + Table::column_sql(column, dialect)};
+    std::vector<std::string> out{alter_table(table, dialect) + " ADD COLUMN " + column_sql(dialect, column)};
     if (column.is_unique()) {
         if (dialect == Dialect::sqlite) throw Unsupported("adding a UNIQUE column on sqlite");
         out.push_back(alter_table(table, dialect) + " ADD UNIQUE (" + q(column.name(), dialect) + ")");
@@ -58,9 +182,8 @@ inline std::vector<std::string> add_column(Dialect dialect, std::string_view tab
             if (!fk.on_delete_action().empty()) out.front() += " ON DELETE " + fk.on_delete_action();
         } else {
             out.push_back(alter_table(table, dialect) + " ADD " +
-                          schema::foreign_key_sql({fk.name(), {column.name()}, fk.table(), {fk.column()},
-                                                   fk.on_delete_action()},
-                                                  dialect));
+                          foreign_key_sql(
+                              dialect, {fk.name(), {column.name()}, fk.table(), {fk.column()}, fk.on_delete_action()}));
         }
     }
     return out;
@@ -137,7 +260,7 @@ inline std::vector<std::string> alter_column(Dialect dialect, std::string_view t
             }
             Column target = changed_column(existing, change);
             if (change.new_name) target = target.renamed(*change.new_name);
-            std::string spec = Table::column_sql(target, dialect);
+            std::string spec = column_sql(dialect, target);
             if (target.is_nullable()) spec += " NULL";  // explicit: MODIFY keeps nothing implicitly
             if (change.mysql_autoincrement) spec += " AUTO_INCREMENT";
             out.push_back(prefix + (change.new_name ? " CHANGE " + column + " " : " MODIFY ") + spec);
@@ -153,16 +276,25 @@ inline std::vector<std::string> alter_column(Dialect dialect, std::string_view t
     return out;
 }
 
+// DROP TABLE t (Table::drop_sql puts SQLAlchemy's newline before it).
 inline std::string drop_table(Dialect dialect, std::string_view table) { return "DROP TABLE " + q(table, dialect); }
 
 inline std::string rename_table(Dialect dialect, std::string_view from, std::string_view to) {
     return alter_table(from, dialect) + " RENAME TO " + q(to, dialect);
 }
 
+// CREATE [UNIQUE] INDEX ix ON t (a, b)
 inline std::string create_index(Dialect dialect, std::string_view table, const Index& index) {
     if (index.columns.empty()) throw std::invalid_argument("index '" + index.name + "' has no columns");
     return std::string("CREATE ") + (index.unique ? "UNIQUE " : "") + "INDEX " + q(index.name, dialect) + " ON " +
            q(table, dialect) + " (" + schema::detail::column_list(index.columns, dialect) + ")";
+}
+
+// One create_index per TableOptions::indexes entry of `table`, in order (CREATE TABLE creates none).
+inline std::vector<std::string> create_indexes(Dialect dialect, const Table& table) {
+    std::vector<std::string> out;
+    for (const Index& index : table.options().indexes) out.push_back(create_index(dialect, table.name(), index));
+    return out;
 }
 
 // DROP INDEX ix (SQLite, PostgreSQL) or DROP INDEX ix ON t (MySQL, where index names
@@ -179,7 +311,7 @@ inline std::string drop_index(Dialect dialect, std::string_view table, std::stri
 inline std::string add_unique_constraint(Dialect dialect, std::string_view table, const UniqueConstraint& unique) {
     schema::detail::check_name(unique.name, "unique constraint name");
     if (dialect == Dialect::sqlite) return create_index(dialect, table, {unique.name, unique.columns, true});
-    return alter_table(table, dialect) + " ADD " + schema::unique_sql(unique, dialect);
+    return alter_table(table, dialect) + " ADD " + unique_sql(dialect, unique);
 }
 
 // The inverse of add_unique_constraint: DROP CONSTRAINT (PostgreSQL), DROP INDEX (MySQL,
@@ -196,7 +328,7 @@ inline std::string drop_unique_constraint(Dialect dialect, std::string_view tabl
 // ALTER TABLE t ADD [CONSTRAINT name] FOREIGN KEY(a) REFERENCES r (b) [ON DELETE x].
 inline std::string add_foreign_key(Dialect dialect, std::string_view table, const ForeignKeyConstraint& fk) {
     if (dialect == Dialect::sqlite) unsupported("adding a foreign key", dialect);
-    return alter_table(table, dialect) + " ADD " + schema::foreign_key_sql(fk, dialect);
+    return alter_table(table, dialect) + " ADD " + foreign_key_sql(dialect, fk);
 }
 
 // DROP FOREIGN KEY name (MySQL), DROP CONSTRAINT name (PostgreSQL).
@@ -250,11 +382,11 @@ inline std::vector<std::string> sqlite_rebuild(const Table& target, const std::v
     std::vector<std::string> out{
         "CREATE TEMPORARY TABLE " + holding + " AS SELECT " + list(select) + " FROM " + q(target.name(), d),
         drop_table(d, target.name()),
-        target.create_sql(d),
+        create_table(d, target),
         "INSERT INTO " + q(target.name(), d) + " (" + list(columns) + ") SELECT " + list(columns) + " FROM " + holding,
         drop_table(d, rebuild_holding_table(target.name())),
     };
-    for (std::string& statement : target.create_index_sql(d)) out.push_back(std::move(statement));
+    for (std::string& statement : create_indexes(d, target)) out.push_back(std::move(statement));
     return out;
 }
 
@@ -270,3 +402,42 @@ inline std::vector<Transfer> same_name_transfers(const Table& current, const Tab
 }
 
 }  // namespace migration_host::render
+
+namespace migration_host::schema {
+
+// The model's rendering members and the schema-namespace spellings that plugins
+// call, each through the render function that writes its statement: the same bytes,
+// which the checksums recorded in migrated databases depend on.
+
+inline std::string Type::sql(Dialect dialect) const { return render::type_sql(dialect, *this); }
+
+inline std::string foreign_key_sql(const ForeignKeyConstraint& fk, Dialect dialect) {
+    return render::foreign_key_sql(dialect, fk);
+}
+
+inline std::string unique_sql(const UniqueConstraint& unique, Dialect dialect) {
+    return render::unique_sql(dialect, unique);
+}
+
+inline std::string Table::create_sql(Dialect dialect) const { return render::create_table(dialect, *this); }
+
+// SQLAlchemy's DROP TABLE starts with a newline; render::drop_table (Op::drop_table) does not.
+inline std::string Table::drop_sql(Dialect dialect) const {
+    std::string out = "\n";  // appended to, not "\n" + ...: GCC 12 misreads that insert (-Wrestrict)
+    out += render::drop_table(dialect, name_);
+    return out;
+}
+
+inline std::vector<std::string> Table::create_index_sql(Dialect dialect) const {
+    return render::create_indexes(dialect, *this);
+}
+
+inline std::string Table::create_index_sql(const Index& index, Dialect dialect) const {
+    return render::create_index(dialect, name_, index);
+}
+
+inline std::string Table::column_sql(const Column& column, Dialect dialect, bool autoincrement) {
+    return render::column_sql(dialect, column, autoincrement);
+}
+
+}  // namespace migration_host::schema

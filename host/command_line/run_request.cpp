@@ -1,15 +1,14 @@
-// The commands that change the database (upgrade, downgrade, stamp, repair): a request for the runner, rendered.
+// A writing command's request, built from the invocation, and its run with the text result and the log observing it.
 // SPDX-License-Identifier: Apache-2.0
+#include "command_line/run_request.hpp"
+
 #include <fmt/format.h>
 
-#include "command_line/commands.hpp"
 #include "command_line/run_output.hpp"
-#include "engine/runner.hpp"
 
 namespace migration_host {
-namespace {
 
-RunRequest request_for(const Invocation& invocation, RunRequest::Kind kind) {
+RunRequest run_request(const Invocation& invocation, RunRequest::Kind kind) {
     RunRequest request;
     request.kind = kind;
     request.plugins = plugin_options(invocation.global);
@@ -28,30 +27,11 @@ RunRequest request_for(const Invocation& invocation, RunRequest::Kind kind) {
     return request;
 }
 
-ExitCode run(const Invocation& invocation, RunRequest::Kind kind) {
-    const RunRequest request = request_for(invocation, kind);
+ExitCode run_and_render(const RunRequest& request) {
     RunLog log;
     RunTextResult text;
     run_writing_command(request, RunReporter({&log, &text}));
     return ExitCode::success;
-}
-
-}  // namespace
-
-ExitCode upgrade(const Invocation& invocation) {
-    return run(invocation, RunRequest::Kind::upgrade);
-}
-
-ExitCode downgrade(const Invocation& invocation) {
-    return run(invocation, RunRequest::Kind::downgrade);
-}
-
-ExitCode stamp(const Invocation& invocation) {
-    return run(invocation, RunRequest::Kind::stamp);
-}
-
-ExitCode repair(const Invocation& invocation) {
-    return run(invocation, RunRequest::Kind::repair);
 }
 
 }  // namespace migration_host

@@ -1,0 +1,16 @@
+// The upgrade command: every pending step the targets need, in dependency order, each recorded as it ends.
+// SPDX-License-Identifier: Apache-2.0
+#include "command_line/run_request.hpp"
+
+namespace migration_host {
+
+ExitCode run_upgrade(const Invocation& invocation) {
+    if (invocation.options.format_given && !invocation.options.targets_file) {
+        throw HostError(ExitCode::usage,
+                        "upgrade takes --format only with --targets (for the fleet summary) (see 'migration-host "
+                        "--help')");
+    }
+    return run_and_render(run_request(invocation, RunRequest::Kind::upgrade));
+}
+
+}  // namespace migration_host

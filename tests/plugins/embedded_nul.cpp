@@ -15,6 +15,7 @@ using namespace std::string_literals;  // "..."s keeps the bytes after a NUL
 
 void upgrade_001(Host& host) {
     host.exec("CREATE TABLE nul_values (id INTEGER NOT NULL PRIMARY KEY, payload VARCHAR(40))");
+    host.info("a log line with a NUL\0 inside, kept whole"s);  // written with the NUL as "\0", not cut
 }
 
 void downgrade_001(Host& host) {

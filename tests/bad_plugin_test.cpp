@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <optional>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "cinder_schema_check.hpp"
 #include "host_process.hpp"
@@ -292,6 +294,45 @@ void run_step_cases(Backend backend) {
     }
 }
 
+// What stale_context's steps and destructor say on stderr when every call on the kept context was refused.
+std::string refused_everywhere(const std::string& when) {
+    return "stale_context " + when +
+           ": sql_exec 3, sql_exec_params 3, query_run 3, query_run_params 3, rows 0, dialect_name '', dbms_version "
+           "'', database_name '', error_last '', odbc_connection NULL";
+}
+
+// A plugin that keeps stale@1's context and uses it in stale@2 and again in its library's destructor: every call is
+// refused (MH_E_INVALID, "" or NULL, no row callback), a warning names it, and nothing it tried reaches the database.
+// The destructor runs when the host unloads the library, or (`at_exit`, a library that cannot be unloaded) when the
+// process exits, after the host's logger is gone: the warnings then go straight to stderr.
+void check_stale_context(Backend backend, bool at_exit) {
+    INFO((at_exit ? "destructor at exit" : "destructor at unload"));
+    const auto db = TestDatabase::create(backend);
+    if (!db) return;
+    const auto result = run_with(
+        *db, {at_exit ? TEST_PLUGIN_ROOT "/stale_context_at_exit" : TEST_PLUGIN_ROOT "/stale_context"}, {"upgrade"});
+    INFO("exit code " << result.exit_code << "\n" << result.all());
+    // stale@2 fails unless all its stale calls were refused.
+    CHECK(result.exit_code == 0);
+    CHECK(error_lines(result.err).empty());
+    CHECK(result.err.find(refused_everywhere("at unload")) != std::string::npos);
+    for (const std::string function :
+         {"sql_exec", "sql_exec_params", "query_run", "query_run_params", "log_write", "error_set", "dialect_name",
+          "dbms_version", "database_name", "error_last", "odbc_connection"}) {
+        INFO("expected a warning for " << function);
+        const std::string warning = "a plugin called " + function +
+                                    " with the context of stale@1 (001_stale_keep), whose step has returned: refused";
+        CHECK(result.err.find("warning " + warning) != std::string::npos);  // in stale@2, through the host's log
+        if (at_exit) CHECK(result.err.find("migration-host: warning: " + warning) != std::string::npos);
+    }
+    CHECK_FALSE(result.err.find("a log line from a stale context") != std::string::npos);
+    // Only stale@2's own row: none of the stale INSERTs ran, in the step or after it.
+    const auto rows = db->query("SELECT id FROM stale_marker ORDER BY id");
+    REQUIRE(rows.size() == 1);
+    CHECK(rows.front().at(0) == std::optional<std::string>("100"));
+    CHECK(snapshot(*db).history == std::vector<std::string>{"stale@1 upgrade succeeded", "stale@2 upgrade succeeded"});
+}
+
 }  // namespace
 
 #define BAD_PLUGIN_CASES(backend_tag, backend)                                                              \
@@ -303,6 +344,11 @@ void run_step_cases(Backend backend) {
               ": steps that throw or exit or crash fail by name and leave the database as before the step", \
               "[" backend_tag "][bad_plugin]") {                                                            \
         run_step_cases(backend);                                                                            \
+    }                                                                                                       \
+    TEST_CASE(backend_tag ": a context used after its step has returned is refused, never executed",        \
+              "[" backend_tag "][bad_plugin]") {                                                            \
+        check_stale_context(backend, false);                                                                \
+        check_stale_context(backend, true);                                                                 \
     }
 
 BAD_PLUGIN_CASES("sqlite", Backend::sqlite)

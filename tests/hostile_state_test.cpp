@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -345,6 +346,20 @@ void check_hostile_versions(Backend backend) {
 
 void check_hostile_history(Backend backend) {
     check_cases(backend, hostile_history_cases(backend), {{"history"}});
+}
+
+// migrate_version as a view of a table holding sound rows: every command refuses it alike, naming the view, rather
+// than reading versions through it that it cannot write back in the step's transaction.
+void check_version_view(Backend backend) {
+    const auto db = TestDatabase::create(backend);
+    if (!db) return;
+    db->execute(
+        "CREATE TABLE real_versions (repository_id VARCHAR(250) NOT NULL, repository_path TEXT, version "
+        "INTEGER, PRIMARY KEY (repository_id))");
+    db->execute("INSERT INTO real_versions VALUES ('cinder', '/x', 1)");
+    db->execute("CREATE VIEW migrate_version AS SELECT repository_id, repository_path, version FROM real_versions");
+    check_refused_everywhere(*db, {"migrate_version is a view, not a table"});
+    CHECK(db->scalar("SELECT version FROM real_versions") == std::optional<std::string>("1"));
 }
 
 // A version no plugin knows, as large as a BIGINT goes: refused as "ahead", never looped over.
@@ -757,6 +772,10 @@ TEST_CASE("mysql: repair records the plugin of the unfinished step", "[mysql][ho
     TEST_CASE(backend_tag ": hostile migration_host_history rows and tables are refused with exit 5",                \
               "[" backend_tag "][hostile_state]") {                                                                  \
         check_hostile_history(backend);                                                                              \
+    }                                                                                                                \
+    TEST_CASE(backend_tag ": migrate_version as a view is refused alike by every command",                           \
+              "[" backend_tag "][hostile_state]") {                                                                  \
+        check_version_view(backend);                                                                                 \
     }                                                                                                                \
     TEST_CASE(backend_tag ": a stored version at the top of BIGINT is ahead, never looped over",                     \
               "[" backend_tag "][hostile_state]") {                                                                  \

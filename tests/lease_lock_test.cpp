@@ -223,6 +223,106 @@ void check_unlock_of_a_live_holder(Backend backend) {
     CHECK(database->version_of("variant") == std::nullopt);
 }
 
+// The lock row held from a connection of the test's own, in a transaction (SELECT ... FOR UPDATE; on SQLite the
+// database's write lock, taken by an UPDATE that changes nothing): an unlock that reaches its clearing UPDATE waits
+// for it. Two unlocks then clear one after the other once it is let go, the second finding the row already cleared:
+// the race two unlocks at once can run into, every time rather than now and then. Let go (rolled back, nothing
+// changed) by release() or the destructor.
+class LockRowHold {
+public:
+    explicit LockRowHold(const TestDatabase& database)
+        : connection_(odbc_environment(), database.connection_string(), 15) {
+        transaction_.emplace(connection_);
+        if (database.backend() == Backend::sqlite) {
+            connection_.execute("UPDATE migration_host_lock SET lock_name = lock_name WHERE lock_name = 'run'");
+        } else {
+            connection_.query("SELECT token FROM migration_host_lock WHERE lock_name = 'run' FOR UPDATE");
+        }
+    }
+    void release() { transaction_.reset(); }
+
+private:
+    migration_host::odbc::Connection connection_;
+    std::optional<migration_host::odbc::Transaction> transaction_;
+};
+
+// How many sessions of this database wait for a row lock, where the server can say; nullopt on SQLite.
+std::optional<int> sessions_waiting_for_a_lock(const TestDatabase& database) {
+    std::optional<std::string> count;
+    switch (database.backend()) {
+        case Backend::sqlite:
+            return std::nullopt;
+        case Backend::mysql:
+            count = database.scalar(
+                "SELECT COUNT(*) FROM information_schema.innodb_trx t JOIN information_schema.processlist p ON "
+                "p.id = t.trx_mysql_thread_id WHERE t.trx_state = 'LOCK WAIT' AND p.db = DATABASE()");
+            break;
+        case Backend::postgresql:
+            count = database.scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = "
+                "'Lock'");
+            break;
+    }
+    return count ? std::stoi(*count) : 0;
+}
+
+// Two unlocks started at once after the holder was killed with SIGKILL: one clears the row, the other finds it free
+// already. Both exit 0 and say so; neither calls the dead holder alive, nor (--force) says the lock changed hands.
+// The row is held (LockRowHold) until both wait to clear it, as a server shows; on SQLite, which cannot show it, for
+// a whole lease and more, time enough for both to get there (if one is late, it finds the row cleared by the other
+// and says so: the round is a weaker one, and passes all the same). Several rounds, each on a fresh database.
+void check_simultaneous_unlocks(Backend backend, bool force) {
+    INFO((force ? "unlock --force" : "unlock") << ", twice at once");
+    constexpr int rounds = 3;
+    constexpr int lease = 2;
+    for (int round = 1; round <= rounds; ++round) {
+        INFO("round " << round << " of " << rounds);
+        const auto database = TestDatabase::create(backend);
+        if (!database) return;
+        const TempDir temp;
+        BackgroundHost holder =
+            start_lock_holder(*database, temp.path + "/ready", temp.path + "/release", portable_lock(lease));
+        holder.kill(SIGKILL);
+        const ProcessResult killed = holder.wait();
+        INFO("holder:\n" << killed.all());
+        REQUIRE(killed.exit_code == 128 + SIGKILL);
+        REQUIRE(lock_token(*database) != std::nullopt);
+
+        LockRowHold hold(*database);
+        std::vector<std::string> command{"unlock"};
+        if (force) command.emplace_back("--force");
+        BackgroundHost first(host_run(*database, {}, command, {}, portable()));
+        BackgroundHost second(host_run(*database, {}, command, {}, portable()));
+        const auto started = Clock::now();
+        bool both_waited = false;  // as the server says
+        while (first.running() && second.running() && seconds_since(started) < lease + 30) {
+            const auto waiting = sessions_waiting_for_a_lock(*database);
+            both_waited = waiting && *waiting >= 2;
+            if (both_waited || (!waiting && seconds_since(started) > (force ? 1.5 : lease + 1.5))) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        hold.release();
+        const std::vector<ProcessResult> results{first.wait(), second.wait()};
+        // What the one that did not clear the row says: it found it free, or saw it freed while it watched, or
+        // (always, when both waited to clear it) its own clear changed nothing.
+        const std::string free_says = both_waited ? "is already free (released meanwhile" : "Not locked: ";
+        int released = 0;
+        int found_free = 0;
+        for (const auto& result : results) {
+            INFO("unlock, exit " << result.exit_code << ":\n" << result.all());
+            CHECK(result.exit_code == 0);
+            CHECK(error_lines(result.err).empty());
+            if (contains(result.out, "Released the portable lock held by ")) ++released;
+            if (contains(result.out, free_says)) ++found_free;
+            // Whoever cleared the row, both name the dead holder.
+            CHECK(contains(result.out, fmt::format(" pid {}, since ", holder.pid())));
+        }
+        CHECK(released == 1);
+        CHECK(found_free == 1);
+        CHECK(lock_token(*database) == std::nullopt);
+    }
+}
+
 }  // namespace
 
 TEST_CASE("sqlite: 8 hosts at once with the portable lock forced apply each step exactly once", "[sqlite][lease]") {
@@ -285,6 +385,24 @@ TEST_CASE("mysql: unlock releases a dead holder's portable lock, after watching 
 TEST_CASE("postgresql: unlock releases a dead holder's portable lock, after watching its lease",
           "[postgresql][lease]") {
     check_unlock_of_a_dead_holder(Backend::postgresql);
+}
+
+TEST_CASE("sqlite: two unlocks at once after the holder was killed both exit 0, one finding the lock free",
+          "[sqlite][lease]") {
+    check_simultaneous_unlocks(Backend::sqlite, false);
+    check_simultaneous_unlocks(Backend::sqlite, true);
+}
+
+TEST_CASE("mysql: two unlocks at once after the holder was killed both exit 0, one finding the lock free",
+          "[mysql][lease]") {
+    check_simultaneous_unlocks(Backend::mysql, false);
+    check_simultaneous_unlocks(Backend::mysql, true);
+}
+
+TEST_CASE("postgresql: two unlocks at once after the holder was killed both exit 0, one finding the lock free",
+          "[postgresql][lease]") {
+    check_simultaneous_unlocks(Backend::postgresql, false);
+    check_simultaneous_unlocks(Backend::postgresql, true);
 }
 
 TEST_CASE("mysql: unlock refuses a live holder's portable lock, --force clears it and the holder stops",

@@ -358,6 +358,15 @@ UnlockOutcome not_locked(const std::optional<LockRow>& row) {
     return {UnlockOutcome::Kind::not_locked, "Not locked: nobody holds the portable lock" + last + "."};
 }
 
+// The row `seen` was read holding the lock, and is now free (or gone): someone released it in the meantime, most
+// likely another unlock run at the same time. Nothing is left to do, as for a lock found free.
+UnlockOutcome released_meanwhile(const LockRow& seen) {
+    return {UnlockOutcome::Kind::not_locked,
+            fmt::format("Not locked: the portable lock held by {} is already free (released meanwhile, by another "
+                        "unlock or by its holder).",
+                        seen.describe())};
+}
+
 }  // namespace
 
 bool portable_lock_forced() {
@@ -405,8 +414,15 @@ UnlockOutcome unlock_lease_lock(const odbc::Connection& connection, const Databa
             parameters);
         return row_changed(count, connection, std::nullopt);
     };
+    // A clear that changed nothing lost a race: to another unlock or the holder's own release (the row is free now:
+    // nothing left to do), or to a run that renewed the lease or took the lock over (held now, by a live run).
+    const auto held_now = [&] {
+        const auto now = read_row(connection);
+        return now && now->token;
+    };
     if (force) {
         if (!clear(*row, false)) {
+            if (!held_now()) return released_meanwhile(*row);
             return {UnlockOutcome::Kind::refused,
                     fmt::format("the lock changed hands while it was being released (it was held by {}): run "
                                 "'migration-host unlock' again to see who holds it now",
@@ -425,7 +441,7 @@ UnlockOutcome unlock_lease_lock(const odbc::Connection& connection, const Databa
     while (Clock::now() - start < lease) {
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
         const auto now = read_row(connection);
-        if (!now || !now->token) return not_locked(now);
+        if (!now || !now->token) return released_meanwhile(*row);
         if (*now->token != *row->token || now->heartbeat != row->heartbeat) {
             return {UnlockOutcome::Kind::refused,
                     fmt::format("the portable lock is held by {} and its lease is alive (renewed within the last {} "
@@ -435,6 +451,7 @@ UnlockOutcome unlock_lease_lock(const odbc::Connection& connection, const Databa
         }
     }
     if (!clear(*row, true)) {
+        if (!held_now()) return released_meanwhile(*row);
         return {UnlockOutcome::Kind::refused,
                 fmt::format("the lock held by {} was renewed or taken over at the last moment: its holder is alive; "
                             "run 'migration-host unlock' again to see who holds it now",

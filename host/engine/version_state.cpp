@@ -60,6 +60,31 @@ std::map<std::string, std::string> declared_columns(const odbc::Connection& conn
     return columns;
 }
 
+// What `table` is in the connection's current database/schema, in information_schema's words ("BASE TABLE", "VIEW",
+// MariaDB's "SYSTEM VERSIONED", ...); nullopt when nothing has that name. Databases whose catalog the host does not
+// know answer "BASE TABLE" for any table a probe finds.
+std::optional<std::string> table_type(const odbc::Connection& connection, const DatabaseInfo& database,
+                                      const std::string& table) {
+    std::string sql;
+    if (database.dialect == "sqlite") {
+        sql =
+            "SELECT CASE type WHEN 'table' THEN 'BASE TABLE' ELSE 'VIEW' END FROM sqlite_master WHERE type IN "
+            "('table', 'view') AND name = ?";
+    } else if (database.dialect == "mysql") {
+        sql = "SELECT table_type FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?";
+    } else if (database.dialect == "postgresql") {
+        sql =
+            "SELECT table_type FROM information_schema.tables WHERE table_schema = current_schema() AND "
+            "table_name = ?";
+    } else {
+        if (!table_exists(connection, database, table)) return std::nullopt;
+        return std::string("BASE TABLE");
+    }
+    const auto rows = connection.query(sql, {table});
+    if (rows.empty() || rows.front().empty()) return std::nullopt;
+    return rows.front().front().value_or("");
+}
+
 std::string trim_trailing_spaces(std::string_view text) {
     while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
     return std::string(text);
@@ -113,7 +138,15 @@ void require_columns(const odbc::Connection& connection, const DatabaseInfo& dat
 }
 
 bool VersionStore::table_exists() const {
-    return migration_host::table_exists(connection_, database_, table_name);
+    const auto type = table_type(connection_, database_, table_name);
+    if (!type) return false;
+    if (*type == "BASE TABLE" || *type == "SYSTEM VERSIONED") return true;
+    // Every command finds the table through here, so all refuse anything else alike: a view may read well enough
+    // for status, but its rows are not the host's to update with each step (nor, on SQLite, a table to create).
+    const std::string what = type->find("VIEW") != std::string::npos ? "a view" : "a " + lower(*type);
+    throw HostError(ExitCode::refused, fmt::format("{} is {}, not a table: the host needs a table to keep each track's "
+                                                   "version in (sqlalchemy-migrate's); nothing was run",
+                                                   table_name, what));
 }
 
 std::string VersionStore::create_table_sql() {

@@ -5,13 +5,22 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <utility>
 
 #include "database/redact.hpp"
 #include "plugins/plugin_call.hpp"
 
-// The context a step receives; opaque to plugins.
-struct mh_host_context {
+namespace {
+
+// What the host keeps for one step call. A plugin never sees its address: it gets a handle (see LiveContexts).
+struct StepContext {
     const migration_host::odbc::Connection* connection = nullptr;
     const migration_host::DatabaseInfo* database = nullptr;
     std::string label;
@@ -22,7 +31,116 @@ struct mh_host_context {
     std::vector<migration_host::RecordedStatement>* recorded_statements = nullptr;
 };
 
-namespace {
+// The contexts of the steps in progress. A step gets a handle, not an address: a number never handed out again
+// (64 bits), so a handle a plugin keeps past its step can neither reach memory that is gone nor name a later step's
+// context, and checking it reads nothing the plugin holds. Every host API function checks its handle first: one
+// that is not a step's in progress, or comes from another thread than the step's, is refused (MH_E_INVALID, or ""
+// and NULL where the function returns text or a handle) with a warning, and nothing is run.
+class LiveContexts {
+public:
+    // Never destroyed: a plugin library's destructor may call the host API with a kept handle after the host's
+    // static objects are gone (a library unloaded at exit).
+    static LiveContexts& instance() {
+        static LiveContexts* const contexts = new LiveContexts;
+        return *contexts;
+    }
+
+    mh_host_context* open(StepContext* context) {
+        static const ExitWatch watch;
+        const std::lock_guard lock(mutex_);
+        const std::uint64_t number = ++last_handed_out_;
+        live_.push_back({number, context, std::this_thread::get_id()});
+        return handle_of(number);
+    }
+
+    void close(mh_host_context* handle) {
+        const std::lock_guard lock(mutex_);
+        for (auto entry = live_.begin(); entry != live_.end(); ++entry) {
+            if (handle_of(entry->number) != handle) continue;
+            retired_.emplace_back(entry->number, entry->context->label);
+            if (retired_.size() > retired_kept) retired_.pop_front();
+            live_.erase(entry);
+            return;
+        }
+    }
+
+    // The context behind `handle` when it is a step's in progress on this thread; otherwise null, after a warning
+    // naming `function` and what is wrong with the handle.
+    StepContext* find(mh_host_context* handle, const char* function) const {
+        std::string problem;
+        {
+            const std::lock_guard lock(mutex_);
+            for (const auto& entry : live_) {
+                if (handle_of(entry.number) != handle) continue;
+                if (entry.thread == std::this_thread::get_id()) return entry.context;
+                problem = fmt::format("the context of {} from another thread than the step's", entry.context->label);
+                break;
+            }
+            if (problem.empty()) problem = describe_dead(handle);
+        }
+        warn(fmt::format("a plugin called {} with {}: refused", function, problem));
+        return nullptr;
+    }
+
+private:
+    struct Live {
+        std::uint64_t number;
+        StepContext* context;
+        std::thread::id thread;
+    };
+    static constexpr std::size_t retired_kept = 64;  // enough to name the step a kept handle came from
+
+    // Shifted so that a handle looks like no small integer or aligned address a plugin might pass by mistake.
+    static mh_host_context* handle_of(std::uint64_t number) {
+        return reinterpret_cast<mh_host_context*>(static_cast<std::uintptr_t>((number << 4) | 0x1));
+    }
+
+    std::string describe_dead(mh_host_context* handle) const {
+        if (handle == nullptr) return "no context (NULL)";
+        for (const auto& [number, label] : retired_) {
+            if (handle_of(number) == handle) return fmt::format("the context of {}, whose step has returned", label);
+        }
+        const auto value = reinterpret_cast<std::uintptr_t>(handle);
+        if ((value & 0xf) == 0x1 && (value >> 4) <= last_handed_out_) {
+            return "the context of an earlier step, which has returned";
+        }
+        return "a context the host never handed out";
+    }
+
+    // Through spdlog while the host runs; straight to stderr once its logger may be gone (a library unloaded at
+    // exit, after the host's static objects).
+    static void warn(const std::string& message) {
+        if (exiting) {
+            std::fprintf(stderr, "migration-host: warning: %s\n", message.c_str());
+        } else {
+            spdlog::warn("{}", message);
+        }
+    }
+
+    // Destroyed before spdlog's logger registry: created after it, since the host sets up logging before any step.
+    struct ExitWatch {
+        ~ExitWatch() { exiting = true; }
+    };
+    static inline std::atomic<bool> exiting{false};
+
+    mutable std::mutex mutex_;
+    std::uint64_t last_handed_out_ = 0;
+    std::vector<Live> live_;
+    std::deque<std::pair<std::uint64_t, std::string>> retired_;
+};
+
+// A step's context registered for the length of its call.
+class ContextHandle {
+public:
+    explicit ContextHandle(StepContext& context) : handle_(LiveContexts::instance().open(&context)) {}
+    ContextHandle(const ContextHandle&) = delete;
+    ContextHandle& operator=(const ContextHandle&) = delete;
+    ~ContextHandle() { LiveContexts::instance().close(handle_); }
+    mh_host_context* get() const noexcept { return handle_; }
+
+private:
+    mh_host_context* handle_;
+};
 
 using migration_host::odbc::Diagnostic;
 using migration_host::odbc::Row;
@@ -45,7 +163,7 @@ extern "C" {
 // Runs a plugin's query and hands it each row. The row callback is plugin
 // code: an exception escaping it fails the step rather than unwinding through
 // the host (query_run and query_run_params share this).
-static int32_t run_query_for_plugin(mh_host_context* ctx, const char* function, const char* sql,
+static int32_t run_query_for_plugin(StepContext* ctx, const char* function, const char* sql,
                                     const std::vector<migration_host::odbc::Parameter>& parameters, mh_row_fn on_row,
                                     void* user) noexcept {
     bool aborted = false;
@@ -84,7 +202,8 @@ static int32_t run_query_for_plugin(mh_host_context* ctx, const char* function, 
     return MH_OK;
 }
 
-static int32_t host_sql_exec(mh_host_context* ctx, const char* sql) noexcept {
+static int32_t host_sql_exec(mh_host_context* handle, const char* sql) noexcept {
+    StepContext* ctx = LiveContexts::instance().find(handle, "sql_exec");
     if (ctx == nullptr) return MH_E_INVALID;
     ctx->last_error.clear();
     if (sql == nullptr || *sql == '\0') {
@@ -108,7 +227,8 @@ static int32_t host_sql_exec(mh_host_context* ctx, const char* sql) noexcept {
     return MH_OK;
 }
 
-static int32_t host_query_run(mh_host_context* ctx, const char* sql, mh_row_fn on_row, void* user) noexcept {
+static int32_t host_query_run(mh_host_context* handle, const char* sql, mh_row_fn on_row, void* user) noexcept {
+    StepContext* ctx = LiveContexts::instance().find(handle, "query_run");
     if (ctx == nullptr) return MH_E_INVALID;
     ctx->last_error.clear();
     if (sql == nullptr || on_row == nullptr) {
@@ -123,19 +243,23 @@ static int32_t host_query_run(mh_host_context* ctx, const char* sql, mh_row_fn o
     return run_query_for_plugin(ctx, "query_run", sql, {}, on_row, user);
 }
 
-static const char* host_dialect_name(mh_host_context* ctx) noexcept {
+static const char* host_dialect_name(mh_host_context* handle) noexcept {
+    const StepContext* ctx = LiveContexts::instance().find(handle, "dialect_name");
     return ctx ? ctx->database->dialect.c_str() : "";
 }
 
-static const char* host_dbms_version(mh_host_context* ctx) noexcept {
+static const char* host_dbms_version(mh_host_context* handle) noexcept {
+    const StepContext* ctx = LiveContexts::instance().find(handle, "dbms_version");
     return ctx ? ctx->database->dbms_version.c_str() : "";
 }
 
-static const char* host_database_name(mh_host_context* ctx) noexcept {
+static const char* host_database_name(mh_host_context* handle) noexcept {
+    const StepContext* ctx = LiveContexts::instance().find(handle, "database_name");
     return ctx ? ctx->database->database_name.c_str() : "";
 }
 
-static void host_log_write(mh_host_context* ctx, int32_t level, const char* message) noexcept {
+static void host_log_write(mh_host_context* handle, int32_t level, const char* message) noexcept {
+    const StepContext* ctx = LiveContexts::instance().find(handle, "log_write");
     if (ctx == nullptr || message == nullptr) return;
     spdlog::level::level_enum spd_level = spdlog::level::info;
     switch (level) {
@@ -151,17 +275,20 @@ static void host_log_write(mh_host_context* ctx, int32_t level, const char* mess
     spdlog::log(spd_level, "[{}] {}", ctx->label, message);
 }
 
-static void host_error_set(mh_host_context* ctx, const char* message) noexcept {
+static void host_error_set(mh_host_context* handle, const char* message) noexcept {
+    StepContext* ctx = LiveContexts::instance().find(handle, "error_set");
     if (ctx == nullptr) return;
     // Stored in the history and printed: a plugin's text must not leak a password either.
     ctx->step_error = message ? migration_host::redact_secrets(one_line(message)) : "";
 }
 
-static const char* host_error_last(mh_host_context* ctx) noexcept {
+static const char* host_error_last(mh_host_context* handle) noexcept {
+    const StepContext* ctx = LiveContexts::instance().find(handle, "error_last");
     return ctx ? ctx->last_error.c_str() : "";
 }
 
-static void* host_odbc_connection(mh_host_context* ctx) noexcept {
+static void* host_odbc_connection(mh_host_context* handle) noexcept {
+    const StepContext* ctx = LiveContexts::instance().find(handle, "odbc_connection");
     return ctx && ctx->connection ? ctx->connection->get() : nullptr;
 }
 
@@ -212,8 +339,9 @@ std::string recorded_with_values(const char* sql, const char* const* values, uin
 
 extern "C" {
 
-static int32_t host_sql_exec_params(mh_host_context* ctx, const char* sql, const char* const* values,
+static int32_t host_sql_exec_params(mh_host_context* handle, const char* sql, const char* const* values,
                                     uint32_t value_count) noexcept {
+    StepContext* ctx = LiveContexts::instance().find(handle, "sql_exec_params");
     if (ctx == nullptr) return MH_E_INVALID;
     ctx->last_error.clear();
     if (sql == nullptr || *sql == '\0' || (values == nullptr && value_count > 0)) {
@@ -240,8 +368,9 @@ static int32_t host_sql_exec_params(mh_host_context* ctx, const char* sql, const
     return MH_OK;
 }
 
-static int32_t host_query_run_params(mh_host_context* ctx, const char* sql, const char* const* values,
+static int32_t host_query_run_params(mh_host_context* handle, const char* sql, const char* const* values,
                                      uint32_t value_count, mh_row_fn on_row, void* user) noexcept {
+    StepContext* ctx = LiveContexts::instance().find(handle, "query_run_params");
     if (ctx == nullptr) return MH_E_INVALID;
     ctx->last_error.clear();
     if (sql == nullptr || on_row == nullptr || (values == nullptr && value_count > 0)) {
@@ -288,15 +417,18 @@ std::string StepExecutor::aftermath() const {
 StepResult StepExecutor::run(mh_step_fn step, const std::string& label, const std::string& library) {
     recorded_.clear();
     recorded_statements_.clear();
-    mh_host_context context;
+    // The step gets a handle (LiveContexts), never this object's address: kept past this call, the handle is refused
+    // rather than leading into this frame, gone by then, or into a later step's context.
+    StepContext context;
     context.connection = connection_;
     context.database = &database_;
     context.label = label;
     context.recorded = &recorded_;
     context.recorded_statements = &recorded_statements_;
+    const ContextHandle handle(context);
     const std::string code = library.empty() ? "the step" : "the step (in " + library + ")";
     const auto returned = call_plugin("step " + label + (library.empty() ? "" : " in " + library),
-                                      ExitCode::step_failed, aftermath(), [&] { return step(&api(), &context); });
+                                      ExitCode::step_failed, aftermath(), [&] { return step(&api(), handle.get()); });
     if (const auto* escaped = std::get_if<1>(&returned)) return {false, code + " " + *escaped};
     if (!context.escaped.empty()) return {false, code + ": " + context.escaped};
     const int32_t status = std::get<0>(returned);

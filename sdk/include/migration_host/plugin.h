@@ -105,7 +105,10 @@ extern "C" {
 #define MH_MIGRATION_IRREVERSIBLE 0x1u /* downgrade is refused even if set */
 
 /* Opaque per-call host context. Owned by the host; valid only during the call
- * of the step that received it. NULL is never passed to a step. */
+ * of the step that received it. NULL is never passed to a step. A context kept
+ * past its step's call (in a later step, another thread, a library destructor)
+ * is refused: every function then returns MH_E_INVALID, "" or NULL and runs
+ * nothing, and the host logs a warning naming the function and the step. */
 typedef struct mh_host_context mh_host_context;
 
 /*

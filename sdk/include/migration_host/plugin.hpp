@@ -42,8 +42,10 @@ class Host {
 public:
     Host(const mh_host_api* api, mh_host_context* context) : api_(api), context_(context) {}
 
-    // Executes one statement; throws HostCallError when the database rejects it.
+    // Executes one statement; throws HostCallError when the database rejects it, or (MH_E_INVALID, before the host
+    // sees it) when it holds a NUL byte, as for every statement and bound value below.
     void exec(std::string_view sql) const {
+        refuse_nul("sql_exec", sql, "the statement");
         const std::string statement(sql);  // the C API wants NUL-terminated text
         const int32_t status = api_->sql_exec(context_, statement.c_str());
         if (status != MH_OK) throw HostCallError(status, api_->error_last(context_));
@@ -52,8 +54,9 @@ public:
     // Runs a query, calling on_row(const RowView&) for each row in order.
     template <typename OnRow>
     void query(std::string_view sql, OnRow&& on_row) const {
-        Relay<OnRow> relay{&on_row, nullptr};
+        refuse_nul("query_run", sql, "the statement");
         const std::string statement(sql);
+        Relay<OnRow> relay{&on_row, nullptr};
         const int32_t status = api_->query_run(context_, statement.c_str(), &relay_row<OnRow>, &relay);
         if (relay.failure) std::rethrow_exception(relay.failure);
         if (status != MH_OK) throw HostCallError(status, api_->error_last(context_));
@@ -67,8 +70,9 @@ public:
     // before anything is executed.
     void exec(std::string_view sql, const Values& values) const {
         require_parameters("sql_exec_params");
+        refuse_nul("sql_exec_params", sql, "the statement");
         const std::string statement(sql);
-        const auto pointers = value_pointers(values);
+        const auto pointers = value_pointers("sql_exec_params", values);
         const int32_t status = api_->sql_exec_params(context_, statement.c_str(), pointers.data(),
                                                      static_cast<uint32_t>(pointers.size()));
         if (status != MH_OK) throw HostCallError(status, api_->error_last(context_));
@@ -78,9 +82,10 @@ public:
     template <typename OnRow>
     void query(std::string_view sql, const Values& values, OnRow&& on_row) const {
         require_parameters("query_run_params");
-        Relay<OnRow> relay{&on_row, nullptr};
+        refuse_nul("query_run_params", sql, "the statement");
         const std::string statement(sql);
-        const auto pointers = value_pointers(values);
+        const auto pointers = value_pointers("query_run_params", values);
+        Relay<OnRow> relay{&on_row, nullptr};
         const int32_t status = api_->query_run_params(context_, statement.c_str(), pointers.data(),
                                                       static_cast<uint32_t>(pointers.size()), &relay_row<OnRow>,
                                                       &relay);
@@ -95,8 +100,17 @@ public:
     // NULL offline; see mh_host_api.odbc_connection for the rules.
     void* odbc_connection() const { return api_->odbc_connection(context_); }
 
+    // A NUL byte in `message` is written as "\0": a log line is no reason to fail a step, nor to lose its end.
     void log(int32_t level, std::string_view message) const {
-        const std::string text(message);
+        std::string text;
+        text.reserve(message.size());
+        for (const char c : message) {
+            if (c == '\0') {
+                text += "\\0";
+            } else {
+                text += c;
+            }
+        }
         api_->log_write(context_, level, text.c_str());
     }
     void info(std::string_view message) const { log(MH_LOG_INFO, message); }
@@ -142,10 +156,29 @@ public:
     }
 
 private:
-    static std::vector<const char*> value_pointers(const Values& values) {
+    // The C API takes NUL-terminated text, so a NUL byte inside a statement or a value would silently end it there:
+    // the host would run a statement's prefix, or store a value's. Only this side holds the real length, so the
+    // text is refused here, before the host sees any of it. The message says where the NUL is, never the text
+    // (a value may be a secret).
+    static void refuse_nul(const char* function, std::string_view text, const std::string& what) {
+        const std::size_t nul = text.find('\0');
+        if (nul == std::string_view::npos) return;
+        throw HostCallError(MH_E_INVALID, std::string(function) + ": " + what + " holds a NUL byte at offset " +
+                                              std::to_string(nul) + " of " + std::to_string(text.size()) +
+                                              " (the C API would end it there): refused, the statement was not run");
+    }
+
+    static std::vector<const char*> value_pointers(const char* function, const Values& values) {
         std::vector<const char*> pointers;
         pointers.reserve(values.size());
-        for (const Value& value : values) pointers.push_back(value ? value->c_str() : nullptr);
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            const Value& value = values[i];
+            if (value) {
+                refuse_nul(function, *value,
+                           "bound value " + std::to_string(i + 1) + " of " + std::to_string(values.size()));
+            }
+            pointers.push_back(value ? value->c_str() : nullptr);
+        }
         return pointers;
     }
 

@@ -72,8 +72,11 @@ func removeFirstCards(host *Host) error {
 	return nil
 }
 
-// withExtraWork runs beforeEachStep first.
+// withExtraWork runs beforeEachStep first. A nil step stays nil: a migration without a downgrade is irreversible.
 func withExtraWork(step Step) Step {
+	if step == nil {
+		return nil
+	}
 	return func(host *Host) error {
 		if err := beforeEachStep(host); err != nil {
 			return err

@@ -19,6 +19,8 @@ for option in "$@"; do
         # with sqlalchemy-migrate (the takeover tests); galera-4 and rsync (its state transfer) for the 3-node cluster.
         packages+=(mariadb-server mariadb-client postgresql postgresql-client sqlite3
             python3-migrate python3-sqlalchemy python3-pymysql python3-psycopg2 galera-4 rsync)
+        # The package test: lintian judges the .deb files.
+        packages+=(lintian)
         ;;
     --with-bench)
         # bench/run: hyperfine times the commands, GNU time their peak RSS, Alembic and Sqitch (with its SQLite

@@ -29,7 +29,8 @@ OfflineRender render_step(const Migration& migration, mh_step_fn step, const std
                           const DatabaseInfo& seen_by_step) {
     StepExecutor executor(nullptr, seen_by_step);
     const StepResult result = executor.run(step, label + " (offline)", migration.plugin->path().string());
-    return {result.succeeded, executor.recorded(), executor.recorded_statements(), result.error};
+    return {result.succeeded, executor.recorded(), executor.recorded_statements(), result.error,
+            executor.query_refused()};
 }
 
 OfflineRender render_as(const Migration& migration, const DatabaseInfo& seen_by_step) {
@@ -56,7 +57,7 @@ OfflineRender render_upgrade_offline(const Migration& migration, const DatabaseI
 
 OfflineRender render_downgrade_offline(const Migration& migration, const DatabaseInfo& database,
                                        std::string_view database_name) {
-    if (migration.downgrade == nullptr) return {false, {}, {}, migration.label() + " is irreversible"};
+    if (migration.downgrade == nullptr) return {false, {}, {}, migration.label() + " is irreversible", false};
     return render_step(migration, migration.downgrade, migration.label() + " downgrade",
                        environment_free(database, database_name));
 }

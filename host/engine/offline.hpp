@@ -17,6 +17,9 @@ struct OfflineRender {
     std::vector<std::string> statements;  // bound values in a comment beside each statement that has some
     std::vector<RecordedStatement> issued;  // the same statements, values apart
     std::string error;  // why the step could not run offline (e.g. it queries)
+    // The step asked for a query, which offline is refused: when it then failed, it needs a connection; otherwise
+    // its failure is its own, as it would be live.
+    bool query_refused = false;
 };
 
 // The statements `migration`'s upgrade issues for this kind of database,

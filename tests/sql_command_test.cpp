@@ -426,6 +426,7 @@ TEST_CASE("sql --dsn on a database without the host's tables creates nothing", "
 namespace {
 
 const std::string hazards_plugin_dir = TEST_PLUGIN_ROOT "/script_hazards";
+const std::string rebuild_plugin_dir = TEST_PLUGIN_ROOT "/rebuild_guards";
 
 // Every row of `sql`, each column's exact bytes (or NULL), one string per row.
 std::vector<std::string> rows_of(const TestDatabase& database, const std::string& sql) {
@@ -615,6 +616,107 @@ TEST_CASE("sql: a step that fails offline without querying is the step's failure
     const auto live =
         run_on(*database, {CINDER_PLUGIN_DIR, failing_dir}, {"upgrade"}, {{"MIGRATION_HOST_TEST_FAILURE", "escape"}});
     CHECK(live.exit_code == 1);
+}
+
+namespace {
+
+// volumes (id, name VARCHAR(40)) with 120 rows, as the rebuild step describes it, then `more` statements.
+void make_volumes(const TestDatabase& database, const std::vector<std::string>& more) {
+    database.execute("CREATE TABLE volumes (id INTEGER NOT NULL, name VARCHAR(40), PRIMARY KEY (id))");
+    database.execute(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 120) "
+        "INSERT INTO volumes (id, name) SELECT i, 'volume ' || i FROM n");
+    for (const auto& statement : more) database.execute(statement);
+}
+
+const std::string attachments_cascade =
+    "CREATE TABLE attachments (id INTEGER NOT NULL, volume_id INTEGER REFERENCES volumes (id) ON DELETE CASCADE, "
+    "PRIMARY KEY (id))";
+const std::string attachments_plain =
+    "CREATE TABLE attachments (id INTEGER NOT NULL, volume_id INTEGER REFERENCES volumes (id), PRIMARY KEY (id))";
+const std::string attach_every_volume = "INSERT INTO attachments (id, volume_id) SELECT id, id FROM volumes";
+
+struct RebuildCase {
+    std::string name;
+    std::vector<std::string> setup;
+    bool foreign_keys = false;  // enforced: FKSupport=1 live, PRAGMA foreign_keys = ON before the script
+    std::string refusal;        // what both say when they refuse; empty: both rebuild
+};
+
+// The same database state rebuilt by `upgrade` and by sqlite3 running the script: the same refusals, the same rows.
+void check_rebuild_as_upgrade(const RebuildCase& scenario) {
+    INFO(scenario.name);
+    const auto scripted = TestDatabase::create(Backend::sqlite);
+    const auto upgraded = TestDatabase::create(Backend::sqlite);
+    make_volumes(*scripted, scenario.setup);
+    make_volumes(*upgraded, scenario.setup);
+    const auto script = run_sql({rebuild_plugin_dir}, {"upgrade", "rebuild", "--dialect", "sqlite"});
+    require_ok(script);
+    const auto client = run_native_client(
+        *scripted, (scenario.foreign_keys ? "PRAGMA foreign_keys = ON;\n" : std::string()) + script.out);
+    const auto live =
+        run_host(host_run_on(upgraded->connection_string() + (scenario.foreign_keys ? ";FKSupport=1" : ""),
+                             {rebuild_plugin_dir}, {"upgrade", "rebuild"}));
+    INFO("script:\n" << script.out << "\nclient:\n" << client.all() << "\nupgrade:\n" << live.all());
+    if (scenario.refusal.empty()) {
+        CHECK(live.exit_code == 0);
+        CHECK(client.exit_code == 0);
+    } else {
+        CHECK(live.exit_code == 1);
+        CHECK(live.err.find(scenario.refusal) != std::string::npos);
+        CHECK(client.exit_code != 0);
+        CHECK(client.err.find(scenario.refusal) != std::string::npos);
+    }
+    CHECK(scripted->version_of("rebuild") == upgraded->version_of("rebuild"));
+    CHECK(scripted->version_of("rebuild") == (scenario.refusal.empty() ? 2 : 1));
+    CHECK(describe_tables(read_tables(*scripted)) == describe_tables(read_tables(*upgraded)));
+    CHECK(trigger_names(*scripted) == trigger_names(*upgraded));
+    const std::string all_rows = "SELECT COUNT(*) FROM volumes";
+    CHECK(scripted->scalar(all_rows) == "120");
+    CHECK(upgraded->scalar(all_rows) == "120");
+    const auto attachments = table_names(*scripted);
+    if (std::find(attachments.begin(), attachments.end(), "attachments") != attachments.end()) {
+        CHECK(scripted->scalar("SELECT COUNT(*) FROM attachments") == "120");
+        CHECK(upgraded->scalar("SELECT COUNT(*) FROM attachments") == "120");
+    }
+}
+
+}  // namespace
+
+TEST_CASE("sqlite: sql: the script's table rebuild carries the run's guards, so sqlite3 refuses what upgrade refuses",
+          "[sqlite]") {
+    check_rebuild_as_upgrade({"a trigger on the table",
+                              {"CREATE TRIGGER volumes_touch AFTER UPDATE ON volumes BEGIN "
+                               "SELECT 1; END"},
+                              false,
+                              "which the rebuild would drop"});
+    check_rebuild_as_upgrade({"a column the step does not describe",
+                              {"ALTER TABLE volumes ADD COLUMN size INTEGER"},
+                              false,
+                              "the step describes columns (id,name)"});
+    check_rebuild_as_upgrade({"an ON DELETE CASCADE child, foreign keys enforced",
+                              {attachments_cascade, attach_every_volume},
+                              true,
+                              "refers to it with an ON DELETE action"});
+    check_rebuild_as_upgrade(
+        {"an ON DELETE CASCADE child, foreign keys off", {attachments_cascade, attach_every_volume}, false, ""});
+    check_rebuild_as_upgrade(
+        {"a child without an action, foreign keys enforced", {attachments_plain, attach_every_volume}, true, ""});
+    check_rebuild_as_upgrade({"nothing in the way", {}, false, ""});
+}
+
+TEST_CASE("sql: a SQLite rebuild without guards (a plugin built with an older SDK) stops the script, to run live",
+          "[sqlite]") {
+    const auto script = run_sql({rebuild_plugin_dir}, {"upgrade", "unguarded", "--dialect", "sqlite"});
+    INFO(script.all());
+    CHECK(script.exit_code == 10);
+    CHECK(script.out.find("DROP TABLE volumes") == std::string::npos);
+    const auto errors = error_lines(script.err);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors.front().find("unguarded@1") != std::string::npos);
+    CHECK(errors.front().find("without the guards") != std::string::npos);
+    // Elsewhere there is no rebuild to guard.
+    require_ok(run_sql({rebuild_plugin_dir}, {"upgrade", "unguarded", "--dialect", "mysql"}));
 }
 
 TEST_CASE(

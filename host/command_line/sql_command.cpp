@@ -2,12 +2,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "command_line/commands.hpp"
 #include "command_line/session.hpp"
+#include "engine/offline.hpp"
 #include "engine/sql_script.hpp"
 #include "engine/utf8.hpp"
 
@@ -145,6 +147,13 @@ void print_statement(const SqlScript& script, const std::string& statement) {
     print_verbatim(script_statement(statement, script.dialect));
 }
 
+bool has_guards(const SqlScript& script) {
+    return std::any_of(script.steps.begin(), script.steps.end(), [](const ScriptStep& entry) {
+        return std::any_of(entry.statements.begin(), entry.statements.end(),
+                           [](const std::string& statement) { return is_offline_guard(statement); });
+    });
+}
+
 void print_text(const SqlScript& script, Origin origin) {
     const char* action = script.direction == Direction::upgrade ? "upgrade" : "downgrade";
     print_line(
@@ -156,6 +165,11 @@ void print_text(const SqlScript& script, Origin origin) {
         print_line(fmt::format("-- Statements about the current database name it as {}.", script.database_name));
     }
     print_line(fmt::format("-- Bound values are written as literals quoted for {}.", script.dialect));
+    if (has_guards(script)) {
+        print_line(
+            "-- Statements marked /* migration-host guard */ make the checks the run makes before a table rebuild: "
+            "the script stops where the run would refuse.");
+    }
     print_line(
         "-- Run it with a client that stops at the first error: sqlite3 -bail, psql -v ON_ERROR_STOP=1, mariadb "
         "(stops by default).");

@@ -5,6 +5,7 @@
 #include <boost/crc.hpp>
 #include <fmt/format.h>
 
+#include <cstring>
 #include <regex>
 
 #include "plugins/host_api.hpp"
@@ -37,11 +38,13 @@ OfflineRender render_as(const Migration& migration, const DatabaseInfo& seen_by_
     return render_step(migration, migration.upgrade, migration.label(), seen_by_step);
 }
 
-// CRC-32 as Flyway uses it: a change detector, not a security measure.
+// CRC-32 as Flyway uses it: a change detector, not a security measure. Guards are left out: they came after the
+// checksums that databases hold, and describe the checks a step makes, not the change it makes.
 std::string crc32_of(const OfflineRender& render) {
     if (!render.succeeded) return "";
     boost::crc_32_type crc;
     for (const auto& statement : render.statements) {
+        if (is_offline_guard(statement)) continue;
         crc.process_bytes(statement.data(), statement.size());
         crc.process_byte('\n');
     }
@@ -49,6 +52,10 @@ std::string crc32_of(const OfflineRender& render) {
 }
 
 }  // namespace
+
+bool is_offline_guard(std::string_view statement) {
+    return statement.substr(0, std::strlen(MH_OFFLINE_GUARD_MARKER)) == MH_OFFLINE_GUARD_MARKER;
+}
 
 OfflineRender render_upgrade_offline(const Migration& migration, const DatabaseInfo& database,
                                      std::string_view database_name) {

@@ -22,6 +22,10 @@ struct OfflineRender {
     bool query_refused = false;
 };
 
+// Whether `statement`, recorded offline, is a guard (MH_OFFLINE_GUARD_MARKER): SQL that stops a script where the
+// step would refuse online. Guards are not part of a step's checksum.
+bool is_offline_guard(std::string_view statement);
+
 // The statements `migration`'s upgrade issues for this kind of database,
 // without a connection. The step sees the dialect and DBMS name only: an
 // empty database name and version, so that nothing rendered offline depends

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
 #include <stdexcept>
 
 #include "engine/history.hpp"
@@ -102,6 +103,15 @@ std::optional<std::string> refused_text(std::string_view dialect, const Recorded
     return std::nullopt;
 }
 
+// Whether statement `index` starts a SQLite table rebuild of the SDK's (render::sqlite_rebuild: its holding table)
+// that no guard precedes: the SDK's guards (render::sqlite_rebuild_guards) come right before it since they exist,
+// and a script without them would rebuild a table that the run refuses to (one with a trigger, say).
+bool starts_unguarded_rebuild(const std::vector<RecordedStatement>& issued, std::size_t index) {
+    static const std::regex holding_table(R"re(^CREATE TEMPORARY TABLE "?_mh_rebuild_)re");
+    if (!std::regex_search(issued[index].sql, holding_table)) return false;
+    return index == 0 || !is_offline_guard(issued[index - 1].sql);
+}
+
 // Whether quoted text among `pieces` holds a CR LF line end, which the sqlite3 and mariadb clients read as LF alone
 // (psql keeps it). Bound values are written so that they have none (sql_literal_for); a step's own text cannot be.
 bool quotes_crlf(const std::vector<SqlPiece>& pieces) {
@@ -126,6 +136,14 @@ StepSql step_statements(const Migration& migration, Direction direction, const S
     std::size_t number = 0;
     for (const auto& issued : render.issued) {
         ++number;
+        if (start.database.dialect == "sqlite" && starts_unguarded_rebuild(render.issued, number - 1)) {
+            result.reason = fmt::format(
+                "its statement {} ({}) rebuilds a table without the guards that make a script stop where the run "
+                "would refuse (its plugin was built with an older SDK)",
+                number, excerpt(issued.sql));
+            result.statements.clear();
+            return result;
+        }
         if (const auto refusal = refused_text(start.database.dialect, issued)) {
             result.fails = true;
             result.reason = fmt::format("its statement {} ({}): {}", number, excerpt(issued.sql), *refusal);

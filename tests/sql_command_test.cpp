@@ -43,29 +43,34 @@ std::string attribute(const std::string& connection_string, const std::string& k
     return match[1].str();
 }
 
-// Feeds `script` to the database's own command-line client, which stops at the first error.
+// Feeds `script` to the database's own command-line client, which stops at the first error. The clients run as a
+// DBA's might be set up, in a locale that is not UTF-8 (mariadb then talks latin1; psql, told so, LATIN1): the
+// script sets its session's character set itself.
 ProcessResult run_native_client(const TestDatabase& database, const std::string& script) {
     const std::string directory = make_temp_dir("mh-sql-script");
     const std::string file = directory + "/script.sql";
     std::ofstream(file) << script;
     ProcessResult result;
+    std::map<std::string, std::string> environment{{"LC_ALL", "C"}, {"LANG", "C"}};
     if (database.backend() == Backend::sqlite) {
-        result = run_process({"sh", "-c", "sqlite3 -bail \"$1\" < \"$2\"", "sh", database.name(), file});
+        result = run_process({"sh", "-c", "sqlite3 -bail \"$1\" < \"$2\"", "sh", database.name(), file}, environment);
     } else {
         const std::string server = database.server_connection_string();
         const std::string host = attribute(server, "SERVER"), port = attribute(server, "PORT");
         const std::string user = attribute(server, "UID"), password = attribute(server, "PWD");
         if (database.backend() == Backend::mysql) {
-            result = run_process({"sh", "-c",
-                                  "mariadb --no-defaults --default-character-set=utf8mb4 --batch -h \"$1\" -P \"$2\" "
-                                  "-u \"$3\" \"$4\" < \"$5\"",
-                                  "sh", host, port, user, database.name(), file},
-                                 {{"MYSQL_PWD", password}});
+            environment["MYSQL_PWD"] = password;
+            result =
+                run_process({"sh", "-c", "mariadb --no-defaults --batch -h \"$1\" -P \"$2\" -u \"$3\" \"$4\" < \"$5\"",
+                             "sh", host, port, user, database.name(), file},
+                            environment);
         } else {
+            environment["PGPASSWORD"] = password;
+            environment["PGCLIENTENCODING"] = "LATIN1";
             result = run_process(
                 {"sh", "-c", "psql -X -q -v ON_ERROR_STOP=1 -h \"$1\" -p \"$2\" -U \"$3\" -d \"$4\" -f \"$5\"", "sh",
                  host, port, user, database.name(), file},
-                {{"PGPASSWORD", password}});
+                environment);
         }
     }
     std::filesystem::remove_all(directory);
@@ -158,7 +163,9 @@ void check_literals_round_trip(Backend backend) {
     if (!database) return;
     const std::vector<std::string> values{"plain", "it's", "back\\slash", "a\\'b", "\\", "''", "caf\xc3\xa9"};
     const std::string dialect = dialect_of(backend);
-    std::string script = "CREATE TABLE literal_values (id INTEGER NOT NULL, value VARCHAR(64), PRIMARY KEY (id));\n";
+    std::string script;
+    for (const auto& statement : migration_host::session_statements(dialect)) script += statement + ";\n";
+    script += "CREATE TABLE literal_values (id INTEGER NOT NULL, value VARCHAR(64), PRIMARY KEY (id));\n";
     for (std::size_t i = 0; i < values.size(); ++i) {
         const auto statement =
             migration_host::replace_markers("INSERT INTO literal_values (id, value) VALUES (?, ?)", dialect,
@@ -282,10 +289,12 @@ TEST_CASE("sql --format json gives the statements the text prints, in order", "[
         CHECK(step.at("plugin") == "cinder_initial");
         CHECK(step.at("needs_connection") == false);
         std::string statements;
+        for (const auto& statement : document.at("session")) statements += statement.get<std::string>() + ";\n";
         for (const auto& statement : document.at("preamble")) statements += statement.get<std::string>() + ";\n";
         for (const auto& statement : step.at("statements")) statements += statement.get<std::string>() + ";\n";
         CHECK(sql_lines(statements) == sql_lines(text.out));
         CHECK(document.at("preamble").size() == 2);
+        CHECK(document.at("session").size() == (std::string(dialect) == "sqlite" ? 0U : 1U));
     }
 }
 

@@ -183,7 +183,8 @@ void print_text(const SqlScript& script, Origin origin) {
         print_line("-- Nothing to do: no step is planned.");
         return;
     }
-    if (!script.preamble.empty()) print_line("");
+    if (!script.session.empty() || !script.preamble.empty()) print_line("");
+    for (const auto& statement : script.session) print_statement(script, statement);
     for (const auto& statement : script.preamble) print_statement(script, statement);
     std::size_t number = 0;
     for (const auto& entry : script.steps) {
@@ -229,11 +230,12 @@ void print_json_script(const SqlScript& script, Origin origin) {
             {"database", script.database_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(script.database_name)},
             {"from_state", origin_name(origin)},
             {"from", from},
+            {"session", script.session},
             {"preamble", script.preamble},
             {"steps", steps},
             {"complete", script.complete()},
         },
-        {"preamble", "statements"});
+        {"session", "preamble", "statements"});
 }
 
 // JSON holds only UTF-8 (print_json would put U+FFFD in place of anything else): a statement that is not would not

@@ -195,6 +195,12 @@ bool is_script_dialect(std::string_view dialect) {
     return dialect == "sqlite" || dialect == "mysql" || dialect == "postgresql";
 }
 
+std::vector<std::string> session_statements(std::string_view dialect) {
+    if (dialect == "mysql") return {"SET NAMES utf8mb4"};
+    if (dialect == "postgresql") return {"SET client_encoding = 'UTF8'"};
+    return {};
+}
+
 std::vector<SqlPiece> sql_pieces(std::string_view sql, std::string_view dialect) {
     const bool mysql = dialect == "mysql";
     const bool postgresql = dialect == "postgresql";
@@ -334,6 +340,7 @@ SqlScript render_sql_script(const Catalog& catalog, const std::vector<Step>& ste
     for (const auto& [track, migrations] : catalog.tracks()) script.from[track] = version_of(start.stored, track);
     for (const auto& [track, version] : start.stored) script.from[track] = version;
     if (!steps.empty()) {
+        script.session = session_statements(dialect);
         if (!start.version_table_exists) script.preamble.push_back(VersionStore::create_table_sql());
         if (!start.history_table_exists) script.preamble.push_back(HistoryStore::create_table_sql(dialect));
     }

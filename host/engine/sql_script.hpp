@@ -15,6 +15,11 @@ namespace migration_host {
 // The dialects a script can be rendered for.
 bool is_script_dialect(std::string_view dialect);
 
+// What sets a command-line client's session to read a script as the run's connection reads statements: its
+// character set, UTF-8 (mariadb talks latin1 in a C locale, psql the locale's or PGCLIENTENCODING's encoding, and
+// either would store 'é' as 'Ã©'). None for SQLite, whose client passes bytes as they are.
+std::vector<std::string> session_statements(std::string_view dialect);
+
 // `value` as a literal that `dialect` and its command-line client read back as exactly that text whatever the
 // session's settings: NULL for nullopt; 'text' with quotes doubled, every other byte as it is; on MySQL a text
 // holding a backslash as _utf8mb4 X'hex' (a backslash escapes in MySQL's strings unless NO_BACKSLASH_ESCAPES), on
@@ -66,6 +71,7 @@ struct SqlScript {
     std::string dialect;
     std::string database_name;          // what statements about the current database name; "" for whichever it runs on
     VersionMap from;                    // every involved track's version the script starts from
+    std::vector<std::string> session;   // session_statements, before anything else
     std::vector<std::string> preamble;  // the host's tables, where they do not exist yet
     std::vector<ScriptStep> steps;
 

@@ -749,3 +749,19 @@ TEST_CASE(
     require_ok(script);
     CHECK(script.out.find("VALUES (20, 'two\r\nlines');") != std::string::npos);
 }
+
+TEST_CASE("sql: a SQLite statement that is not valid UTF-8 is written as it is; JSON, which cannot hold it, refuses",
+          "[sqlite]") {
+    const std::map<std::string, std::string> environment{{"MIGRATION_HOST_TEST_HAZARD", "invalid_utf8_statement"}};
+    const auto text = run_sql({hazards_plugin_dir}, {"upgrade", "--dialect", "sqlite"}, std::nullopt, environment);
+    require_ok(text);
+    CHECK(text.out.find("VALUES (20, 'caf\xe9');") != std::string::npos);
+    const auto json = run_sql({hazards_plugin_dir}, {"upgrade", "--dialect", "sqlite", "--format", "json"},
+                              std::nullopt, environment);
+    INFO(json.all());
+    CHECK(json.exit_code == 2);
+    CHECK(json.out.empty());
+    const auto errors = error_lines(json.err);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors.front().find("cannot be printed as JSON: hazards@4 (004_maybe_awkward_row)") != std::string::npos);
+}

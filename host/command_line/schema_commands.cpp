@@ -169,7 +169,7 @@ ExitCode inspect_schema(const Invocation& invocation) {
     const auto session = open_session(invocation.global, Access::read_only);
     const std::vector<std::string>& wanted = invocation.options.tables;
     if (!wanted.empty()) {
-        const auto existing = list_tables(*session->connection, session->database);
+        const auto existing = list_relations(*session->connection, session->database).tables;
         std::vector<std::string> missing;
         for (const auto& table : wanted) {
             if (!std::binary_search(existing.begin(), existing.end(), table)) missing.push_back(table);

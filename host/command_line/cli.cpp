@@ -106,15 +106,15 @@ const std::vector<CommandSpec> commands = {
     {"validate", "", 0, 0, "Check that applied steps still match the loaded plugins (checksums)",
      "Compares each applied step's recorded checksum with the loaded plugin's. Exit 5 when one changed.",
      {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "targets", "jobs"}},
-    {"inspect", "", 0, 0, "Print the live schema: tables, columns, keys and indexes",
-     "Reads the schema through the ODBC catalog functions, canonical and sorted, leaving out the host's own tables.\n"
-     "A --table the database does not have: exit 5.",
+    {"inspect", "", 0, 0, "Print the live schema: tables, columns, keys, indexes and views",
+     "Reads the schema from the database's catalog, canonical and sorted, leaving out the host's own tables.\n"
+     "A --table (a table or a view) the database does not have: exit 5.",
      {MH_CONNECTION_OPTIONS, "log-level", "format", "table"}},
     {"verify", "", 0, 0, "Compare the live schema with what the applied steps should have left",
      "Runs the applied steps on a scratch database of the same kind (a temporary SQLite file, a MySQL database or a\n"
      "PostgreSQL schema migration_host_verify_*, which the user must be allowed to create; always dropped again) and\n"
-     "lists every difference from the live schema, tables added by hand included. Exit 5 on drift, 1 when the\n"
-     "scratch cannot be created. The database itself is only read.",
+     "lists every difference from the live schema, tables and views added by hand included. Exit 5 on drift, 1\n"
+     "when the scratch cannot be created. The database itself is only read.",
      {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "targets", "jobs"}},
     {"config", "", 0, 0, "Print the effective global options and where each one comes from",
      "Resolves the options as any other command would (command line, environment, configuration file,\n"
@@ -249,7 +249,7 @@ po::options_description command_options_description(CommandOptions& options) {
          "the database name statements about the current database should name (default: none, so they apply "
          "to whichever database the script is run on)")
         ("table", po::value<std::vector<std::string>>(&options.tables)->value_name("TABLE")->composing(),
-         "only this table; repeatable")
+         "only this table or view; repeatable")
         ("force", po::bool_switch(&options.force),
          "clear the lock at once, even while its holder's lease is alive (that run stops before its next step)")
         ("targets", po::value<std::string>()->value_name("FILE"),

@@ -45,10 +45,13 @@ string(REGEX REPLACE "/$" "" MIGRATION_HOST_PC_PREFIX_FROM_PCFILEDIR "${MIGRATIO
 configure_file("${PROJECT_SOURCE_DIR}/cmake/migration-host-sdk.pc.in" "${PROJECT_BINARY_DIR}/migration-host-sdk.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/migration-host-sdk.pc" DESTINATION "${pkgconfig_dir}" COMPONENT dev)
 
-# docs/ and examples/ side by side, as in the source tree, so that the links between them hold.
+# docs/ and examples/ side by side, as in the source tree, so that the links between them hold; without what building
+# an example in its own folder leaves there (CMake's build*/, Cargo's target/, go build's library and header).
 install(FILES "${PROJECT_SOURCE_DIR}/docs/plugin-authoring.md" "${PROJECT_SOURCE_DIR}/docs/plugin-abi.md"
     DESTINATION "${MIGRATION_HOST_DOC_DIR}/docs" COMPONENT dev)
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/examples/"
     DESTINATION "${MIGRATION_HOST_DOC_DIR}/examples"
     COMPONENT dev
-    REGEX "/build[^/]*$" EXCLUDE)
+    REGEX "/build[^/]*$" EXCLUDE
+    REGEX "/rust-plugin/target$" EXCLUDE
+    REGEX "/go-plugin/[^/]*\\.(so|h)$" EXCLUDE)

@@ -1,20 +1,47 @@
 # Debian packages with CPack (`cpack -G DEB` in the build tree), one per install component, prefix /usr:
 # SPDX-License-Identifier: Apache-2.0
-#   migration-host                the host (component host): Depends from dpkg-shlibdeps plus unixodbc, Recommends
-#                                 the SQLite, MariaDB and PostgreSQL ODBC drivers
+#   migration-host                the host (component host): Depends from dpkg-shlibdeps plus unixodbc and the SQLite
+#                                 ODBC driver (the embedded default needs it), Recommends the MariaDB and PostgreSQL
+#                                 drivers
 #   migration-host-dev            the SDK (component dev): headers, CMake package, pkg-config file, docs, examples
 #   migration-host-plugin-cinder  cinder_initial and cinder_grizzly in the host's plugin directory (plugin_cinder)
-# Each carries the Debian copyright file in its /usr/share/doc/<package>. The version is project(VERSION).
-set(MIGRATION_HOST_PACKAGE_MAINTAINER "The migration-host authors <maintainers@migration-host.invalid>"
+# Each carries the Debian copyright file and the changelog in its /usr/share/doc/<package>, and its binaries stripped.
+# The version is project(VERSION), which must be the latest entry of packaging/debian/changelog.
+set(MIGRATION_HOST_PACKAGE_MAINTAINER "migration-host maintainers <maintainers@migration-host.org>"
     CACHE STRING "Maintainer field of the Debian packages")
 
-# Only the packages get the Debian copyright files (EXCLUDE_FROM_ALL keeps them out of a plain `cmake --install`;
-# CPack installs each component by name, which includes them).
+# The changelog (Debian's format, so that dpkg-parsechangelog and apt-listchanges read it) is the project's NEWS: one
+# source file, whose latest entry must name the version being built.
+set(debian_changelog "${PROJECT_SOURCE_DIR}/packaging/debian/changelog")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${debian_changelog}")
+file(STRINGS "${debian_changelog}" changelog_head LIMIT_COUNT 1)
+if(NOT changelog_head MATCHES "^migration-host \\(([^)]+)\\) ")
+    message(FATAL_ERROR "${debian_changelog} does not start with a 'migration-host (VERSION) ...' entry")
+endif()
+if(NOT CMAKE_MATCH_1 STREQUAL PROJECT_VERSION)
+    message(FATAL_ERROR "${debian_changelog}: the latest entry is ${CMAKE_MATCH_1}, the project is ${PROJECT_VERSION}")
+endif()
+# The packages' version has no Debian revision: they are native (built from this tree, not from an upstream tarball),
+# so Debian policy (12.7) wants the changelog as changelog.gz, compressed with gzip -9n as dh_compress would.
+find_program(MIGRATION_HOST_GZIP gzip REQUIRED)
+set(debian_changelog_gz "${PROJECT_BINARY_DIR}/packaging/changelog.gz")
+add_custom_command(OUTPUT "${debian_changelog_gz}"
+    COMMAND "${CMAKE_COMMAND}" -E make_directory "${PROJECT_BINARY_DIR}/packaging"
+    COMMAND "${MIGRATION_HOST_GZIP}" -9 -n -c "${debian_changelog}" > "${debian_changelog_gz}"
+    DEPENDS "${debian_changelog}"
+    COMMENT "Compressing the Debian changelog"
+    VERBATIM)
+add_custom_target(debian_changelog ALL DEPENDS "${debian_changelog_gz}")
+# Whatever builds the host can be packaged (the quickstart builds only the host and plugins).
+add_dependencies(migration-host debian_changelog)
+
+# Only the packages get the Debian copyright files and the changelog (EXCLUDE_FROM_ALL keeps them out of a plain
+# `cmake --install`; CPack installs each component by name, which includes them).
 foreach(component_package IN ITEMS "host;migration-host" "dev;migration-host-dev"
                                    "plugin_cinder;migration-host-plugin-cinder")
     list(GET component_package 0 component)
     list(GET component_package 1 package)
-    install(FILES "${PROJECT_SOURCE_DIR}/packaging/debian/copyright"
+    install(FILES "${PROJECT_SOURCE_DIR}/packaging/debian/copyright" "${debian_changelog_gz}"
         DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/${package}"
         COMPONENT ${component}
         EXCLUDE_FROM_ALL)
@@ -29,6 +56,8 @@ set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${CMAKE_PROJECT_NAME} built using CMake")
 set(CPACK_RESOURCE_FILE_LICENSE "${PROJECT_SOURCE_DIR}/LICENSE")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+# install(TARGETS) strips the host and the plugins (debug symbols do not belong in these packages).
+set(CPACK_STRIP_FILES ON)
 set(CPACK_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS
     OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 
@@ -42,8 +71,9 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
 set(CPACK_DEBIAN_HOST_PACKAGE_NAME migration-host)
 set(CPACK_DEBIAN_HOST_PACKAGE_SECTION database)
-set(CPACK_DEBIAN_HOST_PACKAGE_DEPENDS unixodbc)
-set(CPACK_DEBIAN_HOST_PACKAGE_RECOMMENDS "libsqliteodbc, odbc-mariadb, odbc-postgresql")
+# Without the SQLite driver the host cannot open its embedded default (an image built with --no-install-recommends).
+set(CPACK_DEBIAN_HOST_PACKAGE_DEPENDS "unixodbc, libsqliteodbc")
+set(CPACK_DEBIAN_HOST_PACKAGE_RECOMMENDS "odbc-mariadb, odbc-postgresql")
 set(CPACK_DEBIAN_HOST_DESCRIPTION "database-schema migration host with a stable C plugin ABI, over ODBC
 migration-host applies versioned schema migrations that ship as plugins (shared
 libraries in /usr/lib/migration-host/plugins) to SQLite, MariaDB/MySQL or

@@ -23,8 +23,8 @@ enum class ExitCode : int {
     check_dirty = 7,          // a track is dirty (a step failed or was killed where DDL is not transactional)
     check_ahead = 8,          // the database is ahead of the loaded plugins
     check_unknown_track = 9,  // a track in the database that no loaded plugin provides
-    // sql: the script stops before a step that cannot be rendered offline (it queries the database); what it
-    // prints is correct up to there, and says so
+    // sql: the script stops before a step that cannot be rendered offline (it queries the database) or written
+    // into a script; what it prints is correct up to there, and says so
     sql_incomplete = 10,
 };
 

@@ -19,6 +19,11 @@ for option in "$@"; do
         # with sqlalchemy-migrate (the takeover tests); galera-4 and rsync (its state transfer) for the 3-node cluster.
         packages+=(mariadb-server mariadb-client postgresql postgresql-client sqlite3
             python3-migrate python3-sqlalchemy python3-pymysql python3-psycopg2 galera-4 rsync)
+        # The Rust and Go examples and the authoring guide's Rust and Go sections are built and run by the tests.
+        packages+=(rustc cargo golang-go)
+        # The package tests: lintian judges the .deb files; mmdebstrap and umoci build the OCI image from them
+        # (packaging/oci/build-image.sh), whose test reads the image's configuration with python3.
+        packages+=(lintian mmdebstrap umoci python3)
         ;;
     --with-bench)
         # bench/run: hyperfine times the commands, GNU time their peak RSS, Alembic and Sqitch (with its SQLite

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DMIGRATION_HOST_BUILD_TESTS=OFF -DMIGRATION_HOST_BUILD_BENCH=OFF >/dev/null
-cmake --build build --target migration-host cinder_initial cinder_grizzly
+# Only the host and its plugins, on every core (CMake's own CMAKE_BUILD_PARALLEL_LEVEL says otherwise).
+cmake --build build --parallel "${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
+    --target migration-host cinder_initial cinder_grizzly
 build/bin/migration-host upgrade
 build/bin/migration-host status

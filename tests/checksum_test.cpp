@@ -6,11 +6,14 @@
 #include <boost/crc.hpp>
 
 #include <algorithm>
+#include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "cinder_scenarios.hpp"
 #include "database/database.hpp"
+#include "engine/offline.hpp"
 #include "host_process.hpp"
 #include "plugins/host_api.hpp"
 #include "plugins/plugin_loader.hpp"
@@ -76,7 +79,84 @@ std::string checksum_as_host_0_1_recorded(const TestDatabase& database) {
     return legacy;
 }
 
+// One line "track@version dialect checksum" for every step of the plugins in `directories`, sorted, each checksum
+// as the host computes it (offline, from the dialect and DBMS name alone).
+std::string checksums_of(const std::vector<std::filesystem::path>& directories) {
+    const auto discovery = migration_host::discover_plugins(directories);
+    REQUIRE(discovery.problems.empty());
+    std::map<std::string, std::string> checksums;
+    for (const auto& [dialect, dbms] : std::map<std::string, std::string>{
+             {"sqlite", "SQLite"}, {"mysql", "MySQL"}, {"postgresql", "PostgreSQL"}}) {
+        migration_host::DatabaseInfo database;
+        database.dialect = dialect;
+        database.dbms_name = dbms;
+        for (const auto& plugin : discovery.plugins) {
+            for (const auto& migration : plugin->migrations()) {
+                checksums[fmt::format("{}@{} {}", migration.ref.track, migration.ref.version, dialect)] =
+                    migration_host::step_checksum(migration, database);
+            }
+        }
+    }
+    std::string lines;
+    for (const auto& [step, checksum] : checksums) lines += step + " " + checksum + "\n";
+    return lines;
+}
+
 }  // namespace
+
+// Every database migrated so far recorded these checksums: a change to how the host or the SDK renders a step
+// offline that moves one makes every such database report a changed step. Computed by the host as it was when
+// this test was written; a deliberate change to a shipped step (which the history then rightly reports) updates it.
+TEST_CASE("shipped steps keep the checksums they were recorded with, on every dialect", "[sqlite][checksum]") {
+    const std::string pinned =
+        "bookshelf@1 mysql crc32:7d9c257a\n"
+        "bookshelf@1 postgresql crc32:f127139c\n"
+        "bookshelf@1 sqlite crc32:d79481dc\n"
+        "bookshelf@2 mysql crc32:4bb7e0fb\n"
+        "bookshelf@2 postgresql crc32:4bb7e0fb\n"
+        "bookshelf@2 sqlite crc32:4bb7e0fb\n"
+        "bookshelf@3 mysql crc32:b0203a1e\n"
+        "bookshelf@3 postgresql crc32:95e4fd33\n"
+        "bookshelf@3 sqlite crc32:dcd85e11\n"
+        "bookshelf@4 mysql bookshelf:004_author_sort_names:1\n"
+        "bookshelf@4 postgresql bookshelf:004_author_sort_names:1\n"
+        "bookshelf@4 sqlite bookshelf:004_author_sort_names:1\n"
+        "cinder@1 mysql crc32:b0cb33f8\n"
+        "cinder@1 postgresql crc32:fa8b19ad\n"
+        "cinder@1 sqlite crc32:e02bb84b\n"
+        "cinder@2 mysql crc32:7dad9209\n"
+        "cinder@2 postgresql crc32:523ecdd4\n"
+        "cinder@2 sqlite crc32:398cb640\n"
+        "cinder@3 mysql crc32:cbb4314f\n"
+        "cinder@3 postgresql crc32:480042bc\n"
+        "cinder@3 sqlite crc32:2c62a7b8\n"
+        "cinder@4 mysql cinder_grizzly:004_volume_type_to_uuid:1\n"
+        "cinder@4 postgresql cinder_grizzly:004_volume_type_to_uuid:1\n"
+        "cinder@4 sqlite cinder_grizzly:004_volume_type_to_uuid:1\n"
+        "cinder@5 mysql crc32:4bd587aa\n"
+        "cinder@5 postgresql crc32:4bd587aa\n"
+        "cinder@5 sqlite crc32:4bd587aa\n"
+        "cinder@6 mysql crc32:5b08a453\n"
+        "cinder@6 postgresql crc32:5b08a453\n"
+        "cinder@6 sqlite crc32:5b08a453\n"
+        "cinder@7 mysql crc32:691f94ae\n"
+        "cinder@7 postgresql crc32:691f94ae\n"
+        "cinder@7 sqlite crc32:6f3fa02c\n"
+        "cinder@8 mysql crc32:60e5fb2e\n"
+        "cinder@8 postgresql crc32:42685be2\n"
+        "cinder@8 sqlite crc32:ea04202f\n"
+        "cinder@9 mysql crc32:e938072e\n"
+        "cinder@9 postgresql crc32:4451cc14\n"
+        "cinder@9 sqlite crc32:f921d408\n"
+        "guestbook@1 mysql crc32:11e78422\n"
+        "guestbook@1 postgresql crc32:1cf30725\n"
+        "guestbook@1 sqlite crc32:1cf30725\n"
+        "guestbook@2 mysql crc32:b4a1ffed\n"
+        "guestbook@2 postgresql crc32:b4a1ffed\n"
+        "guestbook@2 sqlite crc32:b4a1ffed\n";
+    CHECK(checksums_of({CINDER_PLUGIN_DIR, GRIZZLY_PLUGIN_DIR, TEST_PLUGIN_ROOT "/bookshelf",
+                        TEST_PLUGIN_ROOT "/guestbook"}) == pinned);
+}
 
 TEST_CASE("sqlite: a step's checksum is the same on databases with different names", "[sqlite][checksum]") {
     check_checksum_ignores_database_name(Backend::sqlite);

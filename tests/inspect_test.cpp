@@ -250,6 +250,64 @@ void check_composite_keys(const TestDatabase& database) {
     CHECK(child.at("indexes") == indexes);
 }
 
+// The text block inspect prints for one view, rendered from its JSON: a heading and its columns, as a table's.
+std::vector<std::string> view_block(const json& view) {
+    const json as_table = {{"name", view.at("name")},
+                           {"columns", view.at("columns")},
+                           {"primary_key", json::array()},
+                           {"foreign_keys", json::array()},
+                           {"indexes", json::array()}};
+    std::vector<std::string> lines = text_block(as_table, Backend::sqlite);  // SQLite's: no engine line, as a view
+    lines.front() = fmt::format("view {}", view.at("name").get<std::string>());
+    return lines;
+}
+
+// The whole text output with views: the tables' blocks, then one block per view, a blank line between blocks.
+std::vector<std::string> text_with_views(const json& document, Backend backend) {
+    std::vector<std::string> lines = text_of(document, backend);
+    for (const auto& view : document.at("views")) {
+        if (!lines.empty()) lines.emplace_back();
+        const auto block = view_block(view);
+        lines.insert(lines.end(), block.begin(), block.end());
+    }
+    return lines;
+}
+
+// Views are listed after the tables, each with its columns in the view's order, in JSON and in text; --table names
+// a view as it names a table.
+void check_views(const TestDatabase& database) {
+    database.execute("CREATE TABLE items (id INTEGER NOT NULL PRIMARY KEY, label VARCHAR(40), price DECIMAL(10,2))");
+    database.execute("CREATE VIEW cheap_items AS SELECT label, id FROM items WHERE price < 10");
+    const Backend backend = database.backend();
+    const std::string integer = backend == Backend::sqlite ? "integer" : backend == Backend::mysql ? "int" : "int4";
+
+    const json document = inspect_json(database);
+    REQUIRE(document.at("tables").size() == 1);
+    CHECK(document.at("tables").at(0).at("name") == "items");
+    REQUIRE(document.contains("views"));
+    REQUIRE(document.at("views").size() == 1);
+    const json& view = document.at("views").at(0);
+    CHECK(view.at("name") == "cheap_items");
+    REQUIRE(view.at("columns").size() == 2);
+    CHECK(view.at("columns").at(0).at("name") == "label");
+    CHECK(view.at("columns").at(0).at("type") == "varchar");
+    CHECK(view.at("columns").at(0).at("size") == 40);
+    CHECK(view.at("columns").at(1).at("name") == "id");
+    CHECK(view.at("columns").at(1).at("type") == integer);
+
+    const auto text = run_on(database, {"inspect"});
+    INFO(text.all());
+    REQUIRE(text.exit_code == 0);
+    CHECK(lines_of(text.out) == text_with_views(document, backend));
+    CHECK(text.out.find("\nview cheap_items\n  column label varchar(40) ") != std::string::npos);
+
+    const json only_view = inspect_json(database, {"--table", "cheap_items"});
+    CHECK(only_view.at("tables") == json::array());
+    CHECK(only_view.at("views") == document.at("views"));
+    const auto only_view_text = run_on(database, {"inspect", "--table", "cheap_items"});
+    CHECK(lines_of(only_view_text.out) == view_block(view));
+}
+
 std::unique_ptr<TestDatabase> database_for(Backend backend) {
     return TestDatabase::create(backend);
 }
@@ -294,4 +352,21 @@ TEST_CASE("postgresql: inspect keeps composite keys in key order and reports uni
     const auto database = database_for(Backend::postgresql);
     if (!database) return;
     check_composite_keys(*database);
+}
+
+TEST_CASE("sqlite: inspect lists views after the tables, with their columns", "[sqlite][inspect]") {
+    const auto database = database_for(Backend::sqlite);
+    check_views(*database);
+}
+
+TEST_CASE("mysql: inspect lists views after the tables, with their columns", "[mysql][inspect]") {
+    const auto database = database_for(Backend::mysql);
+    if (!database) return;
+    check_views(*database);
+}
+
+TEST_CASE("postgresql: inspect lists views after the tables, with their columns", "[postgresql][inspect]") {
+    const auto database = database_for(Backend::postgresql);
+    if (!database) return;
+    check_views(*database);
 }

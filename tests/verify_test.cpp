@@ -240,6 +240,58 @@ void check_clean_down_to_zero(const TestDatabase& database) {
     }
 }
 
+// "relation kind object" for each difference verify --format json lists, after checking that it exits 5.
+std::set<std::string> drift_of(const ProcessResult& result) {
+    INFO(result.all());
+    CHECK(result.exit_code == 5);
+    const json document = json::parse(result.out);
+    std::set<std::string> differences;
+    for (const auto& difference : document.at("differences")) {
+        differences.insert(fmt::format("{} {} {}", difference.at("table").get<std::string>(),
+                                       difference.at("kind").get<std::string>(),
+                                       difference.at("object").get<std::string>()));
+    }
+    return differences;
+}
+
+// A view the applied steps create is expected as a table is: its columns compared, missing when dropped by hand,
+// and a view added by hand is extra.
+void check_view_drift(const TestDatabase& database) {
+    const auto run = [&](const std::vector<std::string>& arguments) {
+        return run_host(host_run_on(database.connection_string(), {TEST_PLUGIN_ROOT "/with_view"}, arguments));
+    };
+    const auto upgraded = run({"upgrade"});
+    INFO(upgraded.all());
+    REQUIRE(upgraded.exit_code == 0);
+
+    const auto clean = run({"verify"});
+    INFO(clean.all());
+    CHECK(clean.exit_code == 0);
+    CHECK(clean.out.find("No drift: the database has exactly the 1 table and 1 view the applied steps create.") !=
+          std::string::npos);
+    const auto clean_json = run({"verify", "--format", "json"});
+    CHECK(clean_json.exit_code == 0);
+    CHECK(json::parse(clean_json.out).at("expected_views") == 1);
+
+    // A view by hand, and the step's view rebuilt with one more column (SQLite has no CREATE OR REPLACE VIEW).
+    database.execute("CREATE VIEW by_hand AS SELECT label FROM report_items");
+    database.execute("DROP VIEW report_labels");
+    database.execute("CREATE VIEW report_labels AS SELECT id, label, price FROM report_items");
+    using Drift = std::set<std::string>;
+    CHECK(drift_of(run({"verify", "--format", "json"})) ==
+          Drift{"by_hand view_extra ", "report_labels column_extra price"});
+
+    database.execute("DROP VIEW report_labels");
+    const Snapshot before = snapshot(database);
+    CHECK(drift_of(run({"verify", "--format", "json"})) == Drift{"by_hand view_extra ", "report_labels view_missing "});
+    const auto text = run({"verify"});
+    INFO(text.all());
+    CHECK(text.exit_code == 5);
+    CHECK(text.out.find("by_hand: extra view, created by no applied step (added by hand?)\n") != std::string::npos);
+    CHECK(text.out.find("report_labels: view missing (the applied steps create it)\n") != std::string::npos);
+    CHECK(snapshot(database) == before);
+}
+
 }  // namespace
 
 TEST_CASE("sqlite: verify is clean after a reversible track is downgraded, down to version 0", "[sqlite][verify]") {
@@ -342,4 +394,21 @@ TEST_CASE("postgresql: verify is clean at cinder@9, then names each change made 
     const auto database = TestDatabase::create(Backend::postgresql);
     if (!database) return;
     check_drift_named(*database);
+}
+
+TEST_CASE("sqlite: verify compares the views the applied steps create", "[sqlite][verify]") {
+    const auto database = TestDatabase::create(Backend::sqlite);
+    check_view_drift(*database);
+}
+
+TEST_CASE("mysql: verify compares the views the applied steps create", "[mysql][verify]") {
+    const auto database = TestDatabase::create(Backend::mysql);
+    if (!database) return;
+    check_view_drift(*database);
+}
+
+TEST_CASE("postgresql: verify compares the views the applied steps create", "[postgresql][verify]") {
+    const auto database = TestDatabase::create(Backend::postgresql);
+    if (!database) return;
+    check_view_drift(*database);
 }

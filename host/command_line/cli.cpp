@@ -166,7 +166,7 @@ po::options_description command_options_description(CommandOptions& options) {
          "the database name statements about the current database should name (default: none, so they apply "
          "to whichever database the script is run on)")
         ("table", po::value<std::vector<std::string>>(&options.tables)->value_name("TABLE")->composing(),
-         "only this table; repeatable")
+         "only this table or view; repeatable")
         ("force", po::bool_switch(&options.force),
          "clear the lock at once, even while its holder's lease is alive (that run stops before its next step)")
         ("targets", po::value<std::string>()->value_name("FILE"),

@@ -11,6 +11,7 @@
 
 #include "command_line/config.hpp"
 #include "engine/session.hpp"
+#include "exit_codes.hpp"
 
 namespace migration_host {
 

@@ -73,17 +73,18 @@ const std::vector<CommandSpec> commands = {
      "Compares each applied step's recorded checksum with the loaded plugin's. Exit 5 when one changed.",
      {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "targets", "jobs"},
      CommandSpec::Access::reads, run_validate},
-    {"inspect", "", 0, 0, "Print the live schema: tables, columns, keys and indexes",
-     "Reads the schema through the ODBC catalog functions, canonical and sorted, leaving out the host's own tables.\n"
-     "A --table the database does not have: exit 5.",
+    {"inspect", "", 0, 0, "Print the live schema: tables, columns, keys, indexes and views",
+     "Reads the schema from the database's catalog, canonical and sorted, leaving out the host's own tables.\n"
+     "A --table (a table or a view) the database does not have: exit 5.",
      {MH_CONNECTION_OPTIONS, "log-level", "format", "table"},
      CommandSpec::Access::reads, run_inspect},
     {"verify", "", 0, 0, "Compare the live schema with what the applied steps should have left",
      "Runs the applied steps on a scratch database of the same kind, outside the live one, and lists every\n"
-     "difference from the live schema, tables added by hand included. The scratch: a temporary SQLite file; on\n"
-     "MySQL/MariaDB and PostgreSQL a database migration_host_verify_* on the same server, which the user must be\n"
-     "allowed to create; or, with --scratch-dsn, the empty database it names (never the live one). Removed or\n"
-     "emptied again at the end, on SIGINT/SIGTERM too (exit 130/143); one a killed run left is removed by the next.\n"
+     "difference from the live schema, tables and views added by hand included. The scratch: a temporary SQLite\n"
+     "file; on MySQL/MariaDB and PostgreSQL a database migration_host_verify_* on the same server, which the user\n"
+     "must be allowed to create; or, with --scratch-dsn, the empty database it names (never the live one). Removed\n"
+     "or emptied again at the end, on SIGINT/SIGTERM too (exit 130/143); one a killed run left is removed by the\n"
+     "next.\n"
      "Exit 5 on drift, 1 when the scratch cannot be created. The database itself is only read.",
      {MH_CONNECTION_OPTIONS, "scratch-dsn", "lock-timeout", MH_PLUGIN_OPTIONS, "log-level", "format", "targets",
       "jobs"},

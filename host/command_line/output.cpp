@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "command_line/output.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -11,16 +12,20 @@
 namespace migration_host {
 namespace {
 
-nlohmann::json redacted(const nlohmann::json& value) {
+nlohmann::json redacted(const nlohmann::json& value, const std::vector<std::string>& verbatim_members = {}) {
     if (value.is_string()) return redact_secrets(value.get_ref<const std::string&>());
     if (value.is_array()) {
         nlohmann::json copy = nlohmann::json::array();
-        for (const auto& element : value) copy.push_back(redacted(element));
+        for (const auto& element : value) copy.push_back(redacted(element, verbatim_members));
         return copy;
     }
     if (value.is_object()) {
         nlohmann::json copy = nlohmann::json::object();
-        for (const auto& [key, element] : value.items()) copy[redact_secrets(key)] = redacted(element);
+        for (const auto& [key, element] : value.items()) {
+            const bool verbatim =
+                std::find(verbatim_members.begin(), verbatim_members.end(), key) != verbatim_members.end();
+            copy[redact_secrets(key)] = verbatim ? element : redacted(element, verbatim_members);
+        }
         return copy;
     }
     return value;
@@ -31,6 +36,10 @@ bool flushing_every_line = false;
 void write_stdout(const std::string& text) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     if (flushing_every_line) std::fflush(stdout);
+}
+
+void write_json(const nlohmann::json& document) {
+    write_stdout(document.dump(2, ' ', true, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 }  // namespace
@@ -46,22 +55,18 @@ void print_line(std::string_view line) {
     write_stdout(escape_nonprintable(redact_secrets(line)) + "\n");
 }
 
-void print_line_keeping_tabs(std::string_view line) {
-    const std::string redacted_line = redact_secrets(line);
-    std::string text;
-    std::size_t start = 0;
-    while (true) {
-        const auto tab = redacted_line.find('\t', start);
-        text += escape_nonprintable(std::string_view(redacted_line).substr(start, tab - start));
-        if (tab == std::string::npos) break;
-        text += '\t';
-        start = tab + 1;
-    }
-    write_stdout(text + "\n");
+void print_verbatim(std::string_view text) {
+    std::string line(text);
+    line += '\n';
+    write_stdout(line);
 }
 
 void print_json(const nlohmann::json& document) {
-    write_stdout(redacted(document).dump(2, ' ', true, nlohmann::json::error_handler_t::replace) + "\n");
+    write_json(redacted(document));
+}
+
+void print_json_keeping(const nlohmann::json& document, const std::vector<std::string>& verbatim_members) {
+    write_json(redacted(document, verbatim_members));
 }
 
 }  // namespace migration_host

@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace migration_host {
 
@@ -20,13 +22,18 @@ void flush_every_line();
 // drive the terminal nor forge another line.
 void print_line(std::string_view line);
 
-// print_line, except that tab characters are written as they are: a script's statements (sql) are indented with
-// them, and an escaped tab would change the SQL. A tab only moves the cursor.
-void print_line_keeping_tabs(std::string_view line);
+// Writes `text` and a newline to stdout exactly as it is: neither escaped nor redacted. Only for text that a
+// program runs (a script's SQL statements, sql), which either would change; never for text meant to be read.
+void print_verbatim(std::string_view text);
 
 // Writes `document` to stdout as indented JSON and a newline, every string in it (keys and values) redacted first:
 // results carry plugin and driver texts. Non-ASCII is written as \u escapes, so no byte of it can drive a terminal.
 // Text that is not valid UTF-8 is replaced by U+FFFD.
 void print_json(const nlohmann::json& document);
+
+// print_json, except that the values of the members named in `verbatim_members` (at any depth: strings, or arrays
+// of them) are not redacted: a script's SQL statements (sql), which redaction would change. JSON's \u escapes keep
+// their bytes off the terminal all the same.
+void print_json_keeping(const nlohmann::json& document, const std::vector<std::string>& verbatim_members);
 
 }  // namespace migration_host

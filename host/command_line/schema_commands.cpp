@@ -31,17 +31,21 @@ nlohmann::json optional_json(const std::optional<std::int64_t>& value) {
     return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
 
-nlohmann::json table_json(const SchemaTable& table, const DatabaseInfo& database) {
-    nlohmann::json columns = nlohmann::json::array();
-    for (const auto& column : table.columns) {
-        columns.push_back({{"name", column.name},
-                           {"type", column.type},
-                           {"size", optional_json(column.size)},
-                           {"scale", optional_json(column.scale)},
-                           {"nullable", column.nullable},
-                           {"default", column.default_value ? nlohmann::json(*column.default_value) : nullptr},
-                           {"auto_increment", column.auto_increment}});
+nlohmann::json columns_json(const std::vector<SchemaColumn>& columns) {
+    nlohmann::json listed = nlohmann::json::array();
+    for (const auto& column : columns) {
+        listed.push_back({{"name", column.name},
+                          {"type", column.type},
+                          {"size", optional_json(column.size)},
+                          {"scale", optional_json(column.scale)},
+                          {"nullable", column.nullable},
+                          {"default", column.default_value ? nlohmann::json(*column.default_value) : nullptr},
+                          {"auto_increment", column.auto_increment}});
     }
+    return listed;
+}
+
+nlohmann::json table_json(const SchemaTable& table, const DatabaseInfo& database) {
     nlohmann::json foreign_keys = nlohmann::json::array();
     for (const auto& key : table.foreign_keys) {
         foreign_keys.push_back({{"name", key.name.empty() ? nlohmann::json(nullptr) : nlohmann::json(key.name)},
@@ -56,7 +60,7 @@ nlohmann::json table_json(const SchemaTable& table, const DatabaseInfo& database
                            {"columns", index.columns}});
     }
     nlohmann::json result = {{"name", table.name},
-                             {"columns", std::move(columns)},
+                             {"columns", columns_json(table.columns)},
                              {"primary_key", table.primary_key},
                              {"foreign_keys", std::move(foreign_keys)},
                              {"indexes", std::move(indexes)}};
@@ -86,6 +90,13 @@ void print_table(const SchemaTable& table, const DatabaseInfo& database) {
         print_line(fmt::format("  {}index {} {}", index.unique ? "unique " : "",
                                index.name.empty() ? "(unnamed)" : index.name, column_list(index.columns)));
     }
+}
+
+// A view's block: its heading and its columns, as a table's.
+void print_view(const SchemaView& view) {
+    print_line(fmt::format("view {}", view.name));
+    for (const auto& column : view.columns)
+        print_line(fmt::format("  column {} {}", column.name, definition_text(column)));
 }
 
 nlohmann::json database_json(const DatabaseInfo& database) {
@@ -160,6 +171,15 @@ void build_expected(const ScratchDatabase& scratch, const std::vector<Step>& ste
     }
 }
 
+// "12 tables", "1 table and 1 view": views are named only where there are some.
+std::string relation_count(const Schema& schema) {
+    const auto count = [](std::size_t n, const char* noun) {
+        return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
+    };
+    if (schema.views.empty()) return count(schema.tables.size(), "table");
+    return count(schema.tables.size(), "table") + " and " + count(schema.views.size(), "view");
+}
+
 std::string applied_list(const std::vector<UpgradeTarget>& targets) {
     std::vector<std::string> labels;
     for (const auto& target : targets) labels.push_back(fmt::format("{}@{}", target.track, target.version.value_or(0)));
@@ -168,15 +188,19 @@ std::string applied_list(const std::vector<UpgradeTarget>& targets) {
 
 }  // namespace
 
-// A --table that the database does not have is the database's state, not a usage error: exit 5, naming it.
+// A --table that the database does not have is the database's state, not a usage error: exit 5, naming it. A
+// --table may name a view.
 ExitCode run_inspect(const Invocation& invocation) {
     const auto session = open_session(connection_options(invocation.global), Access::read_only);
     const std::vector<std::string>& wanted = invocation.options.tables;
     if (!wanted.empty()) {
-        const auto existing = list_tables(*session->connection, session->database);
+        const Relations existing = list_relations(*session->connection, session->database);
         std::vector<std::string> missing;
-        for (const auto& table : wanted) {
-            if (!std::binary_search(existing.begin(), existing.end(), table)) missing.push_back(table);
+        for (const auto& name : wanted) {
+            if (!std::binary_search(existing.tables.begin(), existing.tables.end(), name) &&
+                !std::binary_search(existing.views.begin(), existing.views.end(), name)) {
+                missing.push_back(name);
+            }
         }
         if (!missing.empty()) {
             throw HostError(ExitCode::refused, fmt::format("no table {} in the database", fmt::join(missing, ", ")));
@@ -186,18 +210,30 @@ ExitCode run_inspect(const Invocation& invocation) {
     if (invocation.options.format == OutputFormat::json) {
         nlohmann::json tables = nlohmann::json::array();
         for (const auto& table : schema.tables) tables.push_back(table_json(table, session->database));
-        print_json({{"database", database_json(session->database)}, {"tables", std::move(tables)}});
+        nlohmann::json views = nlohmann::json::array();
+        for (const auto& view : schema.views)
+            views.push_back({{"name", view.name}, {"columns", columns_json(view.columns)}});
+        print_json({{"database", database_json(session->database)},
+                    {"tables", std::move(tables)},
+                    {"views", std::move(views)}});
         return ExitCode::success;
     }
-    if (schema.tables.empty()) {
+    if (schema.tables.empty() && schema.views.empty()) {
         print_line("No tables (other than the host's own).");
         return ExitCode::success;
     }
     bool first = true;
-    for (const auto& table : schema.tables) {
+    const auto separate = [&first] {
         if (!first) print_line("");
         first = false;
+    };
+    for (const auto& table : schema.tables) {
+        separate();
         print_table(table, session->database);
+    }
+    for (const auto& view : schema.views) {
+        separate();
+        print_view(view);
     }
     return ExitCode::success;
 }
@@ -270,6 +306,7 @@ ExitCode run_verify(const Invocation& invocation) {
         print_json({{"database", database_json(session->database)},
                     {"applied", std::move(tracks)},
                     {"expected_tables", expected.tables.size()},
+                    {"expected_views", expected.views.size()},
                     {"run_in_progress", busy},
                     {"clean", differences.empty()},
                     {"differences", std::move(listed)}});
@@ -282,8 +319,8 @@ ExitCode run_verify(const Invocation& invocation) {
         print_line(fmt::format("Expected: what {} leave{} ({})", applied, targets.size() == 1 ? "s" : "", built_in));
         for (const auto& difference : differences) print_line(difference.describe());
         if (differences.empty()) {
-            print_line(fmt::format("No drift: the database has exactly the {} table{} the applied steps create.",
-                                   expected.tables.size(), expected.tables.size() == 1 ? "" : "s"));
+            print_line(fmt::format("No drift: the database has exactly the {} the applied steps create.",
+                                   relation_count(expected)));
         }
     }
     if (!differences.empty()) {

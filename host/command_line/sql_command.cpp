@@ -2,15 +2,18 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "command_line/cli.hpp"
 #include "command_line/output.hpp"
-#include "exit_codes.hpp"
+#include "engine/offline.hpp"
 #include "engine/session.hpp"
+#include "exit_codes.hpp"
 #include "engine/sql_script.hpp"
+#include "engine/utf8.hpp"
 
 namespace migration_host {
 namespace {
@@ -140,18 +143,17 @@ const ScriptStep* first_unrendered(const SqlScript& script) {
     return nullptr;
 }
 
-// A statement as the script prints it: its lines as they are, the last one terminated.
-void print_statement(const std::string& statement) {
-    std::size_t start = 0;
-    while (true) {
-        const auto end = statement.find('\n', start);
-        if (end == std::string::npos) {
-            print_line_keeping_tabs(statement.substr(start) + ";");
-            return;
-        }
-        print_line_keeping_tabs(statement.substr(start, end - start));
-        start = end + 1;
-    }
+// A statement as the script prints it: byte for byte as the step issued it, terminated for the dialect's client.
+// Neither escaped nor redacted, which would change what runs: only the script's comments are for reading.
+void print_statement(const SqlScript& script, const std::string& statement) {
+    print_verbatim(script_statement(statement, script.dialect));
+}
+
+bool has_guards(const SqlScript& script) {
+    return std::any_of(script.steps.begin(), script.steps.end(), [](const ScriptStep& entry) {
+        return std::any_of(entry.statements.begin(), entry.statements.end(),
+                           [](const std::string& statement) { return is_offline_guard(statement); });
+    });
 }
 
 void print_text(const SqlScript& script, Origin origin) {
@@ -165,6 +167,11 @@ void print_text(const SqlScript& script, Origin origin) {
         print_line(fmt::format("-- Statements about the current database name it as {}.", script.database_name));
     }
     print_line(fmt::format("-- Bound values are written as literals quoted for {}.", script.dialect));
+    if (has_guards(script)) {
+        print_line(
+            "-- Statements marked /* migration-host guard */ make the checks the run makes before a table rebuild: "
+            "the script stops where the run would refuse.");
+    }
     print_line(
         "-- Run it with a client that stops at the first error: sqlite3 -bail, psql -v ON_ERROR_STOP=1, mariadb "
         "(stops by default).");
@@ -178,8 +185,9 @@ void print_text(const SqlScript& script, Origin origin) {
         print_line("-- Nothing to do: no step is planned.");
         return;
     }
-    if (!script.preamble.empty()) print_line("");
-    for (const auto& statement : script.preamble) print_statement(statement);
+    if (!script.session.empty() || !script.preamble.empty()) print_line("");
+    for (const auto& statement : script.session) print_statement(script, statement);
+    for (const auto& statement : script.preamble) print_statement(script, statement);
     std::size_t number = 0;
     for (const auto& entry : script.steps) {
         ++number;
@@ -193,7 +201,7 @@ void print_text(const SqlScript& script, Origin origin) {
         } else if (!entry.rendered) {
             print_line(fmt::format("-- NOT RENDERED: {}.", entry.reason));
         }
-        for (const auto& statement : entry.statements) print_statement(statement);
+        for (const auto& statement : entry.statements) print_statement(script, statement);
     }
 }
 
@@ -216,16 +224,35 @@ void print_json_script(const SqlScript& script, Origin origin) {
     }
     nlohmann::json from = nlohmann::json::object();
     for (const auto& [track, version] : script.from) from[track] = version;
-    print_json({
-        {"direction", script.direction == Direction::upgrade ? "upgrade" : "downgrade"},
-        {"dialect", script.dialect},
-        {"database", script.database_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(script.database_name)},
-        {"from_state", origin_name(origin)},
-        {"from", from},
-        {"preamble", script.preamble},
-        {"steps", steps},
-        {"complete", script.complete()},
-    });
+    // The statements as they run: redaction would change them.
+    print_json_keeping(
+        {
+            {"direction", script.direction == Direction::upgrade ? "upgrade" : "downgrade"},
+            {"dialect", script.dialect},
+            {"database", script.database_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(script.database_name)},
+            {"from_state", origin_name(origin)},
+            {"from", from},
+            {"session", script.session},
+            {"preamble", script.preamble},
+            {"steps", steps},
+            {"complete", script.complete()},
+        },
+        {"session", "preamble", "statements"});
+}
+
+// JSON holds only UTF-8 (print_json would put U+FFFD in place of anything else): a statement that is not would not
+// be the one the text script runs. Only SQLite takes such statements; MySQL and PostgreSQL refuse them (the step
+// fails).
+void refuse_json_for_non_utf8(const SqlScript& script) {
+    for (const auto& entry : script.steps) {
+        for (const auto& statement : entry.statements) {
+            if (utf8::is_valid(statement)) continue;
+            throw HostError(ExitCode::usage,
+                            fmt::format("the script cannot be printed as JSON: {} issues a statement that is not "
+                                        "valid UTF-8, which JSON cannot hold; print it as text (without --format json)",
+                                        entry.step.migration->label()));
+        }
+    }
 }
 
 }  // namespace
@@ -277,7 +304,14 @@ ExitCode run_sql(const Invocation& invocation) {
     }
 
     const SqlScript script = render_sql_script(catalog, steps, request.direction, start);
+    if (const ScriptStep* failing = first_unrendered(script); failing && failing->fails) {
+        // As upgrade and downgrade report a step that fails: no script leads up to it.
+        throw HostError(ExitCode::step_failed,
+                        fmt::format("{} fails when rendered offline, as it would in the run: {}; no script is printed",
+                                    failing->step.migration->label(), failing->reason));
+    }
     if (invocation.options.format == OutputFormat::json) {
+        refuse_json_for_non_utf8(script);
         print_json_script(script, origin);
     } else {
         print_text(script, origin);

@@ -1,4 +1,4 @@
-// Reads a schema through the ODBC catalog functions into plain, canonical data: tables, columns, keys, indexes.
+// Reads a schema from the database's catalog into plain, canonical data: tables, columns, keys, indexes, views.
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
@@ -53,9 +53,37 @@ struct SchemaTable {
     std::string charset;    // MySQL only
 };
 
+// A view (on PostgreSQL a materialized view too): its columns, as the database derives them from its query.
+struct SchemaView {
+    std::string name;
+    std::vector<SchemaColumn> columns;  // in the view's column order
+};
+
 struct Schema {
     std::vector<SchemaTable> tables;  // sorted by name
+    std::vector<SchemaView> views;    // sorted by name
     const SchemaTable* find(std::string_view table) const;
+    const SchemaView* find_view(std::string_view view) const;
+};
+
+// How the catalog is read. Both make the same Schema (tests/catalog_reader_test.cpp holds them to it), but for
+// one thing: on MySQL only `queries` sees a foreign key that references a UNIQUE key rather than the primary key.
+enum class CatalogReader {
+    // MySQL and PostgreSQL: one query per kind (columns, primary keys, foreign keys, indexes) over
+    // information_schema or pg_catalog for the whole database or schema. SQLite: the ODBC catalog functions, whose
+    // driver answers them table by table from PRAGMAs, fast.
+    queries,
+    // The ODBC catalog functions (SQLTables, SQLColumns, SQLPrimaryKeys, SQLForeignKeys, SQLStatistics) table by
+    // table, on every backend. Slow on a server with many tables (MariaDB's SQLForeignKeys reads every table's
+    // keys on the server, each call): kept to show that `queries` reads the same.
+    odbc_functions,
+};
+
+// The tables (TABLE type only) and views of the connection's current database (MySQL), current schema
+// (PostgreSQL) or file (SQLite), the host's own tables included, each list sorted.
+struct Relations {
+    std::vector<std::string> tables;
+    std::vector<std::string> views;
 };
 
 // "varchar(255)", "decimal(10,2)", "integer": the type as a reader writes it.
@@ -67,12 +95,12 @@ std::string definition_text(const SchemaColumn& column);
 // The host's own tables: migrate_version and every migration_host_* table.
 bool is_host_table(std::string_view table);
 
-// Every table (TABLE type only: no views) of the connection's current database (MySQL), current schema
-// (PostgreSQL) or file (SQLite), the host's own included, sorted.
-std::vector<std::string> list_tables(const odbc::Connection& connection, const DatabaseInfo& database);
+Relations list_relations(const odbc::Connection& connection, const DatabaseInfo& database,
+                         CatalogReader reader = CatalogReader::queries);
 
-// The named tables (each must exist: see list_tables) or, when `tables` is empty, every table but the host's own.
+// The named tables and views (each must exist: see list_relations) or, when `names` is empty, every view and every
+// table but the host's own.
 Schema read_schema(const odbc::Connection& connection, const DatabaseInfo& database,
-                   const std::vector<std::string>& tables = {});
+                   const std::vector<std::string>& names = {}, CatalogReader reader = CatalogReader::queries);
 
 }  // namespace migration_host

@@ -5,6 +5,7 @@
 #include <boost/crc.hpp>
 #include <fmt/format.h>
 
+#include <cstring>
 #include <regex>
 
 #include "plugins/host_api.hpp"
@@ -29,18 +30,21 @@ OfflineRender render_step(const Migration& migration, mh_step_fn step, const std
                           const DatabaseInfo& seen_by_step) {
     StepExecutor executor(nullptr, seen_by_step);
     const StepResult result = executor.run(step, label + " (offline)", migration.plugin->path().string());
-    return {result.succeeded, executor.recorded(), executor.recorded_statements(), result.error};
+    return {result.succeeded, executor.recorded(), executor.recorded_statements(), result.error,
+            executor.query_refused()};
 }
 
 OfflineRender render_as(const Migration& migration, const DatabaseInfo& seen_by_step) {
     return render_step(migration, migration.upgrade, migration.label(), seen_by_step);
 }
 
-// CRC-32 as Flyway uses it: a change detector, not a security measure.
+// CRC-32 as Flyway uses it: a change detector, not a security measure. Guards are left out: they came after the
+// checksums that databases hold, and describe the checks a step makes, not the change it makes.
 std::string crc32_of(const OfflineRender& render) {
     if (!render.succeeded) return "";
     boost::crc_32_type crc;
     for (const auto& statement : render.statements) {
+        if (is_offline_guard(statement)) continue;
         crc.process_bytes(statement.data(), statement.size());
         crc.process_byte('\n');
     }
@@ -49,6 +53,10 @@ std::string crc32_of(const OfflineRender& render) {
 
 }  // namespace
 
+bool is_offline_guard(std::string_view statement) {
+    return statement.substr(0, std::strlen(MH_OFFLINE_GUARD_MARKER)) == MH_OFFLINE_GUARD_MARKER;
+}
+
 OfflineRender render_upgrade_offline(const Migration& migration, const DatabaseInfo& database,
                                      std::string_view database_name) {
     return render_as(migration, environment_free(database, database_name));
@@ -56,7 +64,7 @@ OfflineRender render_upgrade_offline(const Migration& migration, const DatabaseI
 
 OfflineRender render_downgrade_offline(const Migration& migration, const DatabaseInfo& database,
                                        std::string_view database_name) {
-    if (migration.downgrade == nullptr) return {false, {}, {}, migration.label() + " is irreversible"};
+    if (migration.downgrade == nullptr) return {false, {}, {}, migration.label() + " is irreversible", false};
     return render_step(migration, migration.downgrade, migration.label() + " downgrade",
                        environment_free(database, database_name));
 }

@@ -17,7 +17,14 @@ struct OfflineRender {
     std::vector<std::string> statements;  // bound values in a comment beside each statement that has some
     std::vector<RecordedStatement> issued;  // the same statements, values apart
     std::string error;  // why the step could not run offline (e.g. it queries)
+    // The step asked for a query, which offline is refused: when it then failed, it needs a connection; otherwise
+    // its failure is its own, as it would be live.
+    bool query_refused = false;
 };
+
+// Whether `statement`, recorded offline, is a guard (MH_OFFLINE_GUARD_MARKER): SQL that stops a script where the
+// step would refuse online. Guards are not part of a step's checksum.
+bool is_offline_guard(std::string_view statement);
 
 // The statements `migration`'s upgrade issues for this kind of database,
 // without a connection. The step sees the dialect and DBMS name only: an

@@ -38,34 +38,36 @@ struct Differences {
     }
 };
 
-void compare_columns(const SchemaTable& expected, const SchemaTable& live, Differences& out) {
-    for (const auto& want : expected.columns) {
-        const auto got = std::find_if(live.columns.begin(), live.columns.end(),
+// A table's or a view's columns, `relation` naming it.
+void compare_columns(const std::string& relation, const std::vector<SchemaColumn>& expected,
+                     const std::vector<SchemaColumn>& live, Differences& out) {
+    for (const auto& want : expected) {
+        const auto got = std::find_if(live.begin(), live.end(),
                                       [&](const SchemaColumn& column) { return column.name == want.name; });
-        if (got == live.columns.end()) {
-            out.add(expected.name, "column_missing", want.name, "", definition_text(want), "");
+        if (got == live.end()) {
+            out.add(relation, "column_missing", want.name, "", definition_text(want), "");
             continue;
         }
         if (type_text(want) != type_text(*got)) {
-            out.add(expected.name, "column_changed", want.name, "type", type_text(want), type_text(*got));
+            out.add(relation, "column_changed", want.name, "type", type_text(want), type_text(*got));
         }
         if (want.nullable != got->nullable) {
-            out.add(expected.name, "column_changed", want.name, "nullable", want.nullable ? "NULL" : "NOT NULL",
+            out.add(relation, "column_changed", want.name, "nullable", want.nullable ? "NULL" : "NOT NULL",
                     got->nullable ? "NULL" : "NOT NULL");
         }
         if (want.default_value != got->default_value) {
-            out.add(expected.name, "column_changed", want.name, "default", want.default_value.value_or("(none)"),
+            out.add(relation, "column_changed", want.name, "default", want.default_value.value_or("(none)"),
                     got->default_value.value_or("(none)"));
         }
         if (want.auto_increment != got->auto_increment) {
-            out.add(expected.name, "column_changed", want.name, "auto_increment", want.auto_increment ? "yes" : "no",
+            out.add(relation, "column_changed", want.name, "auto_increment", want.auto_increment ? "yes" : "no",
                     got->auto_increment ? "yes" : "no");
         }
     }
-    for (const auto& got : live.columns) {
-        const bool known = std::any_of(expected.columns.begin(), expected.columns.end(),
+    for (const auto& got : live) {
+        const bool known = std::any_of(expected.begin(), expected.end(),
                                        [&](const SchemaColumn& column) { return column.name == got.name; });
-        if (!known) out.add(expected.name, "column_extra", got.name, "", "", definition_text(got));
+        if (!known) out.add(relation, "column_extra", got.name, "", "", definition_text(got));
     }
 }
 
@@ -124,6 +126,8 @@ std::string SchemaDifference::describe() const {
     if (kind == "table_extra") {
         return fmt::format("{}: extra table, created by no applied step (added by hand?)", table);
     }
+    if (kind == "view_missing") return fmt::format("{}: view missing (the applied steps create it)", table);
+    if (kind == "view_extra") return fmt::format("{}: extra view, created by no applied step (added by hand?)", table);
     if (kind == "table_option_changed") {
         return fmt::format("{}: table {}: {} expected, {} found", table, object, expected, found);
     }
@@ -165,9 +169,25 @@ std::vector<SchemaDifference> compare_schemas(const Schema& expected, const Sche
             continue;
         }
         compare_options(*want, *got, out);
-        compare_columns(*want, *got, out);
+        compare_columns(name, want->columns, got->columns, out);
         compare_keys(*want, *got, out);
         compare_indexes(*want, *got, out);
+    }
+    names.clear();
+    for (const auto& view : expected.views) names.push_back(view.name);
+    for (const auto& view : live.views) names.push_back(view.name);
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    for (const auto& name : names) {
+        const SchemaView* want = expected.find_view(name);
+        const SchemaView* got = live.find_view(name);
+        if (!got) {
+            out.add(name, "view_missing", "", "", "", "");
+        } else if (!want) {
+            out.add(name, "view_extra", "", "", "", "");
+        } else {
+            compare_columns(name, want->columns, got->columns, out);
+        }
     }
     return std::move(out.list);
 }

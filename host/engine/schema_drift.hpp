@@ -10,10 +10,10 @@
 namespace migration_host {
 
 struct SchemaDifference {
-    std::string table;
+    std::string table;  // the table, or the view for view_* kinds and a view's column_* ones
     // table_missing, table_extra (in the database, created by no applied step: added by hand), table_option_changed,
     // column_missing, column_extra, column_changed, primary_key_changed, foreign_key_missing, foreign_key_extra,
-    // index_missing, index_extra, index_changed
+    // index_missing, index_extra, index_changed, view_missing, view_extra
     std::string kind;
     std::string object;     // the column, index, foreign key or table option; "" for a table or its primary key
     std::string attribute;  // column_changed: type, nullable, default or auto_increment; "" otherwise
@@ -25,7 +25,8 @@ struct SchemaDifference {
     std::string describe() const;
 };
 
-// Every difference between `expected` and `live`, in table order, then by kind within a table. Columns are
+// Every difference between `expected` and `live`, in table order, then by kind within a table; then the views', in
+// view order (a view is compared by its columns only: its query's text holds the database's name on MySQL). Columns are
 // compared by name, not position: a column's place in the table changes no statement that names it, and MySQL
 // moves columns when it converts a table. Foreign keys are compared by their columns and what they reference, not
 // by name: the name is the database's invention where the step gave none.

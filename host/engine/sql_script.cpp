@@ -5,10 +5,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <regex>
 #include <stdexcept>
 
 #include "engine/history.hpp"
 #include "engine/offline.hpp"
+#include "engine/utf8.hpp"
 #include "engine/version_state.hpp"
 
 namespace migration_host {
@@ -45,6 +48,22 @@ bool is_blank(char c) {
     return c == ' ' || c == '\n' || c == '\t' || c == '\r';
 }
 
+bool is_identifier_char(char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return std::isalnum(byte) != 0 || c == '_' || c == '$' || byte >= 0x80;
+}
+
+// The length of the PostgreSQL dollar quote ($$ or $tag$) that opens at `at`, or 0 when none does.
+std::size_t dollar_quote_length(std::string_view sql, std::size_t at) {
+    if (at > 0 && is_identifier_char(sql[at - 1])) return 0;  // a '$' inside a name
+    std::size_t end = at + 1;
+    if (end < sql.size() && is_identifier_char(sql[end]) && std::isdigit(static_cast<unsigned char>(sql[end])) == 0 &&
+        sql[end] != '$') {
+        while (end < sql.size() && is_identifier_char(sql[end]) && sql[end] != '$') ++end;
+    }
+    return end < sql.size() && sql[end] == '$' ? end + 1 - at : 0;
+}
+
 // The statement as the script prints it: no blanks around it and no terminator, which the script adds.
 std::string without_terminator(std::string statement) {
     while (!statement.empty() && (statement.back() == ';' || is_blank(statement.back()))) statement.pop_back();
@@ -56,9 +75,50 @@ std::string without_terminator(std::string statement) {
 struct StepSql {
     bool rendered = false;
     bool needs_connection = false;
+    bool fails = false;
     std::string reason;
     std::vector<std::string> statements;
 };
+
+// The start of `sql`, to name a statement in one line.
+std::string excerpt(std::string_view sql) {
+    constexpr std::size_t most = 60;
+    const std::string first_line(sql.substr(0, std::min(sql.find('\n'), most)));
+    return first_line.size() < sql.size() ? first_line + "..." : first_line;
+}
+
+// Why the server would refuse `issued` before running it, when it is text the dialect does not take: MySQL and
+// PostgreSQL refuse what is not UTF-8 (the connection's encoding), SQLite stores it as it is.
+std::optional<std::string> refused_text(std::string_view dialect, const RecordedStatement& issued) {
+    if (dialect != "mysql" && dialect != "postgresql") return std::nullopt;
+    const char* server = dialect == "mysql" ? "MySQL" : "PostgreSQL";
+    if (!utf8::is_valid(issued.sql)) return fmt::format("its text is not valid UTF-8, which {} refuses", server);
+    if (!issued.bound_values) return std::nullopt;
+    for (std::size_t i = 0; i < issued.bound_values->size(); ++i) {
+        const auto& value = (*issued.bound_values)[i];
+        if (value && !utf8::is_valid(*value)) {
+            return fmt::format("its bound value {} is not valid UTF-8, which {} refuses", i + 1, server);
+        }
+    }
+    return std::nullopt;
+}
+
+// Whether statement `index` starts a SQLite table rebuild of the SDK's (render::sqlite_rebuild: its holding table)
+// that no guard precedes: the SDK's guards (render::sqlite_rebuild_guards) come right before it since they exist,
+// and a script without them would rebuild a table that the run refuses to (one with a trigger, say).
+bool starts_unguarded_rebuild(const std::vector<RecordedStatement>& issued, std::size_t index) {
+    static const std::regex holding_table(R"re(^CREATE TEMPORARY TABLE "?_mh_rebuild_)re");
+    if (!std::regex_search(issued[index].sql, holding_table)) return false;
+    return index == 0 || !is_offline_guard(issued[index - 1].sql);
+}
+
+// Whether quoted text among `pieces` holds a CR LF line end, which the sqlite3 and mariadb clients read as LF alone
+// (psql keeps it). Bound values are written so that they have none (sql_literal_for); a step's own text cannot be.
+bool quotes_crlf(const std::vector<SqlPiece>& pieces) {
+    return std::any_of(pieces.begin(), pieces.end(), [](const SqlPiece& piece) {
+        return piece.kind == SqlPiece::Kind::quoted && piece.text.find("\r\n") != std::string_view::npos;
+    });
+}
 
 // The step's own statements, bound values written as literals.
 StepSql step_statements(const Migration& migration, Direction direction, const ScriptStart& start) {
@@ -67,13 +127,46 @@ StepSql step_statements(const Migration& migration, Direction direction, const S
                                      : render_downgrade_offline(migration, start.database, start.database_name);
     StepSql result;
     if (!render.succeeded) {
-        result.needs_connection = true;
+        // A step that asked for a query could not see what it needed; any other failure is its own.
+        result.needs_connection = render.query_refused;
+        result.fails = !render.query_refused;
         result.reason = render.error;
         return result;
     }
     std::size_t number = 0;
     for (const auto& issued : render.issued) {
         ++number;
+        if (start.database.dialect == "sqlite" && starts_unguarded_rebuild(render.issued, number - 1)) {
+            result.reason = fmt::format(
+                "its statement {} ({}) rebuilds a table without the guards that make a script stop where the run "
+                "would refuse (its plugin was built with an older SDK)",
+                number, excerpt(issued.sql));
+            result.statements.clear();
+            return result;
+        }
+        if (const auto refusal = refused_text(start.database.dialect, issued)) {
+            result.fails = true;
+            result.reason = fmt::format("its statement {} ({}): {}", number, excerpt(issued.sql), *refusal);
+            result.statements.clear();
+            return result;
+        }
+        const std::vector<SqlPiece> pieces = sql_pieces(issued.sql, start.database.dialect);
+        if (!pieces.empty() && !pieces.back().closed) {
+            result.reason = fmt::format(
+                "its statement {} ({}) ends inside a quoted text or a comment, which would take in the script's "
+                "terminator and what follows",
+                number, excerpt(issued.sql));
+            result.statements.clear();
+            return result;
+        }
+        if (start.database.dialect != "postgresql" && quotes_crlf(pieces)) {
+            result.reason = fmt::format(
+                "its statement {} ({}) has a carriage return before a line feed inside quoted text, which the {} "
+                "client drops",
+                number, excerpt(issued.sql), start.database.dialect == "mysql" ? "mariadb" : "sqlite3");
+            result.statements.clear();
+            return result;
+        }
         if (!issued.bound_values) {
             result.statements.push_back(without_terminator(issued.sql));
             continue;
@@ -102,14 +195,93 @@ bool is_script_dialect(std::string_view dialect) {
     return dialect == "sqlite" || dialect == "mysql" || dialect == "postgresql";
 }
 
+std::vector<std::string> session_statements(std::string_view dialect) {
+    if (dialect == "mysql") return {"SET NAMES utf8mb4"};
+    if (dialect == "postgresql") return {"SET client_encoding = 'UTF8'"};
+    return {};
+}
+
+std::vector<SqlPiece> sql_pieces(std::string_view sql, std::string_view dialect) {
+    const bool mysql = dialect == "mysql";
+    const bool postgresql = dialect == "postgresql";
+    std::vector<SqlPiece> pieces;
+    std::size_t code_start = 0;
+    const auto add = [&](SqlPiece::Kind kind, std::size_t from, std::size_t to, bool closed) {
+        if (code_start < from) pieces.push_back({SqlPiece::Kind::code, sql.substr(code_start, from - code_start)});
+        pieces.push_back({kind, sql.substr(from, to - from), closed});
+        code_start = to;
+    };
+    for (std::size_t at = 0; at < sql.size(); at = std::max(at + 1, code_start)) {
+        const char c = sql[at];
+        const std::string_view two = sql.substr(at, 2);
+        if (c == '\'' || c == '"' || c == '`') {
+            // A doubled quote stays inside. A backslash escapes the next character in MySQL's strings, and in
+            // PostgreSQL's E'...' strings.
+            const bool escape_string = postgresql && c == '\'' && at > 0 &&
+                                       (sql[at - 1] == 'E' || sql[at - 1] == 'e') &&
+                                       (at < 2 || !is_identifier_char(sql[at - 2]));
+            const bool backslashes = (mysql && c != '`') || escape_string;
+            std::size_t end = at + 1;
+            bool closed = false;
+            while (end < sql.size() && !closed) {
+                if (backslashes && sql[end] == '\\' && end + 1 < sql.size()) {
+                    end += 2;
+                } else if (sql[end] == c && end + 1 < sql.size() && sql[end + 1] == c) {
+                    end += 2;
+                } else {
+                    closed = sql[end++] == c;
+                }
+            }
+            add(SqlPiece::Kind::quoted, at, end, closed);
+        } else if (dialect == "sqlite" && c == '[') {
+            // SQLite also takes [name] for a quoted name, as Access and SQL Server write it.
+            const auto close = sql.find(']', at + 1);
+            const bool closed = close != std::string_view::npos;
+            add(SqlPiece::Kind::quoted, at, closed ? close + 1 : sql.size(), closed);
+        } else if (const std::size_t tag = postgresql && c == '$' ? dollar_quote_length(sql, at) : 0; tag > 0) {
+            const auto close = sql.find(sql.substr(at, tag), at + tag);
+            const bool closed = close != std::string_view::npos;
+            add(SqlPiece::Kind::quoted, at, closed ? close + tag : sql.size(), closed);
+        } else if ((two == "--" &&
+                    (!mysql || at + 2 == sql.size() || static_cast<unsigned char>(sql[at + 2]) <= ' ')) ||
+                   (mysql && c == '#')) {
+            // MySQL reads "--" as a comment only before a blank or a control character ("1--1" is 2).
+            add(SqlPiece::Kind::line_comment, at, std::min(sql.find('\n', at), sql.size()), true);
+        } else if (two == "/*") {
+            // PostgreSQL's block comments nest.
+            std::size_t depth = 1;
+            std::size_t end = at + 2;
+            while (end < sql.size() && depth > 0) {
+                const std::string_view next = sql.substr(end, 2);
+                if (next == "*/") {
+                    --depth;
+                    end += 2;
+                } else if (postgresql && next == "/*") {
+                    ++depth;
+                    end += 2;
+                } else {
+                    ++end;
+                }
+            }
+            add(SqlPiece::Kind::block_comment, at, end, depth == 0);
+        }
+    }
+    if (code_start < sql.size()) pieces.push_back({SqlPiece::Kind::code, sql.substr(code_start)});
+    return pieces;
+}
+
 std::string sql_literal_for(std::string_view dialect, const std::optional<std::string>& value) {
     if (!value) return "NULL";
+    const auto hex = [&value] {
+        std::string digits;
+        for (const char c : *value) digits += fmt::format("{:02X}", static_cast<unsigned char>(c));
+        return digits;
+    };
     const bool has_backslash = value->find('\\') != std::string::npos;
-    if (has_backslash && dialect == "mysql") {
-        std::string hex;
-        for (const char c : *value) hex += fmt::format("{:02X}", static_cast<unsigned char>(c));
-        return "_utf8mb4 X'" + hex + "'";
-    }
+    // The sqlite3 and mariadb clients read a line that ends in CR LF as ending in LF.
+    const bool has_crlf = value->find("\r\n") != std::string::npos;
+    if ((has_backslash || has_crlf) && dialect == "mysql") return "_utf8mb4 X'" + hex() + "'";
+    if (dialect == "sqlite" && (has_crlf || !utf8::is_valid(*value))) return "CAST(X'" + hex() + "' AS TEXT)";
     const bool escape_backslashes = has_backslash && dialect == "postgresql";
     std::string literal = escape_backslashes ? "E'" : "'";
     for (const char c : *value) {
@@ -123,49 +295,35 @@ std::optional<std::string> replace_markers(std::string_view sql, std::string_vie
                                            const std::vector<std::string>& fragments) {
     std::string result;
     std::size_t next = 0;
-    const bool mysql = dialect == "mysql";
-    for (std::size_t at = 0; at < sql.size();) {
-        const char c = sql[at];
-        // Quoted text: copied to its closing quote (a doubled quote stays inside; in MySQL's strings a backslash
-        // escapes the next character).
-        if (c == '\'' || c == '"' || c == '`') {
-            std::size_t end = at + 1;
-            while (end < sql.size()) {
-                if (mysql && c != '`' && sql[end] == '\\' && end + 1 < sql.size()) {
-                    end += 2;
-                } else if (sql[end] == c) {
-                    if (end + 1 < sql.size() && sql[end + 1] == c) {
-                        end += 2;
-                    } else {
-                        break;
-                    }
-                } else {
-                    ++end;
-                }
+    for (const SqlPiece& piece : sql_pieces(sql, dialect)) {
+        if (piece.kind != SqlPiece::Kind::code) {
+            result.append(piece.text);
+            continue;
+        }
+        for (const char c : piece.text) {
+            if (c != '?') {
+                result += c;
+                continue;
             }
-            end = std::min(end + 1, sql.size());
-            result.append(sql.substr(at, end - at));
-            at = end;
-        } else if ((c == '-' && sql.substr(at, 2) == "--") || (mysql && c == '#')) {
-            const auto end = std::min(sql.find('\n', at), sql.size());
-            result.append(sql.substr(at, end - at));
-            at = end;
-        } else if (c == '/' && sql.substr(at, 2) == "/*") {
-            const auto close = sql.find("*/", at + 2);
-            const auto end = close == std::string_view::npos ? sql.size() : close + 2;
-            result.append(sql.substr(at, end - at));
-            at = end;
-        } else if (c == '?') {
             if (next == fragments.size()) return std::nullopt;
             result += fragments[next++];
-            ++at;
-        } else {
-            result += c;
-            ++at;
         }
     }
     if (next != fragments.size()) return std::nullopt;
     return result;
+}
+
+std::string script_statement(std::string_view statement, std::string_view dialect) {
+    const std::vector<SqlPiece> pieces = sql_pieces(statement, dialect);
+    std::string text(statement);
+    if (!pieces.empty() && pieces.back().kind == SqlPiece::Kind::line_comment) text += '\n';
+    const bool holds_separator = std::any_of(pieces.begin(), pieces.end(), [](const SqlPiece& piece) {
+        return piece.kind == SqlPiece::Kind::code && piece.text.find(';') != std::string_view::npos;
+    });
+    if (dialect != "mysql" || !holds_separator) return text + ";";
+    std::string delimiter = "$$";
+    while (statement.find(delimiter) != std::string_view::npos) delimiter += '$';
+    return "DELIMITER " + delimiter + "\n" + text + delimiter + "\nDELIMITER ;";
 }
 
 bool SqlScript::complete() const {
@@ -182,6 +340,7 @@ SqlScript render_sql_script(const Catalog& catalog, const std::vector<Step>& ste
     for (const auto& [track, migrations] : catalog.tracks()) script.from[track] = version_of(start.stored, track);
     for (const auto& [track, version] : start.stored) script.from[track] = version;
     if (!steps.empty()) {
+        script.session = session_statements(dialect);
         if (!start.version_table_exists) script.preamble.push_back(VersionStore::create_table_sql());
         if (!start.history_table_exists) script.preamble.push_back(HistoryStore::create_table_sql(dialect));
     }
@@ -203,6 +362,7 @@ SqlScript render_sql_script(const Catalog& catalog, const std::vector<Step>& ste
         StepSql own = step_statements(migration, direction, start);
         if (!own.rendered) {
             entry.needs_connection = own.needs_connection;
+            entry.fails = own.fails;
             entry.reason = std::move(own.reason);
             script.steps.push_back(std::move(entry));
             blocked = true;

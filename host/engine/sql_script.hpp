@@ -15,10 +15,29 @@ namespace migration_host {
 // The dialects a script can be rendered for.
 bool is_script_dialect(std::string_view dialect);
 
-// `value` as a literal that `dialect` reads back as exactly that text whatever the session's settings: NULL for
-// nullopt; 'text' with quotes doubled; on MySQL a text holding a backslash as _utf8mb4 X'hex' (a backslash escapes
-// in MySQL's strings unless NO_BACKSLASH_ESCAPES), on PostgreSQL as E'...' (the same, by standard_conforming_strings).
+// What sets a command-line client's session to read a script as the run's connection reads statements: its
+// character set, UTF-8 (mariadb talks latin1 in a C locale, psql the locale's or PGCLIENTENCODING's encoding, and
+// either would store 'é' as 'Ã©'). None for SQLite, whose client passes bytes as they are.
+std::vector<std::string> session_statements(std::string_view dialect);
+
+// `value` as a literal that `dialect` and its command-line client read back as exactly that text whatever the
+// session's settings: NULL for nullopt; 'text' with quotes doubled, every other byte as it is; on MySQL a text
+// holding a backslash as _utf8mb4 X'hex' (a backslash escapes in MySQL's strings unless NO_BACKSLASH_ESCAPES), on
+// PostgreSQL as E'...' (the same, by standard_conforming_strings); on SQLite a text that is not valid UTF-8 as
+// CAST(X'hex' AS TEXT), so that the script's JSON form, which holds only UTF-8, carries it too; on MySQL and SQLite
+// a text holding CR LF in hex as well (their clients read a line's CR LF end as LF).
 std::string sql_literal_for(std::string_view dialect, const std::optional<std::string>& value);
+
+// A piece of SQL text as the dialect's server and command-line client read it: quoted text (strings, quoted names,
+// SQLite's [names], PostgreSQL's E'...' and $tag$ quotes), comments (-- and /* */, nested on PostgreSQL; MySQL's #,
+// and -- only before a blank), and the code between them.
+struct SqlPiece {
+    enum class Kind { code, quoted, line_comment, block_comment };
+    Kind kind = Kind::code;
+    std::string_view text;
+    bool closed = true;  // false for quoted text or a block comment that the end of the text cuts off
+};
+std::vector<SqlPiece> sql_pieces(std::string_view sql, std::string_view dialect);
 
 // `sql` with its `?` markers replaced, in order, by `fragments` (SQL text, e.g. literals). Markers inside string
 // literals, quoted identifiers and comments are not markers. nullopt when the count of markers is not the count of
@@ -26,12 +45,22 @@ std::string sql_literal_for(std::string_view dialect, const std::optional<std::s
 std::optional<std::string> replace_markers(std::string_view sql, std::string_view dialect,
                                            const std::vector<std::string>& fragments);
 
+// `statement` as a script gives it to the dialect's command-line client, written as it is and terminated: by `;`,
+// on a line of its own after a statement that ends in a line comment (which would take it in); on MySQL a
+// statement that holds a `;` of its own (a trigger's or a procedure's body) between DELIMITER lines, with a
+// delimiter that does not occur in it, which is how the mariadb client takes such a statement whole. sqlite3 and
+// psql find the end of their compound statements (CREATE TRIGGER ... END, $$ bodies) themselves.
+std::string script_statement(std::string_view statement, std::string_view dialect);
+
 struct ScriptStep {
     Step step;
     // Whether the statements are the step's: false when it cannot be rendered offline, and for every step after
     // such a step, whose statements would run on a schema the script did not bring to where they start.
     bool rendered = false;
     bool needs_connection = false;  // this step runs only with a live connection (it queries the database)
+    // The step fails by itself, as it would in the run: it threw or returned a failure without asking for a
+    // query, or its text cannot reach the database as it is (not valid UTF-8 on MySQL or PostgreSQL).
+    bool fails = false;
     std::string reason;             // why it is not rendered
     // Each statement without its terminator, the version and history bookkeeping around the step's own included.
     std::vector<std::string> statements;
@@ -42,6 +71,7 @@ struct SqlScript {
     std::string dialect;
     std::string database_name;          // what statements about the current database name; "" for whichever it runs on
     VersionMap from;                    // every involved track's version the script starts from
+    std::vector<std::string> session;   // session_statements, before anything else
     std::vector<std::string> preamble;  // the host's tables, where they do not exist yet
     std::vector<ScriptStep> steps;
 

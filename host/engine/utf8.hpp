@@ -43,4 +43,14 @@ inline Sequence decode(std::string_view text, std::size_t at) noexcept {
     return {length, code_point};
 }
 
+// Whether every byte of `text` belongs to a valid sequence.
+inline bool is_valid(std::string_view text) noexcept {
+    for (std::size_t at = 0; at < text.size();) {
+        const std::size_t length = decode(text, at).length;
+        if (length == 0) return false;
+        at += length;
+    }
+    return true;
+}
+
 }  // namespace migration_host::utf8

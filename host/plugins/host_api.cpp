@@ -27,6 +27,7 @@ struct StepContext {
     std::string last_error;  // error_last: the last failed host call
     std::string step_error;  // error_set: the plugin's own reason
     std::string escaped;     // an exception that escaped a row callback: fails the step whatever it returns
+    bool query_refused = false;  // offline: the step asked for a query, which only a connection can answer
     std::vector<std::string>* recorded = nullptr;
     std::vector<migration_host::RecordedStatement>* recorded_statements = nullptr;
 };
@@ -237,6 +238,7 @@ static int32_t host_query_run(mh_host_context* handle, const char* sql, mh_row_f
     }
     if (ctx->connection == nullptr) {
         ctx->last_error = "query_run: no database connection (offline)";
+        ctx->query_refused = true;
         return MH_E_UNSUPPORTED;
     }
     spdlog::debug("[{}] query: {}", ctx->label, one_line(sql));
@@ -379,6 +381,7 @@ static int32_t host_query_run_params(mh_host_context* handle, const char* sql, c
     }
     if (ctx->connection == nullptr) {
         ctx->last_error = "query_run_params: no database connection (offline)";
+        ctx->query_refused = true;
         return MH_E_UNSUPPORTED;
     }
     spdlog::debug("[{}] query: {} ({} bound values)", ctx->label, one_line(sql), value_count);
@@ -415,6 +418,7 @@ std::string StepExecutor::aftermath() const {
 }
 
 StepResult StepExecutor::run(mh_step_fn step, const std::string& label, const std::string& library) {
+    query_refused_ = false;
     recorded_.clear();
     recorded_statements_.clear();
     // The step gets a handle (LiveContexts), never this object's address: kept past this call, the handle is refused
@@ -429,6 +433,7 @@ StepResult StepExecutor::run(mh_step_fn step, const std::string& label, const st
     const std::string code = library.empty() ? "the step" : "the step (in " + library + ")";
     const auto returned = call_plugin("step " + label + (library.empty() ? "" : " in " + library),
                                       ExitCode::step_failed, aftermath(), [&] { return step(&api(), handle.get()); });
+    query_refused_ = context.query_refused;
     if (const auto* escaped = std::get_if<1>(&returned)) return {false, code + " " + *escaped};
     if (!context.escaped.empty()) return {false, code + ": " + context.escaped};
     const int32_t status = std::get<0>(returned);

@@ -47,6 +47,9 @@ public:
     // checksums hash), and the same statements with their values apart.
     const std::vector<std::string>& recorded() const noexcept { return recorded_; }
     const std::vector<RecordedStatement>& recorded_statements() const noexcept { return recorded_statements_; }
+    // Offline only: whether the last run asked for a query (query_run, query_run_params), which was refused: a step
+    // that then fails needs a connection, rather than failing by itself.
+    bool query_refused() const noexcept { return query_refused_; }
 
     static const mh_host_api& api();
 
@@ -59,6 +62,7 @@ private:
     std::vector<std::string> recorded_;
     std::vector<RecordedStatement> recorded_statements_;
     std::string aftermath_;  // set_aftermath's, when not empty
+    bool query_refused_ = false;
 };
 
 }  // namespace migration_host

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Builds the Debian packages with CPack, installs them into this machine with dpkg -i, runs the installed
+# Builds the Debian packages with CPack, has lintian judge them (any error fails), installs them into this machine
 # SPDX-License-Identifier: Apache-2.0
-# /usr/bin/migration-host with the installed Cinder plugins on a temporary SQLite database, builds the installed
-# examples against the installed SDK (CMake and pkg-config) and ships one as its own .deb as the README shows, then
-# removes and purges everything and checks that no file of the packages is left.
+# with dpkg -i, runs the installed /usr/bin/migration-host with the installed Cinder plugins on a temporary SQLite
+# database, builds the installed examples against the installed SDK (CMake and pkg-config) and ships one as its own
+# .deb as the README shows, then removes and purges everything and checks that no file of the packages is left.
 # The machine is left as it was found, also on failure or interruption (and a run killed outright is cleaned up by
 # the next one), and a lock keeps the suites of several builds on one machine from installing at the same time.
-# Needs root, dpkg and dpkg-dev: without them it skips (exit 77), except under CI=true, where that is a failure.
+# Needs root, dpkg, dpkg-dev and lintian: without them it skips (exit 77), except under CI=true, where that is a
+# failure.
 # Usage: check-deb.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -20,8 +21,9 @@ skip() {
     exit 77
 }
 [[ $(id -u) -eq 0 ]] || skip "installing packages needs root"
-for tool in dpkg dpkg-deb dpkg-query dpkg-shlibdeps file cpack flock pkg-config; do
-    command -v "$tool" >/dev/null || skip "$tool is missing (packages dpkg, dpkg-dev, file, cmake, util-linux, pkgconf)"
+for tool in dpkg dpkg-deb dpkg-query dpkg-shlibdeps file cpack flock pkg-config lintian; do
+    command -v "$tool" >/dev/null ||
+        skip "$tool is missing (packages dpkg, dpkg-dev, file, cmake, util-linux, pkgconf, lintian)"
 done
 
 exec 9>"$lock"
@@ -109,13 +111,32 @@ for deb in "$host_deb" "$dev_deb" "$cinder_deb"; do
     [[ -f $deb ]] || fail "cpack did not make $(basename "$deb"): $(ls "$work/debs")"
     package=$(dpkg-deb -f "$deb" Package)
     paths_of "$deb" | grep -qx "/usr/share/doc/$package/copyright" || fail "$package has no copyright file"
+    # Native packages (no Debian revision) carry their changelog as changelog.gz, whose latest entry is this version.
+    changelog_head=$(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./usr/share/doc/$package/changelog.gz" | gzip -dc |
+        sed -n 1p) || fail "$package has no changelog.gz"
+    [[ $changelog_head == "migration-host ($version) "* ]] ||
+        fail "$package's changelog does not start with version $version: $changelog_head"
 done
+
+echo "== lintian"
+# Errors fail the test; warnings are printed (without the note that lintian runs as root).
+if ! lintian --fail-on error "$host_deb" "$dev_deb" "$cinder_deb" >"$work/lintian.log" 2>&1; then
+    cat "$work/lintian.log" >&2
+    fail "lintian finds errors in the packages"
+fi
+grep -v "^running with root privileges" "$work/lintian.log" || true
+
+# in_list LIST NAME: NAME is one of the packages of a Depends or Recommends field.
+in_list() { tr ',' '\n' <<<"$1" | sed -E 's/^ *//; s/ .*//' | grep -qxF "$2"; }
 depends=$(dpkg-deb -f "$host_deb" Depends)
-for needed in unixodbc libodbc2 libstdc++6; do
-    tr ',' '\n' <<<"$depends" | sed -E 's/^ *//; s/ .*//' | grep -qxF "$needed" ||
-        fail "migration-host does not depend on $needed: $depends"
+# The SQLite driver: the embedded default needs it, also where Recommends are not installed.
+for needed in unixodbc libodbc2 libstdc++6 libsqliteodbc; do
+    in_list "$depends" "$needed" || fail "migration-host does not depend on $needed: $depends"
 done
-grep -q "libsqliteodbc" <<<"$(dpkg-deb -f "$host_deb" Recommends)" || fail "migration-host does not recommend the drivers"
+recommends=$(dpkg-deb -f "$host_deb" Recommends)
+for driver in odbc-mariadb odbc-postgresql; do
+    in_list "$recommends" "$driver" || fail "migration-host does not recommend $driver: $recommends"
+done
 grep -q "^migration-host (>= $version)" <<<"$(dpkg-deb -f "$cinder_deb" Depends)" ||
     fail "migration-host-plugin-cinder does not depend on migration-host: $(dpkg-deb -f "$cinder_deb" Depends)"
 paths_of "$cinder_deb" | grep -qx /usr/lib/migration-host/plugins/cinder_grizzly.so || fail "cinder_grizzly.so not packaged"

@@ -354,10 +354,15 @@ public:
     // PRAGMA table_info): a rebuild from a wrong definition would lose data. A table
     // with triggers is refused (DROP TABLE drops them). CHECK constraints, indexes and
     // keys come from `target`: whatever the definitions leave out is not recreated.
+    // Offline (a script for a DBA), the same checks go into the script as guard
+    // statements (render::sqlite_rebuild_guards) that stop it where this would throw.
     void rebuild(const schema::Table& current, const schema::Table& target,
                  const std::vector<render::Transfer>& transfers) const {
         if (dialect_ != schema::Dialect::sqlite) throw std::logic_error("rebuild is for SQLite only");
         if (current.name() != target.name()) throw std::invalid_argument("rebuild keeps the table's name");
+        if (!online()) {
+            for (const auto& statement : render::sqlite_rebuild_guards(current)) host_.exec(statement);
+        }
         const bool enforced = online() && check_rebuild_allowed(current);
         // Violations that were there before (enforcement may have been off when rows
         // were written) are not this rebuild's to judge; new ones are.

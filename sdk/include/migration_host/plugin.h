@@ -101,6 +101,14 @@ extern "C" {
 #define MH_LOG_WARN 3
 #define MH_LOG_ERROR 4
 
+/* Offline, a statement passed to sql_exec that starts with this text is a
+ * guard: SQL that stops a script (migration-host sql) where the step, online,
+ * would refuse after querying the database (the C++ SDK's SQLite rebuild
+ * checks the table that way: operations.hpp, Op::rebuild). The host leaves
+ * guards out of a step's checksum, which therefore does not change when a
+ * step gains or loses one. Online a step issues none. */
+#define MH_OFFLINE_GUARD_MARKER "/* migration-host guard */"
+
 /* mh_migration.flags */
 #define MH_MIGRATION_IRREVERSIBLE 0x1u /* downgrade is refused even if set */
 

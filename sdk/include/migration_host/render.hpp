@@ -26,6 +26,7 @@
 #include <migration_host/dialect.hpp>
 #include <migration_host/identifiers.hpp>
 #include <migration_host/model.hpp>
+#include <migration_host/plugin.h>
 
 #include <optional>
 #include <stdexcept>
@@ -388,6 +389,60 @@ inline std::vector<std::string> sqlite_rebuild(const Table& target, const std::v
     };
     for (std::string& statement : create_indexes(d, target)) out.push_back(std::move(statement));
     return out;
+}
+
+// What a script (migration-host sql, rendered offline) runs before rebuilding `current`,
+// in place of the checks Op::rebuild makes online with queries, which offline cannot
+// run: a temporary table whose CHECK constraints are named by the refusals makes the
+// script stop, that name as the client's error, when the table's columns are not
+// `current`'s, when it has a trigger, or when foreign keys are enforced and a table
+// refers to it with an ON DELETE action; then PRAGMA defer_foreign_keys, so that rows
+// the rebuild leaves violating a key fail the step's COMMIT. Each statement starts with
+// MH_OFFLINE_GUARD_MARKER: the host leaves guards out of the step's checksum.
+inline std::vector<std::string> sqlite_rebuild_guards(const Table& current) {
+    const Dialect d = Dialect::sqlite;
+    const auto literal = [](std::string_view text) {  // SQLite has no backslash escapes
+        std::string out = "'";
+        for (const char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+        return out + "'";
+    };
+    const std::string table = literal(current.name());
+    const std::string refused = "cannot rebuild table '" + current.name() + "'";
+    std::string declared, by_position;
+    for (std::size_t i = 0; i < current.columns().size(); ++i) {
+        const std::string& name = current.columns()[i].name();
+        declared += (i ? "," : "") + name;
+        by_position += " WHEN " + std::to_string(i) + " THEN " + literal(name);
+    }
+    const std::string columns_differ =
+        "(SELECT COUNT(*) FROM pragma_table_info(" + table + ")) <> " + std::to_string(current.columns().size()) +
+        " OR EXISTS (SELECT 1 FROM pragma_table_info(" + table + ") WHERE name IS NOT CASE cid" + by_position + " END)";
+    const std::string has_trigger =
+        "EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = " + table + ")";
+    const std::string on_delete_action =
+        "(SELECT foreign_keys FROM pragma_foreign_keys) AND EXISTS (SELECT 1 FROM sqlite_master m JOIN "
+        "pragma_foreign_key_list(m.name) f WHERE m.type = 'table' AND f.\"table\" = " +
+        table + " AND f.on_delete NOT IN ('NO ACTION', 'RESTRICT'))";
+    const auto refusal = [&](const std::string& message, const char* code) {
+        return ", CONSTRAINT " + q(message, d) + " CHECK (failed IS NOT '" + code + "')";
+    };
+    const std::string marker = MH_OFFLINE_GUARD_MARKER " ";
+    return {
+        marker + "CREATE TEMP TABLE migration_host_guard (failed TEXT" +
+            refusal(refused + ": the step describes columns (" + declared + ") but the database has others",
+                    "columns") +
+            refusal(refused + ": it has a trigger, which the rebuild would drop; drop it first and recreate it after",
+                    "trigger") +
+            refusal(refused + " with foreign keys enforced: a table refers to it with an ON DELETE action, which "
+                              "dropping the old table would run; run this step with PRAGMA foreign_keys = OFF",
+                    "on_delete") +
+            ")",
+        marker + "INSERT INTO temp.migration_host_guard (failed) SELECT CASE WHEN " + columns_differ +
+            " THEN 'columns' WHEN " + has_trigger + " THEN 'trigger' WHEN " + on_delete_action +
+            " THEN 'on_delete' END",
+        marker + "DROP TABLE temp.migration_host_guard",
+        marker + "PRAGMA defer_foreign_keys = ON",
+    };
 }
 
 // The transfers that copy every column `target` shares by name with `current`.

@@ -1,0 +1,3 @@
+module example.org/kanban
+
+go 1.19

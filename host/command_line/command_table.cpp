@@ -25,6 +25,7 @@ ExitCode run_verify(const Invocation& invocation);
 
 namespace {
 
+// clang-format off: one entry per command, laid out as --help reads
 #define MH_PLUGIN_OPTIONS "plugin-path", "no-default-plugins", "skip-broken-plugins", "allow-insecure-plugins"
 #define MH_CONNECTION_OPTIONS "dsn", "connect-timeout", "statement-timeout"
 
@@ -38,7 +39,8 @@ const std::vector<CommandSpec> commands = {
      "Reads migrate_version (without creating it) and compares it with the loaded plugins.",
      {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "check", "targets", "jobs"},
      CommandSpec::Access::reads, run_status},
-    {"upgrade", "[TRACK[@VERSION]...]", 0, unlimited_arguments, "Apply pending migrations (default: every track to its latest)",
+    {"upgrade", "[TRACK[@VERSION]...]", 0, unlimited_arguments,
+     "Apply pending migrations (default: every track to its latest)",
      "Applies, in dependency order, every step the targets need, requirements on other tracks included.\n"
      "TRACK alone means its latest version. Each step and its version update commit together where the\n"
      "database has transactional DDL (SQLite, PostgreSQL).",
@@ -49,7 +51,8 @@ const std::vector<CommandSpec> commands = {
      "nothing changed) when a step is irreversible or an applied step of another track requires it.",
      {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level"},
      CommandSpec::Access::writes, run_downgrade},
-    {"plan", "[TRACK[@VERSION]...]", 0, unlimited_arguments, "Print the steps an upgrade to the targets would run, in order",
+    {"plan", "[TRACK[@VERSION]...]", 0, unlimited_arguments,
+     "Print the steps an upgrade to the targets would run, in order",
      "Reads the database's versions and prints the ordered steps without running anything.",
      {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "targets", "jobs"},
      CommandSpec::Access::reads, run_plan},
@@ -111,6 +114,7 @@ const std::vector<CommandSpec> commands = {
 
 #undef MH_PLUGIN_OPTIONS
 #undef MH_CONNECTION_OPTIONS
+// clang-format on
 
 }  // namespace
 

@@ -20,10 +20,9 @@ void render_history_text(const std::vector<HistoryEntry>& entries) {
     print_line(fmt::format("{:>5}  {:<24}  {:<20} {:<9} {:<9} {:>9}  {:<28} {}", "ID", "STARTED (UTC)", "STEP",
                            "DIRECTION", "OUTCOME", "MS", "PLUGIN", "BY"));
     for (const auto& entry : entries) {
-        const std::string step =
-            entry.direction == "upgrade" || entry.direction == "downgrade"
-                ? fmt::format("{}@{}", entry.track, entry.version)
-                : fmt::format("{} {}->{}", entry.track, entry.from_version, entry.to_version);
+        const std::string step = entry.direction == "upgrade" || entry.direction == "downgrade"
+                                     ? fmt::format("{}@{}", entry.track, entry.version)
+                                     : fmt::format("{} {}->{}", entry.track, entry.from_version, entry.to_version);
         print_line(fmt::format("{:>5}  {:<24}  {:<20} {:<9} {:<9} {:>9}  {:<28} {}", entry.id, entry.started_at, step,
                                entry.direction, entry.outcome,
                                entry.duration_ms ? std::to_string(*entry.duration_ms) : std::string("-"),
@@ -40,7 +39,6 @@ void render_history_json(const std::optional<std::string>& track, const std::vec
 }
 
 }  // namespace
-
 
 ExitCode run_history(const Invocation& invocation) {
     std::optional<std::string> track;

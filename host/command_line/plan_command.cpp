@@ -55,10 +55,10 @@ void render_plan_json(const PlanPreview& result) {
 
 }  // namespace
 
-
 ExitCode run_plan(const Invocation& invocation) {
-    const PlanPreview result = preview_upgrade(parse_upgrade_targets(invocation.arguments),
-                                               plugin_options(invocation.global), connection_options(invocation.global));
+    const PlanPreview result =
+        preview_upgrade(parse_upgrade_targets(invocation.arguments), plugin_options(invocation.global),
+                        connection_options(invocation.global));
     for (const auto& warning : result.warnings) spdlog::warn("{}", warning);
     if (invocation.options.format == OutputFormat::json) {
         render_plan_json(result);

@@ -72,7 +72,6 @@ void render_plugins_json(const PluginsResult& result) {
 
 }  // namespace
 
-
 ExitCode run_plugins(const Invocation& invocation) {
     PluginsResult result;
     result.directories = resolve_plugin_dirs(invocation.global.plugin_paths);
@@ -85,10 +84,10 @@ ExitCode run_plugins(const Invocation& invocation) {
     }
     const auto& problems = result.discovery.problems;
     if (!problems.empty() && !invocation.global.skip_broken_plugins) {
-        throw HostError(ExitCode::plugin_error,
-                        fmt::format("{} unusable plugin librar{} (listed {})", problems.size(),
-                                    problems.size() == 1 ? "y" : "ies",
-                                    invocation.options.format == OutputFormat::json ? "in the output" : "above"));
+        throw HostError(
+            ExitCode::plugin_error,
+            fmt::format("{} unusable plugin librar{} (listed {})", problems.size(), problems.size() == 1 ? "y" : "ies",
+                        invocation.options.format == OutputFormat::json ? "in the output" : "above"));
     }
     // The catalog checks (gaps, duplicates, cycles) apply to the listing too.
     Catalog::build(result.discovery.plugins, result.directories);

@@ -74,8 +74,7 @@ void RunTextResult::on_event(const RunEvent& event) {
                 for (const auto& [track, version] : what.versions) {
                     where += fmt::format("{}{} at {}", where.empty() ? "" : ", ", track, version);
                 }
-                print_line(
-                    fmt::format("Nothing to do: already up to date ({}).", where.empty() ? "no tracks" : where));
+                print_line(fmt::format("Nothing to do: already up to date ({}).", where.empty() ? "no tracks" : where));
             } else if constexpr (std::is_same_v<Event, run_event::AlreadyAt>) {
                 print_line(fmt::format("Nothing to do: {} is already at version {}.", what.track, what.version));
             } else if constexpr (std::is_same_v<Event, run_event::VersionRecorded>) {

@@ -11,9 +11,9 @@
 #include "command_line/output.hpp"
 #include "engine/offline.hpp"
 #include "engine/session.hpp"
-#include "exit_codes.hpp"
 #include "engine/sql_script.hpp"
 #include "engine/utf8.hpp"
+#include "exit_codes.hpp"
 
 namespace migration_host {
 namespace {

@@ -77,7 +77,6 @@ void render_status_json(const StatusResult& result) {
 
 }  // namespace
 
-
 ExitCode run_status(const Invocation& invocation) {
     const StatusResult result = read_status(plugin_options(invocation.global), connection_options(invocation.global));
     if (invocation.options.format == OutputFormat::json) {

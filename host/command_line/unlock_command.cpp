@@ -1,29 +1,29 @@
-// The unlock command: releases the portable lease lock that a crashed run left behind, after checking its holder is dead.
-// SPDX-License-Identifier: Apache-2.0
+// The unlock command: releases the portable lease lock that a crashed run left behind, after checking its holder is
+// dead. SPDX-License-Identifier: Apache-2.0
 #include <fmt/format.h>
 
 #include "command_line/cli.hpp"
 #include "command_line/output.hpp"
-#include "exit_codes.hpp"
-#include "engine/session.hpp"
 #include "engine/lease_lock.hpp"
+#include "engine/session.hpp"
+#include "exit_codes.hpp"
 
 namespace migration_host {
 
 ExitCode run_unlock(const Invocation& invocation) {
     // Creates nothing: a lock table that is not there holds no lock.
     const auto session = open_session(connection_options(invocation.global), Access::read_only);
-    const UnlockOutcome outcome =
-        unlock_lease_lock(*session->connection, session->database, invocation.options.force);
+    const UnlockOutcome outcome = unlock_lease_lock(*session->connection, session->database, invocation.options.force);
     if (outcome.kind == UnlockOutcome::Kind::refused) throw HostError(ExitCode::refused, outcome.message);
     print_line(outcome.message);
     const std::string& dialect = session->database.dialect;
     if (outcome.kind == UnlockOutcome::Kind::not_locked && !portable_lock_forced() &&
         (dialect == "sqlite" || dialect == "mysql" || dialect == "postgresql")) {
         // The lock runs really take here is the database's own, which nothing can leave behind.
-        print_line(fmt::format("Runs against this {} database use its own lock, which the {} frees when its holder "
-                               "ends: there is never one to release by hand.",
-                               dialect, dialect == "sqlite" ? "kernel" : "server"));
+        print_line(
+            fmt::format("Runs against this {} database use its own lock, which the {} frees when its holder "
+                        "ends: there is never one to release by hand.",
+                        dialect, dialect == "sqlite" ? "kernel" : "server"));
     }
     return ExitCode::success;
 }

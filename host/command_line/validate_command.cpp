@@ -23,7 +23,9 @@ void render_validation_text(const ValidateResult& result) {
             case CheckedStep::Outcome::no_offline_checksum:
                 print_line(fmt::format("{}: cannot compute a checksum offline; plugin should declare one", label));
                 break;
-            case CheckedStep::Outcome::ok: print_line(fmt::format("{}: ok ({})", label, step.current)); break;
+            case CheckedStep::Outcome::ok:
+                print_line(fmt::format("{}: ok ({})", label, step.current));
+                break;
             case CheckedStep::Outcome::changed:
                 print_line(fmt::format("{}: CHANGED: applied as {}, the loaded plugin now gives {}", label,
                                        step.recorded, step.current));
@@ -48,10 +50,14 @@ void render_validation_text(const ValidateResult& result) {
 
 const char* outcome_name(CheckedStep::Outcome outcome) {
     switch (outcome) {
-        case CheckedStep::Outcome::ok: return "ok";
-        case CheckedStep::Outcome::changed: return "changed";
-        case CheckedStep::Outcome::no_checksum_recorded: return "no_checksum_recorded";
-        case CheckedStep::Outcome::no_offline_checksum: return "no_offline_checksum";
+        case CheckedStep::Outcome::ok:
+            return "ok";
+        case CheckedStep::Outcome::changed:
+            return "changed";
+        case CheckedStep::Outcome::no_checksum_recorded:
+            return "no_checksum_recorded";
+        case CheckedStep::Outcome::no_offline_checksum:
+            return "no_offline_checksum";
     }
     return "?";
 }
@@ -81,7 +87,6 @@ void render_validation_json(const ValidateResult& result) {
 }
 
 }  // namespace
-
 
 ExitCode run_validate(const Invocation& invocation) {
     const ValidateResult result =

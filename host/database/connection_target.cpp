@@ -34,9 +34,9 @@ bool same_key(std::string_view a, std::string_view b) {
 // The driver a DRIVER value (a name from odbcinst.ini or a library path) stands for, judged by its name and its
 // library's file name.
 DriverKind driver_kind(const std::string& driver) {
-    const std::string library =
-        driver.find('/') == std::string::npos ? odbc::profile_string(driver, "Driver", "odbcinst.ini").value_or(driver)
-                                              : driver;
+    const std::string library = driver.find('/') == std::string::npos
+                                    ? odbc::profile_string(driver, "Driver", "odbcinst.ini").value_or(driver)
+                                    : driver;
     const std::string names = lower_case(driver) + " " + lower_case(std::filesystem::path(library).filename().string());
     if (names.find("sqlite3") != std::string::npos) return DriverKind::sqlite3;
     if (names.find("maodbc") != std::string::npos || names.find("mariadb") != std::string::npos ||

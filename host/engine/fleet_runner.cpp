@@ -129,7 +129,8 @@ std::string cause_of(const FleetOutcome& outcome) {
     ::_exit(code);
 }
 
-Child start_child(std::size_t index, const std::vector<Child>& running, const std::function<int(std::size_t)>& run_one) {
+Child start_child(std::size_t index, const std::vector<Child>& running,
+                  const std::function<int(std::size_t)>& run_one) {
     int out_pipe[2];
     int err_pipe[2];
     if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
@@ -202,10 +203,9 @@ int worse_exit_code(int a, int b) {
     return severity(a) >= severity(b) ? a : b;
 }
 
-std::vector<FleetOutcome> run_in_children(std::size_t count, std::size_t jobs,
-                                          const std::function<int(std::size_t)>& run_one,
-                                          const std::function<void(std::size_t, const FleetOutcome&, std::size_t)>&
-                                              on_done) {
+std::vector<FleetOutcome> run_in_children(
+    std::size_t count, std::size_t jobs, const std::function<int(std::size_t)>& run_one,
+    const std::function<void(std::size_t, const FleetOutcome&, std::size_t)>& on_done) {
     std::vector<FleetOutcome> outcomes(count);
     std::vector<Child> running;
     std::size_t next = 0;

@@ -32,9 +32,8 @@ const char* exit_code_name(int code);
 // stderr) for every i below `count` in a child process of its own, forked from this one (so that each inherits the
 // plugins loaded once), at most `jobs` at a time, each child's stdout and stderr captured. Calls `on_done(i,
 // outcome, finished)` in this process as each child ends (`finished` counts them). Returns every outcome, by index.
-std::vector<FleetOutcome> run_in_children(std::size_t count, std::size_t jobs,
-                                          const std::function<int(std::size_t)>& run_one,
-                                          const std::function<void(std::size_t, const FleetOutcome&, std::size_t)>&
-                                              on_done);
+std::vector<FleetOutcome> run_in_children(
+    std::size_t count, std::size_t jobs, const std::function<int(std::size_t)>& run_one,
+    const std::function<void(std::size_t, const FleetOutcome&, std::size_t)>& on_done);
 
 }  // namespace migration_host

@@ -102,11 +102,10 @@ struct Failed {
 
 }  // namespace run_event
 
-using RunEventKind =
-    std::variant<run_event::Started, run_event::LockWaiting, run_event::LockAcquired, run_event::TableCreated,
-                 run_event::StepStarted, run_event::StepFinished, run_event::StepFailed, run_event::Warning,
-                 run_event::UpToDate, run_event::AlreadyAt, run_event::VersionRecorded, run_event::Finished,
-                 run_event::Failed>;
+using RunEventKind = std::variant<run_event::Started, run_event::LockWaiting, run_event::LockAcquired,
+                                  run_event::TableCreated, run_event::StepStarted, run_event::StepFinished,
+                                  run_event::StepFailed, run_event::Warning, run_event::UpToDate, run_event::AlreadyAt,
+                                  run_event::VersionRecorded, run_event::Finished, run_event::Failed>;
 
 struct RunEvent {
     std::chrono::steady_clock::time_point at;

@@ -16,7 +16,7 @@ struct RunRequest {
     enum class Kind { upgrade, downgrade, stamp, repair };
     Kind kind = Kind::upgrade;
     std::vector<UpgradeTarget> upgrade_targets;  // upgrade: every track to its latest when empty
-    VersionRef target;                            // downgrade, stamp, repair: TRACK@VERSION
+    VersionRef target;                           // downgrade, stamp, repair: TRACK@VERSION
     PluginOptions plugins;
     ConnectionOptions connection;
     std::chrono::seconds lock_timeout{60};

@@ -46,25 +46,36 @@ void compute_status(const Session& session, const Catalog& catalog, const Databa
 
 const char* state_name(TrackState state) {
     switch (state) {
-        case TrackState::dirty: return "dirty";
-        case TrackState::ahead: return "ahead";
-        case TrackState::unknown_track: return "unknown_track";
-        case TrackState::pending: return "pending";
-        case TrackState::in_progress: return "in_progress";
-        case TrackState::up_to_date: return "up_to_date";
+        case TrackState::dirty:
+            return "dirty";
+        case TrackState::ahead:
+            return "ahead";
+        case TrackState::unknown_track:
+            return "unknown_track";
+        case TrackState::pending:
+            return "pending";
+        case TrackState::in_progress:
+            return "in_progress";
+        case TrackState::up_to_date:
+            return "up_to_date";
     }
     return "?";
 }
 
 ExitCode check_exit_code(TrackState state) {
     switch (state) {
-        case TrackState::dirty: return ExitCode::check_dirty;
-        case TrackState::ahead: return ExitCode::check_ahead;
-        case TrackState::unknown_track: return ExitCode::check_unknown_track;
+        case TrackState::dirty:
+            return ExitCode::check_dirty;
+        case TrackState::ahead:
+            return ExitCode::check_ahead;
+        case TrackState::unknown_track:
+            return ExitCode::check_unknown_track;
         // A step another run is applying right now is not applied yet.
         case TrackState::pending:
-        case TrackState::in_progress: return ExitCode::check_pending;
-        case TrackState::up_to_date: return ExitCode::success;
+        case TrackState::in_progress:
+            return ExitCode::check_pending;
+        case TrackState::up_to_date:
+            return ExitCode::success;
     }
     return ExitCode::success;
 }

@@ -85,15 +85,14 @@ void compute_validation(const Session& session, const Catalog& catalog, const Da
     }
 }
 
-
 }  // namespace
 
 ValidateResult read_validation(const PluginOptions& plugins, const ConnectionOptions& connection) {
     ValidateResult result;
     result.loaded = load_catalog(plugins);
     const auto session = open_session(connection, Access::read_only);
-    compute_validation(*session, result.loaded.catalog,
-                       read_state(*session, result.loaded.catalog, HistoryDepth::full), result);
+    compute_validation(*session, result.loaded.catalog, read_state(*session, result.loaded.catalog, HistoryDepth::full),
+                       result);
     return result;
 }
 

@@ -1,6 +1,6 @@
 // While verify holds a scratch: SIGINT and SIGTERM remove it before the process ends, whatever the steps are doing.
 // SPDX-License-Identifier: Apache-2.0
-#include "command_line/interrupt_cleanup.hpp"
+#include "engine/interrupt_cleanup.hpp"
 
 #include <fmt/format.h>
 #include <pthread.h>

@@ -88,7 +88,7 @@ std::string checksums_of(const std::vector<std::filesystem::path>& directories) 
     for (const auto& [dialect, dbms] : std::map<std::string, std::string>{
              {"sqlite", "SQLite"}, {"mysql", "MySQL"}, {"postgresql", "PostgreSQL"}}) {
         migration_host::DatabaseInfo database;
-        database.dialect = dialect;
+        database.dialect = *migration_host::Dialect::named(dialect);
         database.dbms_name = dbms;
         for (const auto& plugin : discovery.plugins) {
             for (const auto& migration : plugin->migrations()) {

@@ -153,7 +153,7 @@ migration_host::StepResult run_step(const TestDatabase& database, std::function<
     const auto info = migration_host::describe_database(connection);
     migration_host::StepExecutor executor(&connection, info);
     g_body = &body;
-    if (!migration_host::has_transactional_ddl(info)) return executor.run(step, "test step", "");
+    if (!info.dialect.transactional_ddl()) return executor.run(step, "test step", "");
     migration_host::odbc::Transaction transaction(connection);
     auto result = executor.run(step, "test step", "");
     if (result.succeeded) transaction.commit();
@@ -339,7 +339,7 @@ TEST_CASE("sqlite: a rebuild refuses a table with triggers, which DROP TABLE wou
 
 TEST_CASE("offline, bound values are recorded beside the statement, never substituted", "[operations][abi]") {
     migration_host::DatabaseInfo info;
-    info.dialect = "postgresql";
+    info.dialect = migration_host::schema::Dialect::postgresql;
     migration_host::StepExecutor executor(nullptr, info);
     std::function<void(sdk::Host&)> body = [](sdk::Host& host) {
         sdk::Op(host).update("t", {{"a", std::string("it's */ here")}, {"b", std::nullopt}}, "id = ?",

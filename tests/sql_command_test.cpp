@@ -20,6 +20,7 @@
 #include "test_database.hpp"
 
 using namespace test_support;
+using SqlDialect = migration_host::schema::Dialect;
 
 namespace {
 
@@ -162,7 +163,7 @@ void check_literals_round_trip(Backend backend) {
     const auto database = TestDatabase::create(backend);
     if (!database) return;
     const std::vector<std::string> values{"plain", "it's", "back\\slash", "a\\'b", "\\", "''", "caf\xc3\xa9"};
-    const std::string dialect = dialect_of(backend);
+    const migration_host::Dialect dialect = *migration_host::Dialect::named(dialect_of(backend));
     std::string script;
     for (const auto& statement : migration_host::session_statements(dialect)) script += statement + ";\n";
     script += "CREATE TABLE literal_values (id INTEGER NOT NULL, value VARCHAR(64), PRIMARY KEY (id));\n";
@@ -216,54 +217,54 @@ TEST_CASE("postgresql: sql: bound values are literals the psql client reads back
 
 TEST_CASE("sql: ? inside literals, quoted names and comments is not a marker", "[sqlite]") {
     using migration_host::replace_markers;
-    CHECK(replace_markers("SELECT '?', \"a?\", `b?` -- ?\n, ? /* ? */", "mysql", {"1"}) ==
+    CHECK(replace_markers("SELECT '?', \"a?\", `b?` -- ?\n, ? /* ? */", SqlDialect::mysql, {"1"}) ==
           "SELECT '?', \"a?\", `b?` -- ?\n, 1 /* ? */");
-    CHECK(replace_markers("SELECT 'it''s ?', ?", "sqlite", {"2"}) == "SELECT 'it''s ?', 2");
-    CHECK(replace_markers("SELECT 'a\\' ?', ?", "mysql", {"3"}) == "SELECT 'a\\' ?', 3");
-    CHECK_FALSE(replace_markers("SELECT ?, ?", "sqlite", {"1"}));
-    CHECK_FALSE(replace_markers("SELECT ?", "sqlite", {"1", "2"}));
+    CHECK(replace_markers("SELECT 'it''s ?', ?", SqlDialect::sqlite, {"2"}) == "SELECT 'it''s ?', 2");
+    CHECK(replace_markers("SELECT 'a\\' ?', ?", SqlDialect::mysql, {"3"}) == "SELECT 'a\\' ?', 3");
+    CHECK_FALSE(replace_markers("SELECT ?, ?", SqlDialect::sqlite, {"1"}));
+    CHECK_FALSE(replace_markers("SELECT ?", SqlDialect::sqlite, {"1", "2"}));
 }
 
 TEST_CASE("sql: ? inside a dialect's own quotes and comments is not a marker", "[sqlite]") {
     using migration_host::replace_markers;
-    CHECK(replace_markers("SELECT $$?$$, $a$ ? $$ ? $a$, ?", "postgresql", {"1"}) == "SELECT $$?$$, $a$ ? $$ ? $a$, 1");
-    CHECK(replace_markers("SELECT a$b, ?, $1", "postgresql", {"2"}) == "SELECT a$b, 2, $1");
-    CHECK(replace_markers("SELECT E'\\' ?', ?", "postgresql", {"3"}) == "SELECT E'\\' ?', 3");
-    CHECK(replace_markers("SELECT /* /* ? */ ? */ ?", "postgresql", {"4"}) == "SELECT /* /* ? */ ? */ 4");
-    CHECK(replace_markers("SELECT [a?], ?", "sqlite", {"5"}) == "SELECT [a?], 5");
+    CHECK(replace_markers("SELECT $$?$$, $a$ ? $$ ? $a$, ?", SqlDialect::postgresql, {"1"}) == "SELECT $$?$$, $a$ ? $$ ? $a$, 1");
+    CHECK(replace_markers("SELECT a$b, ?, $1", SqlDialect::postgresql, {"2"}) == "SELECT a$b, 2, $1");
+    CHECK(replace_markers("SELECT E'\\' ?', ?", SqlDialect::postgresql, {"3"}) == "SELECT E'\\' ?', 3");
+    CHECK(replace_markers("SELECT /* /* ? */ ? */ ?", SqlDialect::postgresql, {"4"}) == "SELECT /* /* ? */ ? */ 4");
+    CHECK(replace_markers("SELECT [a?], ?", SqlDialect::sqlite, {"5"}) == "SELECT [a?], 5");
     // MySQL reads "--" as a comment only before a blank: "1--?" subtracts a negated value.
-    CHECK(replace_markers("SELECT 1--?", "mysql", {"6"}) == "SELECT 1--6");
+    CHECK(replace_markers("SELECT 1--?", SqlDialect::mysql, {"6"}) == "SELECT 1--6");
 }
 
 TEST_CASE("sql: each statement ends where its client ends it, whatever comments and bodies it holds", "[sqlite]") {
     using migration_host::script_statement;
-    CHECK(script_statement("CREATE TABLE t (x INTEGER)", "sqlite") == "CREATE TABLE t (x INTEGER);");
+    CHECK(script_statement("CREATE TABLE t (x INTEGER)", SqlDialect::sqlite) == "CREATE TABLE t (x INTEGER);");
     // A trailing comment would take in a ';' on its line.
-    CHECK(script_statement("CREATE TABLE t (x INTEGER) -- t", "sqlite") == "CREATE TABLE t (x INTEGER) -- t\n;");
-    CHECK(script_statement("SELECT 1 # one", "mysql") == "SELECT 1 # one\n;");
-    CHECK(script_statement("SELECT 1 # 2", "postgresql") == "SELECT 1 # 2;");  // an operator there
-    CHECK(script_statement("SELECT '-- x', 1 /* c */", "sqlite") == "SELECT '-- x', 1 /* c */;");
-    CHECK(script_statement("SELECT 1--1", "mysql") == "SELECT 1--1;");
+    CHECK(script_statement("CREATE TABLE t (x INTEGER) -- t", SqlDialect::sqlite) == "CREATE TABLE t (x INTEGER) -- t\n;");
+    CHECK(script_statement("SELECT 1 # one", SqlDialect::mysql) == "SELECT 1 # one\n;");
+    CHECK(script_statement("SELECT 1 # 2", SqlDialect::postgresql) == "SELECT 1 # 2;");  // an operator there
+    CHECK(script_statement("SELECT '-- x', 1 /* c */", SqlDialect::sqlite) == "SELECT '-- x', 1 /* c */;");
+    CHECK(script_statement("SELECT 1--1", SqlDialect::mysql) == "SELECT 1--1;");
     // MySQL: a ';' of the statement's own (outside quotes and comments) needs DELIMITER for the mariadb client,
     // with a delimiter the statement does not hold.
-    CHECK(script_statement("CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN SET NEW.a = 1; END", "mysql") ==
+    CHECK(script_statement("CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN SET NEW.a = 1; END", SqlDialect::mysql) ==
           "DELIMITER $$\nCREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW BEGIN SET NEW.a = 1; END$$\nDELIMITER ;");
-    CHECK(script_statement("BEGIN SET @a = '$$'; END", "mysql") ==
+    CHECK(script_statement("BEGIN SET @a = '$$'; END", SqlDialect::mysql) ==
           "DELIMITER $$$\nBEGIN SET @a = '$$'; END$$$\nDELIMITER ;");
-    CHECK(script_statement("BEGIN SET @a = 1; END -- done", "mysql") ==
+    CHECK(script_statement("BEGIN SET @a = 1; END -- done", SqlDialect::mysql) ==
           "DELIMITER $$\nBEGIN SET @a = 1; END -- done\n$$\nDELIMITER ;");
-    CHECK(script_statement("INSERT INTO t VALUES ('a;b') /* c;d */ -- e;f", "mysql") ==
+    CHECK(script_statement("INSERT INTO t VALUES ('a;b') /* c;d */ -- e;f", SqlDialect::mysql) ==
           "INSERT INTO t VALUES ('a;b') /* c;d */ -- e;f\n;");
     // sqlite3 and psql find the end of their compound statements themselves.
-    CHECK(script_statement("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; END", "sqlite") ==
+    CHECK(script_statement("CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; END", SqlDialect::sqlite) ==
           "CREATE TRIGGER t AFTER INSERT ON x BEGIN SELECT 1; END;");
-    CHECK(script_statement("CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql", "postgresql") ==
+    CHECK(script_statement("CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql", SqlDialect::postgresql) ==
           "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;");
 }
 
 TEST_CASE("sql: a SQLite value that is not valid UTF-8 is written in hex, the bytes kept", "[sqlite]") {
-    CHECK(migration_host::sql_literal_for("sqlite", std::string("caf\xe9")) == "CAST(X'636166E9' AS TEXT)");
-    CHECK(migration_host::sql_literal_for("sqlite", std::string("caf\xc3\xa9")) == "'caf\xc3\xa9'");
+    CHECK(migration_host::sql_literal_for(SqlDialect::sqlite, std::string("caf\xe9")) == "CAST(X'636166E9' AS TEXT)");
+    CHECK(migration_host::sql_literal_for(SqlDialect::sqlite, std::string("caf\xc3\xa9")) == "'caf\xc3\xa9'");
 }
 
 TEST_CASE("sql --format json gives the statements the text prints, in order", "[sqlite]") {

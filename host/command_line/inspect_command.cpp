@@ -53,7 +53,7 @@ nlohmann::json table_json(const SchemaTable& table, const DatabaseInfo& database
                              {"primary_key", table.primary_key},
                              {"foreign_keys", std::move(foreign_keys)},
                              {"indexes", std::move(indexes)}};
-    if (database.dialect == "mysql") {
+    if (database.dialect == schema::Dialect::mysql) {
         result["engine"] = table.engine;
         result["charset"] = table.charset;
         result["collation"] = table.collation;
@@ -65,7 +65,7 @@ nlohmann::json table_json(const SchemaTable& table, const DatabaseInfo& database
 // script can grep for "  column size " or "  index ").
 void print_table(const SchemaTable& table, const DatabaseInfo& database) {
     print_line(fmt::format("table {}", table.name));
-    if (database.dialect == "mysql") {
+    if (database.dialect == schema::Dialect::mysql) {
         print_line(fmt::format("  engine {}, charset {}, collation {}", table.engine, table.charset, table.collation));
     }
     for (const auto& column : table.columns)
@@ -89,7 +89,7 @@ void print_view(const SchemaView& view) {
 }
 
 nlohmann::json database_json(const DatabaseInfo& database) {
-    return {{"dialect", database.dialect}, {"name", database.database_name}};
+    return {{"dialect", database.dialect.name()}, {"name", database.database_name}};
 }
 
 }  // namespace

@@ -29,7 +29,7 @@ json history_entry_json(const HistoryEntry& entry) {
 }
 
 json database_json(const DatabaseInfo& database) {
-    json result = {{"dialect", database.dialect},
+    json result = {{"dialect", database.dialect.name()},
                    {"dbms", database.dbms_name},
                    {"version", database.server_version},
                    {"server", database.server},

@@ -27,7 +27,7 @@ struct SqlRequest {
     Direction direction = Direction::upgrade;
     std::vector<UpgradeTarget> upgrade_targets;
     std::optional<VersionRef> downgrade_target;
-    std::optional<std::string> dialect;  // offline: no connection at all
+    std::optional<Dialect> dialect;  // offline: no connection at all
     std::string database_name;
 };
 
@@ -52,19 +52,19 @@ SqlRequest parse_request(const Invocation& invocation) {
         // The default connection (MIGRATION_HOST_DSN, the SQLite file) gives way to --dialect; a --dsn given as
         // well would be ignored silently, so it is refused.
         if (invocation.global.dsn) throw sql_usage("give --dialect or --dsn, not both");
-        if (!is_script_dialect(*invocation.options.dialect)) {
+        request.dialect = Dialect::named(*invocation.options.dialect);
+        if (!request.dialect) {
             throw sql_usage(fmt::format("invalid --dialect '{}': expected sqlite, mysql or postgresql",
                                         *invocation.options.dialect));
         }
-        request.dialect = invocation.options.dialect;
     }
     request.database_name = invocation.options.database_name.value_or("");
     return request;
 }
 
-std::string dbms_name_of(const std::string& dialect) {
-    if (dialect == "sqlite") return "SQLite";
-    if (dialect == "mysql") return "MySQL";
+std::string dbms_name_of(const Dialect& dialect) {
+    if (dialect == schema::Dialect::sqlite) return "SQLite";
+    if (dialect == schema::Dialect::mysql) return "MySQL";
     return "PostgreSQL";
 }
 
@@ -228,7 +228,7 @@ void print_json_script(const SqlScript& script, Origin origin) {
     print_json_keeping(
         {
             {"direction", script.direction == Direction::upgrade ? "upgrade" : "downgrade"},
-            {"dialect", script.dialect},
+            {"dialect", script.dialect.name()},
             {"database", script.database_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(script.database_name)},
             {"from_state", origin_name(origin)},
             {"from", from},
@@ -259,7 +259,7 @@ void refuse_json_for_non_utf8(const SqlScript& script) {
 
 ExitCode run_sql(const Invocation& invocation) {
     const SqlRequest request = parse_request(invocation);
-    if (request.dialect == std::optional<std::string>("sqlite") && !request.database_name.empty()) {
+    if (request.dialect && *request.dialect == schema::Dialect::sqlite && !request.database_name.empty()) {
         throw sql_usage("--database does not apply to sqlite, whose databases have no name");
     }
     const LoadedCatalog loaded = load_catalog(plugin_options(invocation.global));
@@ -286,11 +286,11 @@ ExitCode run_sql(const Invocation& invocation) {
     } else {
         // Read only: no lock, nothing created (read_state_unlocked creates nothing).
         const auto session = open_session(connection_options(invocation.global), Access::read_only);
-        if (!is_script_dialect(session->database.dialect)) {
+        if (!session->database.dialect.renders_scripts()) {
             throw HostError(ExitCode::usage, fmt::format("sql renders for sqlite, mysql and postgresql only, not {}",
                                                          session->database.dbms_name));
         }
-        if (session->database.dialect == "sqlite" && !request.database_name.empty()) {
+        if (session->database.dialect == schema::Dialect::sqlite && !request.database_name.empty()) {
             throw sql_usage("--database does not apply to sqlite, whose databases have no name");
         }
         const DatabaseState state = read_state_unlocked(*session, catalog);

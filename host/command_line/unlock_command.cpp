@@ -16,14 +16,14 @@ ExitCode run_unlock(const Invocation& invocation) {
     const UnlockOutcome outcome = unlock_lease_lock(*session->connection, session->database, invocation.options.force);
     if (outcome.kind == UnlockOutcome::Kind::refused) throw HostError(ExitCode::refused, outcome.message);
     print_line(outcome.message);
-    const std::string& dialect = session->database.dialect;
+    const Dialect& dialect = session->database.dialect;
     if (outcome.kind == UnlockOutcome::Kind::not_locked && !portable_lock_forced() &&
-        (dialect == "sqlite" || dialect == "mysql" || dialect == "postgresql")) {
+        dialect.run_lock() != Dialect::RunLockKind::lease) {
         // The lock runs really take here is the database's own, which nothing can leave behind.
         print_line(
             fmt::format("Runs against this {} database use its own lock, which the {} frees when its holder "
                         "ends: there is never one to release by hand.",
-                        dialect, dialect == "sqlite" ? "kernel" : "server"));
+                        dialect, dialect.run_lock() == Dialect::RunLockKind::file_lock ? "kernel" : "server"));
     }
     return ExitCode::success;
 }

@@ -11,7 +11,7 @@ namespace migration_host {
 namespace {
 
 nlohmann::json database_json(const DatabaseInfo& database) {
-    return {{"dialect", database.dialect}, {"name", database.database_name}};
+    return {{"dialect", database.dialect.name()}, {"name", database.database_name}};
 }
 
 // "12 tables", "1 table and 1 view": views are named only where there are some.

@@ -21,8 +21,8 @@ struct Scope {
 
 Scope scope_of(const odbc::Connection& connection, const DatabaseInfo& database) {
     Scope scope;
-    if (database.dialect == "mysql") scope.catalog = database.database_name;
-    if (database.dialect == "postgresql") {
+    if (database.dialect == schema::Dialect::mysql) scope.catalog = database.database_name;
+    if (database.dialect == schema::Dialect::postgresql) {
         // psqlODBC's catalog calls search every schema when given none: the scope is the one the connection's
         // statements create their tables in.
         const auto rows = connection.query("SELECT current_schema()");
@@ -234,7 +234,7 @@ std::vector<RelationRows> read_with_functions(const odbc::Connection& connection
                                               const Relations& wanted) {
     const Scope scope = scope_of(connection, database);
     std::set<std::string> rowid_tables;
-    if (database.dialect == "sqlite") rowid_tables = sqlite_rowid_tables(connection);
+    if (database.dialect == schema::Dialect::sqlite) rowid_tables = sqlite_rowid_tables(connection);
     std::vector<RelationRows> relations;
     for (const auto* names : {&wanted.tables, &wanted.views}) {
         for (const auto& name : *names) {
@@ -248,8 +248,8 @@ std::vector<RelationRows> read_with_functions(const odbc::Connection& connection
                 relation.indexes = read_indexes(connection, scope, name);
                 relation.rowid = rowid_tables.count(name) > 0;
             }
-            if (database.dialect == "mysql") read_mysql_details(connection, relation);
-            if (database.dialect == "postgresql") read_postgresql_details(connection, relation);
+            if (database.dialect == schema::Dialect::mysql) read_mysql_details(connection, relation);
+            if (database.dialect == schema::Dialect::postgresql) read_postgresql_details(connection, relation);
             relations.push_back(std::move(relation));
         }
     }

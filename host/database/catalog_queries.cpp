@@ -256,25 +256,25 @@ void read_postgresql_foreign_keys(const odbc::Connection& connection, Collector&
 }  // namespace
 
 Relations list_relations_with_queries(const odbc::Connection& connection, const DatabaseInfo& database) {
-    if (database.dialect == "mysql") return list_mysql(connection);
-    if (database.dialect == "postgresql") return list_postgresql(connection);
-    throw std::logic_error("catalog queries are for MySQL and PostgreSQL, not " + database.dialect);
+    if (database.dialect == schema::Dialect::mysql) return list_mysql(connection);
+    if (database.dialect == schema::Dialect::postgresql) return list_postgresql(connection);
+    throw std::logic_error("catalog queries are for MySQL and PostgreSQL, not " + database.dialect.name());
 }
 
 std::vector<RelationRows> read_with_queries(const odbc::Connection& connection, const DatabaseInfo& database,
                                             const Relations& wanted) {
     Collector collector(wanted);
-    if (database.dialect == "mysql") {
+    if (database.dialect == schema::Dialect::mysql) {
         read_mysql_options(connection, collector);
         read_mysql_columns(connection, collector);
         read_mysql_indexes(connection, collector);
         read_mysql_foreign_keys(connection, collector);
-    } else if (database.dialect == "postgresql") {
+    } else if (database.dialect == schema::Dialect::postgresql) {
         read_postgresql_columns(connection, collector);
         read_postgresql_indexes(connection, collector);
         read_postgresql_foreign_keys(connection, collector);
     } else {
-        throw std::logic_error("catalog queries are for MySQL and PostgreSQL, not " + database.dialect);
+        throw std::logic_error("catalog queries are for MySQL and PostgreSQL, not " + database.dialect.name());
     }
     return collector.take();
 }

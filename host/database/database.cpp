@@ -8,16 +8,6 @@
 
 namespace migration_host {
 
-std::string dialect_for_dbms(std::string_view dbms_name) {
-    std::string lower(dbms_name);
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (lower.find("sqlite") != std::string::npos) return "sqlite";
-    if (lower.find("mysql") != std::string::npos || lower.find("mariadb") != std::string::npos) return "mysql";
-    if (lower.find("postgres") != std::string::npos) return "postgresql";
-    return lower;
-}
-
 namespace {
 
 // MySQL itself has no @@wsrep_on (an error), MariaDB without a provider says 0.
@@ -46,13 +36,13 @@ DatabaseInfo describe_database(const odbc::Connection& connection) {
     DatabaseInfo info;
     info.dbms_name = connection.info_string(SQL_DBMS_NAME);
     info.dbms_version = connection.info_string(SQL_DBMS_VER);
-    info.dialect = dialect_for_dbms(info.dbms_name);
+    info.dialect = Dialect::for_dbms(info.dbms_name);
     // The drivers disagree on SQL_DATABASE_NAME (MariaDB's may be stale after USE) and pad the version; ask the
     // server itself where it can tell, in one round trip.
     const auto column = [](const std::vector<odbc::Row>& rows, std::size_t index) {
         return rows.empty() || rows.front().size() <= index ? std::string() : rows.front()[index].value_or("");
     };
-    if (info.dialect == "mysql") {
+    if (info.dialect == schema::Dialect::mysql) {
         const auto rows = connection.query("SELECT DATABASE(), VERSION(), @@port");
         info.database_name = column(rows, 0);
         info.server_version = column(rows, 1);
@@ -61,7 +51,7 @@ DatabaseInfo describe_database(const odbc::Connection& connection) {
         // A socket link ("localhost via UNIX socket") has no port to show.
         info.server = host.empty() || port.empty() || host.find(' ') != std::string::npos ? host : host + ":" + port;
         info.galera = describe_galera(connection);
-    } else if (info.dialect == "postgresql") {
+    } else if (info.dialect == schema::Dialect::postgresql) {
         const auto rows = connection.query(
             "SELECT current_database(), current_setting('server_version'), inet_server_addr(), inet_server_port()");
         info.database_name = column(rows, 0);
@@ -69,7 +59,7 @@ DatabaseInfo describe_database(const odbc::Connection& connection) {
         const std::string address = column(rows, 2);
         // NULL address: a Unix-domain socket.
         info.server = address.empty() ? std::string("local socket") : address + ":" + column(rows, 3);
-    } else if (info.dialect == "sqlite") {
+    } else if (info.dialect == schema::Dialect::sqlite) {
         const auto rows = connection.query(
             "SELECT sqlite_version(), (SELECT file FROM pragma_database_list WHERE name = 'main')");
         info.server_version = column(rows, 0);
@@ -91,28 +81,17 @@ std::string describe_connection(const DatabaseInfo& database) {
     }
     if (!database.server.empty()) text += " at " + database.server;
     if (!database.database_name.empty()) text += ", database " + database.database_name;
-    return text + " (dialect " + database.dialect + ")";
-}
-
-bool has_transactional_ddl(const DatabaseInfo& database) {
-    return database.dialect == "sqlite" || database.dialect == "postgresql";
+    return text + " (dialect " + database.dialect.name() + ")";
 }
 
 bool table_exists(const odbc::Connection& connection, const DatabaseInfo& database, const std::string& table) {
-    std::string sql;
-    if (database.dialect == "sqlite") {
-        sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?";
-    } else if (database.dialect == "mysql") {
-        sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?";
-    } else if (database.dialect == "postgresql") {
-        sql = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-              "AND table_name = ?";
-    } else {
-        // Unknown DBMS: probing is the portable test. Only called outside a
-        // step's transaction, so a failed probe aborts nothing.
+    const auto query = database.dialect.table_exists_query();
+    if (!query) {
+        // Another DBMS: probing is the portable test. Only called outside a step's transaction, so a failed probe
+        // aborts nothing.
         return !std::holds_alternative<odbc::Diagnostic>(connection.try_execute("SELECT 1 FROM " + table + " WHERE 1 = 0"));
     }
-    return !connection.query(sql, {table}).empty();
+    return !connection.query(*query, {table}).empty();
 }
 
 }  // namespace migration_host

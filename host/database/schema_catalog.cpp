@@ -103,7 +103,7 @@ std::vector<SchemaColumn> canonical_columns(std::vector<catalog::ColumnRow> rows
         // The sequence's name in a SERIAL's default is not part of the schema worth comparing: it is made up from
         // the table's name when the table is created. psqlODBC calls a SERIAL's type "serial" (bigserial): the
         // column is an integer whose auto-increment is said on its own.
-        if (database.dialect == "postgresql" && column.auto_increment) {
+        if (database.dialect == schema::Dialect::postgresql && column.auto_increment) {
             column.default_value.reset();
             if (column.type == "serial") column.type = "int4";
             if (column.type == "bigserial") column.type = "int8";
@@ -226,7 +226,7 @@ SchemaTable canonical_table(catalog::RelationRows&& rows, const DatabaseInfo& da
     table.collation = std::move(rows.collation);
     table.charset = std::move(rows.charset);
     // SQLite's auto-increment is the rowid: a rowid table's single INTEGER PRIMARY KEY column is an alias for it.
-    if (database.dialect == "sqlite" && rows.rowid && table.primary_key.size() == 1) {
+    if (database.dialect == schema::Dialect::sqlite && rows.rowid && table.primary_key.size() == 1) {
         for (auto& column : table.columns) {
             if (column.name == table.primary_key.front() && column.type == "integer") column.auto_increment = true;
         }
@@ -265,7 +265,7 @@ bool is_host_table(std::string_view table) {
 }
 
 Relations list_relations(const odbc::Connection& connection, const DatabaseInfo& database, CatalogReader reader) {
-    if (reader == CatalogReader::queries && database.dialect != "sqlite") {
+    if (reader == CatalogReader::queries && database.dialect != schema::Dialect::sqlite) {
         return catalog::list_relations_with_queries(connection, database);
     }
     return catalog::list_relations_with_functions(connection, database);
@@ -284,7 +284,7 @@ Schema read_schema(const odbc::Connection& connection, const DatabaseInfo& datab
     for (const auto& view : existing.views) {
         if (is_wanted(view)) wanted.views.push_back(view);
     }
-    std::vector<catalog::RelationRows> relations = reader == CatalogReader::queries && database.dialect != "sqlite"
+    std::vector<catalog::RelationRows> relations = reader == CatalogReader::queries && database.dialect != schema::Dialect::sqlite
                                                        ? catalog::read_with_queries(connection, database, wanted)
                                                        : catalog::read_with_functions(connection, database, wanted);
     Schema schema;

@@ -148,7 +148,7 @@ std::string DirtyTrack::describe() const {
                        attempt.os_user + "@" + attempt.host_name, attempt.error.empty() ? "" : ": " + attempt.error);
 }
 
-std::string HistoryStore::create_table_sql(const std::string& dialect) {
+std::string HistoryStore::create_table_sql(const Dialect& dialect) {
     // Plain types only, the same on every database; ids are assigned by the
     // host under the run lock, so no dialect's autoincrement is needed.
     return fmt::format(
@@ -159,7 +159,7 @@ std::string HistoryStore::create_table_sql(const std::string& dialect) {
         "outcome VARCHAR(16) NOT NULL, error TEXT, PRIMARY KEY (id)){}",
         table_name,
         // Error texts may hold any character; a latin1 database default must not mangle them.
-        dialect == "mysql" ? " DEFAULT CHARSET=utf8mb4" : "");
+        dialect == schema::Dialect::mysql ? " DEFAULT CHARSET=utf8mb4" : "");
 }
 
 std::string HistoryStore::append_sql() {
@@ -283,7 +283,7 @@ std::vector<HistoryEntry> HistoryStore::read_rows(const std::string& where,
 }
 
 std::optional<DirtyTrack> HistoryStore::dirty(const HistoryEntry& last) const {
-    if (has_transactional_ddl(database_)) return std::nullopt;
+    if (database_.dialect.transactional_ddl()) return std::nullopt;
     const bool step = last.direction == "upgrade" || last.direction == "downgrade";
     if (step && (last.outcome == "started" || last.outcome == "failed")) return DirtyTrack{last};
     return std::nullopt;

@@ -46,7 +46,7 @@ public:
     // The statements the store issues to write, one place for the run and for the offline script (sql command):
     // its CREATE TABLE for `dialect`; appending a row (values: every column, in HistoryEntry's order); completing one
     // (values: outcome, finished_at, duration_ms, error, id).
-    static std::string create_table_sql(const std::string& dialect);
+    static std::string create_table_sql(const Dialect& dialect);
     static std::string append_sql();
     static std::string finish_sql();
 

@@ -313,21 +313,25 @@ void RunLock::require_held(const std::string& next_step) const {
 
 std::unique_ptr<RunLock> RunLock::create(const odbc::Connection& connection, const DatabaseInfo& database,
                                          const ConnectionOpener& open_connection) {
-    const bool in_memory_sqlite = database.dialect == "sqlite" && sqlite_main_file(connection).empty();
+    const bool in_memory_sqlite = database.dialect == schema::Dialect::sqlite && sqlite_main_file(connection).empty();
     if (portable_lock_forced() && !in_memory_sqlite) {
         spdlog::debug("MIGRATION_HOST_FORCE_PORTABLE_LOCK: the portable lease lock instead of the {} one",
                       database.dialect);
         return make_lease_lock(connection, database, open_connection);
     }
-    // GET_LOCK is node-local on Galera: every node would grant it.
-    if (database.dialect == "mysql" && database.galera) return std::make_unique<GaleraLock>(database, open_connection);
-    if (database.dialect == "mysql") return std::make_unique<MysqlLock>(connection, database);
-    if (database.dialect == "postgresql") return std::make_unique<PostgresqlLock>(connection);
-    if (database.dialect == "sqlite") {
-        const std::string file = sqlite_main_file(connection);
-        if (!file.empty()) return std::make_unique<SqliteFileLock>(file);
-        spdlog::debug("in-memory SQLite database: no other process can reach it, no lock needed");
-        return std::make_unique<NoLock>();
+    switch (database.dialect.run_lock()) {
+        case Dialect::RunLockKind::named_lock:
+            // GET_LOCK is node-local on Galera: every node would grant it.
+            if (database.galera) return std::make_unique<GaleraLock>(database, open_connection);
+            return std::make_unique<MysqlLock>(connection, database);
+        case Dialect::RunLockKind::advisory_lock: return std::make_unique<PostgresqlLock>(connection);
+        case Dialect::RunLockKind::file_lock: {
+            const std::string file = sqlite_main_file(connection);
+            if (!file.empty()) return std::make_unique<SqliteFileLock>(file);
+            spdlog::debug("in-memory SQLite database: no other process can reach it, no lock needed");
+            return std::make_unique<NoLock>();
+        }
+        case Dialect::RunLockKind::lease: break;
     }
     // No server-side lock that ODBC can reach portably: a leased row in a table of the host's own.
     return make_lease_lock(connection, database, open_connection);

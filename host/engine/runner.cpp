@@ -75,7 +75,7 @@ public:
         : connection_(connection), database_(database), transaction_(std::in_place, connection) {
         connection_.execute(fmt::format("SAVEPOINT {}", savepoint));
         // PostgreSQL can say afterwards whether this transaction was committed (by the step, then).
-        if (database_.dialect == "postgresql") {
+        if (database_.dialect == schema::Dialect::postgresql) {
             const auto rows = connection_.query("SELECT txid_current()");
             if (!rows.empty() && rows.front().at(0)) transaction_id_ = parse_stored_version(*rows.front().at(0));
         }
@@ -97,7 +97,7 @@ public:
     // Rolls the host's transaction back; returns true when the step had ended it first, so that statements it ran
     // may have persisted.
     bool roll_back() {
-        if (!ended_ && !released_ && database_.dialect == "sqlite") {
+        if (!ended_ && !released_ && database_.dialect == schema::Dialect::sqlite) {
             // SQLite never rolls a transaction back behind the host's back for a failed statement, so a missing
             // savepoint means the step ended the transaction.
             ended_ = std::holds_alternative<odbc::Diagnostic>(
@@ -150,7 +150,7 @@ std::string apply_step(const Session& session, const Step& step, const RunReport
     std::string aftermath;
     std::vector<std::string> further;
 
-    if (has_transactional_ddl(session.database)) {
+    if (session.database.dialect.transactional_ddl()) {
         StepTransaction transaction(*session.connection, session.database);
         const StepResult result = executor.run(function, label, migration.plugin->path().string());
         if (!result.succeeded) {

@@ -110,13 +110,13 @@ std::string named_lock(const std::string& database_name) {
 
 // Everything in a named scratch that verify would build over or remove (its own marker aside): what makes it not
 // empty. "schema.name" on PostgreSQL.
-std::vector<std::string> named_contents(const odbc::Connection& connection, const std::string& dialect,
+std::vector<std::string> named_contents(const odbc::Connection& connection, const Dialect& dialect,
                                         const std::string& database_name) {
     std::vector<std::string> contents;
     const auto collect = [&](const std::string& sql, const std::vector<odbc::Parameter>& parameters) {
         for (const auto& row : connection.query(sql, parameters)) contents.push_back(row.at(0).value_or(""));
     };
-    if (dialect == "mysql") {
+    if (dialect == schema::Dialect::mysql) {
         collect("SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name <> ?",
                 {database_name, std::string(marker_table)});
         collect("SELECT routine_name FROM information_schema.routines WHERE routine_schema = ?", {database_name});
@@ -176,7 +176,7 @@ std::optional<std::string> run_all(const odbc::Connection& connection, const std
 // Removes everything verify built in a named scratch, its marker last: a MySQL database's tables, views, routines
 // and events; on PostgreSQL the extensions and schemas not in `kept`, then the relations, routines and types left in
 // the kept schemas (members of an extension aside). Returns the first statement that failed, if any.
-std::optional<std::string> empty_named(const odbc::Connection& connection, const std::string& dialect,
+std::optional<std::string> empty_named(const odbc::Connection& connection, const Dialect& dialect,
                                        const std::string& database_name, const std::vector<std::string>& kept) {
     std::vector<std::string> statements;
     const auto add_each = [&](const std::string& sql, const std::vector<odbc::Parameter>& parameters,
@@ -184,7 +184,7 @@ std::optional<std::string> empty_named(const odbc::Connection& connection, const
         for (const auto& row : connection.query(sql, parameters)) statements.push_back(statement(row));
     };
     const auto at = [](const odbc::Row& row, std::size_t column) { return row.at(column).value_or(""); };
-    if (dialect == "mysql") {
+    if (dialect == schema::Dialect::mysql) {
         const std::string database = quoted_mysql(database_name);
         statements.emplace_back("SET FOREIGN_KEY_CHECKS = 0");
         add_each(
@@ -351,9 +351,9 @@ void remove_abandoned_directories() {
 
 void remove_abandoned_scratches(const odbc::Connection* connection, const DatabaseInfo& database) {
     try {
-        if (database.dialect == "sqlite") {
+        if (database.dialect == schema::Dialect::sqlite) {
             remove_abandoned_directories();
-        } else if (connection != nullptr && database.dialect == "mysql") {
+        } else if (connection != nullptr && database.dialect == schema::Dialect::mysql) {
             // A named lock is the node's own on Galera, while the database is the cluster's: a scratch another
             // node's verify is building would look abandoned here.
             if (database.galera) {
@@ -361,7 +361,7 @@ void remove_abandoned_scratches(const odbc::Connection* connection, const Databa
                 return;
             }
             remove_abandoned_mysql(*connection);
-        } else if (connection != nullptr && database.dialect == "postgresql") {
+        } else if (connection != nullptr && database.dialect == schema::Dialect::postgresql) {
             remove_abandoned_postgresql(*connection);
         }
     } catch (const std::exception& error) {
@@ -389,21 +389,21 @@ std::unique_ptr<ScratchDatabase> ScratchDatabase::create(const odbc::Environment
     scratch->environment_ = &environment;
     scratch->settings_ = settings;
     scratch->dialect_ = live.dialect;
-    if (live.dialect != "sqlite" && live.dialect != "mysql" && live.dialect != "postgresql") {
+    if (live.dialect != schema::Dialect::sqlite && live.dialect != schema::Dialect::mysql && live.dialect != schema::Dialect::postgresql) {
         throw HostError(ExitCode::refused,
                         fmt::format("verify cannot build a scratch database on {} (dialect {}): it knows SQLite, "
                                     "MySQL/MariaDB and PostgreSQL",
                                     live.dbms_name, live.dialect));
     }
     if (settings.named_connection_string) {
-        if (live.dialect == "sqlite") {
+        if (live.dialect == schema::Dialect::sqlite) {
             throw HostError(ExitCode::usage,
                             "--scratch-dsn serves MySQL/MariaDB and PostgreSQL: on SQLite verify builds in a "
                             "temporary file of its own, which needs no privilege (TMPDIR chooses its directory)");
         }
         scratch->kind_ = Kind::named_database;
         scratch->open_named(live_connection, live);
-    } else if (live.dialect == "sqlite") {
+    } else if (live.dialect == schema::Dialect::sqlite) {
         scratch->kind_ = Kind::temporary_file;
         scratch->create_temporary_file();
     } else {
@@ -436,7 +436,7 @@ void ScratchDatabase::create_temporary_file() {
 }
 
 void ScratchDatabase::create_database(const DatabaseInfo& live) {
-    const bool mysql = dialect_ == "mysql";
+    const bool mysql = dialect_ == schema::Dialect::mysql;
     std::string create;
     if (mysql) {
         connection_ = connect(settings_.live_connection_string, "the second connection for its scratch database");
@@ -522,7 +522,7 @@ void ScratchDatabase::open_named(const odbc::Connection& live_connection, const 
     // The live database itself, reached by any name: a lock only this host holds, seen from the scratch's side
     // (MySQL), or the live session seen among the scratch database's (PostgreSQL).
     bool same = false;
-    if (dialect_ == "mysql") {
+    if (dialect_ == schema::Dialect::mysql) {
         const std::string probe = fmt::format("migration_host_verify_probe_{:08x}", random_suffix());
         if (first_value(live_connection, "SELECT GET_LOCK(?, 0)", {probe}) == "1") {
             same = first_value(connection, "SELECT IS_USED_LOCK(?)", {probe}) ==
@@ -552,12 +552,12 @@ void ScratchDatabase::open_named(const odbc::Connection& live_connection, const 
     }
     lock_named();
     build_session_ =
-        first_value(connection, dialect_ == "mysql" ? "SELECT CONNECTION_ID()" : "SELECT pg_backend_pid()");
+        first_value(connection, dialect_ == schema::Dialect::mysql ? "SELECT CONNECTION_ID()" : "SELECT pg_backend_pid()");
     if (table_exists(connection, named, marker_table)) {
         // The lock is this run's, so the verify that marked it is gone: what it built is left over.
         spdlog::info("verify: the {} holds what an interrupted verify built there; removing it", description_);
         std::vector<std::string> kept;
-        if (dialect_ == "postgresql") {
+        if (dialect_ == schema::Dialect::postgresql) {
             for (const auto& row : connection.query(fmt::format("SELECT kept FROM {}", marker_table))) {
                 kept.push_back(row.at(0).value_or(""));
             }
@@ -580,7 +580,7 @@ void ScratchDatabase::open_named(const odbc::Connection& live_connection, const 
                         contents.size() > shown.size() ? fmt::format(" and {} more", contents.size() - shown.size())
                                                        : std::string()));
     }
-    if (dialect_ == "postgresql") kept_ = kept_by_named(connection);
+    if (dialect_ == schema::Dialect::postgresql) kept_ = kept_by_named(connection);
     connection.execute(fmt::format("CREATE TABLE {} (kept VARCHAR(255))", marker_table));
     owns_ = true;
     for (const auto& kept : kept_) {
@@ -594,7 +594,7 @@ void ScratchDatabase::lock_named() {
     const odbc::Connection& connection = *connection_;
     const odbc::WithoutStatementTimeout unbounded(connection);
     bool locked = false;
-    if (dialect_ == "mysql") {
+    if (dialect_ == schema::Dialect::mysql) {
         locked = first_value(connection, "SELECT GET_LOCK(?, ?)",
                              {named_lock(name_), static_cast<std::int64_t>(settings_.lock_timeout_seconds)}) == "1";
     } else {
@@ -639,7 +639,7 @@ void ScratchDatabase::drop() noexcept {
             }
             case Kind::created_database:
                 if (name_.empty()) return;
-                if (dialect_ == "mysql") {
+                if (dialect_ == schema::Dialect::mysql) {
                     if (!connection_) return;
                     // A step that failed inside a transaction leaves it open.
                     connection_->rollback();
@@ -696,7 +696,7 @@ std::string ScratchDatabase::remove_from_elsewhere() noexcept {
                 if (name_.empty()) return "";
                 const auto other = connect(settings_.live_connection_string, "a connection to remove its scratch");
                 std::variant<std::int64_t, odbc::Diagnostic> result;
-                if (dialect_ == "mysql") {
+                if (dialect_ == schema::Dialect::mysql) {
                     // Ends the step's session, which would hold the database's tables until its statement ends.
                     if (!build_session_.empty()) static_cast<void>(other->try_execute("KILL " + build_session_));
                     result = other->try_execute("DROP DATABASE IF EXISTS " + quoted_mysql(name_));
@@ -724,7 +724,7 @@ std::string ScratchDatabase::remove_from_elsewhere() noexcept {
                     connect(*settings_.named_connection_string, "a connection to empty its scratch database");
                 const odbc::WithoutStatementTimeout unbounded(*other);
                 bool locked = false;
-                if (dialect_ == "mysql") {
+                if (dialect_ == schema::Dialect::mysql) {
                     if (!build_session_.empty()) static_cast<void>(other->try_execute("KILL " + build_session_));
                     locked = first_value(*other, "SELECT GET_LOCK(?, 10)", {named_lock(name_)}) == "1";
                 } else {

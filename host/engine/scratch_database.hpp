@@ -76,7 +76,7 @@ private:
     const odbc::Environment* environment_ = nullptr;
     ScratchSettings settings_;
     Kind kind_ = Kind::temporary_file;
-    std::string dialect_;
+    Dialect dialect_;
     // PostgreSQL, a database verify creates: on the live connection string, to create and drop it (a database
     // cannot be dropped from a session in it); its backend pid and start are in the scratch's name.
     std::unique_ptr<odbc::Connection> server_connection_;

@@ -19,9 +19,9 @@ namespace {
 
 // The host's ISO 8601 UTC timestamps ("2026-11-25T12:00:00.123Z"), taken from the database's clock when the
 // script runs.
-std::string utc_now_expression(std::string_view dialect) {
-    if (dialect == "sqlite") return "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
-    if (dialect == "mysql") return "CONCAT(LEFT(DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')";
+std::string utc_now_expression(const Dialect& dialect) {
+    if (dialect == schema::Dialect::sqlite) return "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+    if (dialect == schema::Dialect::mysql) return "CONCAT(LEFT(DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')";
     return "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
 }
 
@@ -33,12 +33,12 @@ std::string next_history_id_query() {
     return fmt::format("(SELECT COALESCE(MAX(id), 0) + 1 FROM {})", HistoryStore::table_name);
 }
 
-std::string text_or_null(std::string_view dialect, const std::string& text) {
+std::string text_or_null(const Dialect& dialect, const std::string& text) {
     return sql_literal_for(dialect, text.empty() ? std::nullopt : std::optional<std::string>(text));
 }
 
 // Fills a statement whose markers the host's own code wrote, and whose fragments it made: a mismatch is a bug here.
-std::string filled(const std::string& sql, std::string_view dialect, const std::vector<std::string>& fragments) {
+std::string filled(const std::string& sql, const Dialect& dialect, const std::vector<std::string>& fragments) {
     auto result = replace_markers(sql, dialect, fragments);
     if (!result) throw std::logic_error("marker count mismatch in the host's own statement: " + sql);
     return *result;
@@ -89,9 +89,9 @@ std::string excerpt(std::string_view sql) {
 
 // Why the server would refuse `issued` before running it, when it is text the dialect does not take: MySQL and
 // PostgreSQL refuse what is not UTF-8 (the connection's encoding), SQLite stores it as it is.
-std::optional<std::string> refused_text(std::string_view dialect, const RecordedStatement& issued) {
-    if (dialect != "mysql" && dialect != "postgresql") return std::nullopt;
-    const char* server = dialect == "mysql" ? "MySQL" : "PostgreSQL";
+std::optional<std::string> refused_text(const Dialect& dialect, const RecordedStatement& issued) {
+    if (dialect != schema::Dialect::mysql && dialect != schema::Dialect::postgresql) return std::nullopt;
+    const char* server = dialect == schema::Dialect::mysql ? "MySQL" : "PostgreSQL";
     if (!utf8::is_valid(issued.sql)) return fmt::format("its text is not valid UTF-8, which {} refuses", server);
     if (!issued.bound_values) return std::nullopt;
     for (std::size_t i = 0; i < issued.bound_values->size(); ++i) {
@@ -136,7 +136,7 @@ StepSql step_statements(const Migration& migration, Direction direction, const S
     std::size_t number = 0;
     for (const auto& issued : render.issued) {
         ++number;
-        if (start.database.dialect == "sqlite" && starts_unguarded_rebuild(render.issued, number - 1)) {
+        if (start.database.dialect == schema::Dialect::sqlite && starts_unguarded_rebuild(render.issued, number - 1)) {
             result.reason = fmt::format(
                 "its statement {} ({}) rebuilds a table without the guards that make a script stop where the run "
                 "would refuse (its plugin was built with an older SDK)",
@@ -159,11 +159,11 @@ StepSql step_statements(const Migration& migration, Direction direction, const S
             result.statements.clear();
             return result;
         }
-        if (start.database.dialect != "postgresql" && quotes_crlf(pieces)) {
+        if (start.database.dialect != schema::Dialect::postgresql && quotes_crlf(pieces)) {
             result.reason = fmt::format(
                 "its statement {} ({}) has a carriage return before a line feed inside quoted text, which the {} "
                 "client drops",
-                number, excerpt(issued.sql), start.database.dialect == "mysql" ? "mariadb" : "sqlite3");
+                number, excerpt(issued.sql), start.database.dialect == schema::Dialect::mysql ? "mariadb" : "sqlite3");
             result.statements.clear();
             return result;
         }
@@ -191,19 +191,15 @@ StepSql step_statements(const Migration& migration, Direction direction, const S
 
 }  // namespace
 
-bool is_script_dialect(std::string_view dialect) {
-    return dialect == "sqlite" || dialect == "mysql" || dialect == "postgresql";
-}
-
-std::vector<std::string> session_statements(std::string_view dialect) {
-    if (dialect == "mysql") return {"SET NAMES utf8mb4"};
-    if (dialect == "postgresql") return {"SET client_encoding = 'UTF8'"};
+std::vector<std::string> session_statements(const Dialect& dialect) {
+    if (dialect == schema::Dialect::mysql) return {"SET NAMES utf8mb4"};
+    if (dialect == schema::Dialect::postgresql) return {"SET client_encoding = 'UTF8'"};
     return {};
 }
 
-std::vector<SqlPiece> sql_pieces(std::string_view sql, std::string_view dialect) {
-    const bool mysql = dialect == "mysql";
-    const bool postgresql = dialect == "postgresql";
+std::vector<SqlPiece> sql_pieces(std::string_view sql, const Dialect& dialect) {
+    const bool mysql = dialect == schema::Dialect::mysql;
+    const bool postgresql = dialect == schema::Dialect::postgresql;
     std::vector<SqlPiece> pieces;
     std::size_t code_start = 0;
     const auto add = [&](SqlPiece::Kind kind, std::size_t from, std::size_t to, bool closed) {
@@ -233,7 +229,7 @@ std::vector<SqlPiece> sql_pieces(std::string_view sql, std::string_view dialect)
                 }
             }
             add(SqlPiece::Kind::quoted, at, end, closed);
-        } else if (dialect == "sqlite" && c == '[') {
+        } else if (dialect == schema::Dialect::sqlite && c == '[') {
             // SQLite also takes [name] for a quoted name, as Access and SQL Server write it.
             const auto close = sql.find(']', at + 1);
             const bool closed = close != std::string_view::npos;
@@ -270,7 +266,7 @@ std::vector<SqlPiece> sql_pieces(std::string_view sql, std::string_view dialect)
     return pieces;
 }
 
-std::string sql_literal_for(std::string_view dialect, const std::optional<std::string>& value) {
+std::string sql_literal_for(const Dialect& dialect, const std::optional<std::string>& value) {
     if (!value) return "NULL";
     const auto hex = [&value] {
         std::string digits;
@@ -280,9 +276,9 @@ std::string sql_literal_for(std::string_view dialect, const std::optional<std::s
     const bool has_backslash = value->find('\\') != std::string::npos;
     // The sqlite3 and mariadb clients read a line that ends in CR LF as ending in LF.
     const bool has_crlf = value->find("\r\n") != std::string::npos;
-    if ((has_backslash || has_crlf) && dialect == "mysql") return "_utf8mb4 X'" + hex() + "'";
-    if (dialect == "sqlite" && (has_crlf || !utf8::is_valid(*value))) return "CAST(X'" + hex() + "' AS TEXT)";
-    const bool escape_backslashes = has_backslash && dialect == "postgresql";
+    if ((has_backslash || has_crlf) && dialect == schema::Dialect::mysql) return "_utf8mb4 X'" + hex() + "'";
+    if (dialect == schema::Dialect::sqlite && (has_crlf || !utf8::is_valid(*value))) return "CAST(X'" + hex() + "' AS TEXT)";
+    const bool escape_backslashes = has_backslash && dialect == schema::Dialect::postgresql;
     std::string literal = escape_backslashes ? "E'" : "'";
     for (const char c : *value) {
         if (c == '\'' || (escape_backslashes && c == '\\')) literal += c;
@@ -291,7 +287,7 @@ std::string sql_literal_for(std::string_view dialect, const std::optional<std::s
     return literal + "'";
 }
 
-std::optional<std::string> replace_markers(std::string_view sql, std::string_view dialect,
+std::optional<std::string> replace_markers(std::string_view sql, const Dialect& dialect,
                                            const std::vector<std::string>& fragments) {
     std::string result;
     std::size_t next = 0;
@@ -313,14 +309,14 @@ std::optional<std::string> replace_markers(std::string_view sql, std::string_vie
     return result;
 }
 
-std::string script_statement(std::string_view statement, std::string_view dialect) {
+std::string script_statement(std::string_view statement, const Dialect& dialect) {
     const std::vector<SqlPiece> pieces = sql_pieces(statement, dialect);
     std::string text(statement);
     if (!pieces.empty() && pieces.back().kind == SqlPiece::Kind::line_comment) text += '\n';
     const bool holds_separator = std::any_of(pieces.begin(), pieces.end(), [](const SqlPiece& piece) {
         return piece.kind == SqlPiece::Kind::code && piece.text.find(';') != std::string_view::npos;
     });
-    if (dialect != "mysql" || !holds_separator) return text + ";";
+    if (dialect != schema::Dialect::mysql || !holds_separator) return text + ";";
     std::string delimiter = "$$";
     while (statement.find(delimiter) != std::string_view::npos) delimiter += '$';
     return "DELIMITER " + delimiter + "\n" + text + delimiter + "\nDELIMITER ;";
@@ -332,7 +328,7 @@ bool SqlScript::complete() const {
 
 SqlScript render_sql_script(const Catalog& catalog, const std::vector<Step>& steps, Direction direction,
                             const ScriptStart& start) {
-    const std::string& dialect = start.database.dialect;
+    const Dialect& dialect = start.database.dialect;
     SqlScript script;
     script.direction = direction;
     script.dialect = dialect;
@@ -345,7 +341,7 @@ SqlScript render_sql_script(const Catalog& catalog, const std::vector<Step>& ste
         if (!start.history_table_exists) script.preamble.push_back(HistoryStore::create_table_sql(dialect));
     }
 
-    const bool transactional = has_transactional_ddl(start.database);
+    const bool transactional = start.database.dialect.transactional_ddl();
     const std::string now = utc_now_expression(dialect);
     VersionMap rows = start.stored;
     bool blocked = false;

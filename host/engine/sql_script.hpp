@@ -12,13 +12,11 @@
 
 namespace migration_host {
 
-// The dialects a script can be rendered for.
-bool is_script_dialect(std::string_view dialect);
 
 // What sets a command-line client's session to read a script as the run's connection reads statements: its
 // character set, UTF-8 (mariadb talks latin1 in a C locale, psql the locale's or PGCLIENTENCODING's encoding, and
 // either would store 'é' as 'Ã©'). None for SQLite, whose client passes bytes as they are.
-std::vector<std::string> session_statements(std::string_view dialect);
+std::vector<std::string> session_statements(const Dialect& dialect);
 
 // `value` as a literal that `dialect` and its command-line client read back as exactly that text whatever the
 // session's settings: NULL for nullopt; 'text' with quotes doubled, every other byte as it is; on MySQL a text
@@ -26,7 +24,7 @@ std::vector<std::string> session_statements(std::string_view dialect);
 // PostgreSQL as E'...' (the same, by standard_conforming_strings); on SQLite a text that is not valid UTF-8 as
 // CAST(X'hex' AS TEXT), so that the script's JSON form, which holds only UTF-8, carries it too; on MySQL and SQLite
 // a text holding CR LF in hex as well (their clients read a line's CR LF end as LF).
-std::string sql_literal_for(std::string_view dialect, const std::optional<std::string>& value);
+std::string sql_literal_for(const Dialect& dialect, const std::optional<std::string>& value);
 
 // A piece of SQL text as the dialect's server and command-line client read it: quoted text (strings, quoted names,
 // SQLite's [names], PostgreSQL's E'...' and $tag$ quotes), comments (-- and /* */, nested on PostgreSQL; MySQL's #,
@@ -37,12 +35,12 @@ struct SqlPiece {
     std::string_view text;
     bool closed = true;  // false for quoted text or a block comment that the end of the text cuts off
 };
-std::vector<SqlPiece> sql_pieces(std::string_view sql, std::string_view dialect);
+std::vector<SqlPiece> sql_pieces(std::string_view sql, const Dialect& dialect);
 
 // `sql` with its `?` markers replaced, in order, by `fragments` (SQL text, e.g. literals). Markers inside string
 // literals, quoted identifiers and comments are not markers. nullopt when the count of markers is not the count of
 // fragments.
-std::optional<std::string> replace_markers(std::string_view sql, std::string_view dialect,
+std::optional<std::string> replace_markers(std::string_view sql, const Dialect& dialect,
                                            const std::vector<std::string>& fragments);
 
 // `statement` as a script gives it to the dialect's command-line client, written as it is and terminated: by `;`,
@@ -50,7 +48,7 @@ std::optional<std::string> replace_markers(std::string_view sql, std::string_vie
 // statement that holds a `;` of its own (a trigger's or a procedure's body) between DELIMITER lines, with a
 // delimiter that does not occur in it, which is how the mariadb client takes such a statement whole. sqlite3 and
 // psql find the end of their compound statements (CREATE TRIGGER ... END, $$ bodies) themselves.
-std::string script_statement(std::string_view statement, std::string_view dialect);
+std::string script_statement(std::string_view statement, const Dialect& dialect);
 
 struct ScriptStep {
     Step step;
@@ -68,7 +66,7 @@ struct ScriptStep {
 
 struct SqlScript {
     Direction direction = Direction::upgrade;
-    std::string dialect;
+    Dialect dialect;
     std::string database_name;          // what statements about the current database name; "" for whichever it runs on
     VersionMap from;                    // every involved track's version the script starts from
     std::vector<std::string> session;   // session_statements, before anything else

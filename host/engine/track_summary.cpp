@@ -185,7 +185,7 @@ void TrackSummaryStore::store(const std::vector<TrackSummary>& summaries, bool e
             "PRIMARY KEY (track))",
             table_name,
             // Tracks differ in case where MySQL's default collation would take them for one.
-            database_.dialect == "mysql" ? " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" : ""));
+            database_.dialect == schema::Dialect::mysql ? " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" : ""));
     }
     odbc::Transaction transaction(connection_);
     if (every_track) connection_.execute(fmt::format("DELETE FROM {}", table_name));

@@ -66,7 +66,7 @@ void build_expected(const ScratchDatabase& scratch, const std::vector<Step>& ste
         }
         spdlog::debug("verify: running {} on the {}", migration.label(), scratch.description());
         std::optional<odbc::Transaction> transaction;
-        if (has_transactional_ddl(scratch.database())) transaction.emplace(scratch.connection());
+        if (scratch.database().dialect.transactional_ddl()) transaction.emplace(scratch.connection());
         const StepResult result = executor.run(migration.upgrade, migration.label(), migration.plugin->path().string());
         std::optional<std::string> failure;
         if (!result.succeeded) {

@@ -27,8 +27,8 @@ std::string lower(std::string text) {
 
 // Integer affinity on SQLite (its rule: the declared type contains "INT"); the integer types elsewhere.
 bool is_integer_type(const DatabaseInfo& database, const std::string& declared) {
-    if (database.dialect == "sqlite") return declared.find("int") != std::string::npos;
-    if (database.dialect == "mysql") {
+    if (database.dialect == schema::Dialect::sqlite) return declared.find("int") != std::string::npos;
+    if (database.dialect == schema::Dialect::mysql) {
         return declared == "tinyint" || declared == "smallint" || declared == "mediumint" || declared == "int" ||
                declared == "integer" || declared == "bigint";
     }
@@ -40,13 +40,13 @@ bool is_integer_type(const DatabaseInfo& database, const std::string& declared) 
 std::map<std::string, std::string> declared_columns(const odbc::Connection& connection, const DatabaseInfo& database,
                                                     const std::string& table) {
     std::string sql;
-    if (database.dialect == "sqlite") {
+    if (database.dialect == schema::Dialect::sqlite) {
         sql = "SELECT name, type FROM pragma_table_info(?)";
-    } else if (database.dialect == "mysql") {
+    } else if (database.dialect == schema::Dialect::mysql) {
         sql =
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = DATABASE() AND "
             "table_name = ?";
-    } else if (database.dialect == "postgresql") {
+    } else if (database.dialect == schema::Dialect::postgresql) {
         sql =
             "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() "
             "AND table_name = ?";
@@ -66,13 +66,13 @@ std::map<std::string, std::string> declared_columns(const odbc::Connection& conn
 std::optional<std::string> table_type(const odbc::Connection& connection, const DatabaseInfo& database,
                                       const std::string& table) {
     std::string sql;
-    if (database.dialect == "sqlite") {
+    if (database.dialect == schema::Dialect::sqlite) {
         sql =
             "SELECT CASE type WHEN 'table' THEN 'BASE TABLE' ELSE 'VIEW' END FROM sqlite_master WHERE type IN "
             "('table', 'view') AND name = ?";
-    } else if (database.dialect == "mysql") {
+    } else if (database.dialect == schema::Dialect::mysql) {
         sql = "SELECT table_type FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?";
-    } else if (database.dialect == "postgresql") {
+    } else if (database.dialect == schema::Dialect::postgresql) {
         sql =
             "SELECT table_type FROM information_schema.tables WHERE table_schema = current_schema() AND "
             "table_name = ?";

@@ -247,7 +247,7 @@ static int32_t host_query_run(mh_host_context* handle, const char* sql, mh_row_f
 
 static const char* host_dialect_name(mh_host_context* handle) noexcept {
     const StepContext* ctx = LiveContexts::instance().find(handle, "dialect_name");
-    return ctx ? ctx->database->dialect.c_str() : "";
+    return ctx ? ctx->database->dialect.name().c_str() : "";
 }
 
 static const char* host_dbms_version(mh_host_context* handle) noexcept {
@@ -410,7 +410,7 @@ std::string StepExecutor::aftermath() const {
     if (connection_ == nullptr) {
         return "the step was only being rendered offline, so nothing of it reached the database";
     }
-    if (has_transactional_ddl(database_)) {
+    if (database_.dialect.transactional_ddl()) {
         return "its transaction ends with the process, so nothing of the step is kept";
     }
     return "what the step did so far stays applied (DDL commits implicitly here) and its track stays dirty until "

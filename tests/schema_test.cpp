@@ -154,6 +154,28 @@ TEST_CASE("a table without a primary key has no PRIMARY KEY constraint", "[schem
     CHECK(table.create_sql(Dialect::sqlite) == "\nCREATE TABLE log (\n\tline TEXT, \n\tlogged DATETIME\n)\n\n");
 }
 
+// SQLAlchemy's Column(..., autoincrement=False): what SQLAlchemy 1.4.46 renders for the same table.
+TEST_CASE("autoincrement(false) keeps a lone Integer primary key a plain INTEGER", "[schema]") {
+    const Table table("history", {Column("id", Integer()).primary_key().autoincrement(false), Column("note", Text())});
+    CHECK_FALSE(table.columns()[0].allows_autoincrement());
+    CHECK(table.autoincrement_column() == nullptr);
+    const std::string body = "\tid INTEGER NOT NULL, \n\tnote TEXT, \n\tPRIMARY KEY (id)\n";
+    for (const Dialect dialect : k_all_dialects) {
+        CAPTURE(dialect_name(dialect));
+        CHECK(table.create_sql(dialect) == "\nCREATE TABLE history (\n" + body + ")\n\n");
+    }
+    // true is the default (SQLAlchemy's "auto"): the lone Integer primary key is numbered by the database.
+    CHECK(Column("id", Integer()).allows_autoincrement());
+    Column id("id", Integer());
+    id.primary_key().autoincrement(false).autoincrement(true);
+    const Table numbered("numbered", {id});
+    REQUIRE(numbered.autoincrement_column() != nullptr);
+    CHECK(numbered.create_sql(Dialect::postgresql) ==
+          "\nCREATE TABLE numbered (\n\tid SERIAL NOT NULL, \n\tPRIMARY KEY (id)\n)\n\n");
+    CHECK(numbered.create_sql(Dialect::mysql) ==
+          "\nCREATE TABLE numbered (\n\tid INTEGER NOT NULL AUTO_INCREMENT, \n\tPRIMARY KEY (id)\n)\n\n");
+}
+
 TEST_CASE("reserved words key and binary are quoted per dialect", "[schema]") {
     const Table table("volume_type_extra_specs", {
         Column("id", Integer()).primary_key(),
@@ -240,6 +262,51 @@ TEST_CASE("mysql_engine and mysql_charset only affect MySQL", "[schema]") {
     CHECK(Table("v", {Column("n", Integer())}).create_sql(Dialect::mysql) == "\nCREATE TABLE v (\n\tn INTEGER\n)\n\n");
 }
 
+// SQLAlchemy's mysql.VARCHAR(250, charset=..., collation=...) and mysql.TEXT(charset=...): on MySQL what SQLAlchemy
+// 1.4.46 renders; elsewhere nothing (SQLAlchemy would write COLLATE "utf8mb4_bin", a collation they do not have).
+TEST_CASE("mysql_charset and mysql_collation of a String or Text render on MySQL only", "[schema]") {
+    const Type track = String(250).mysql_charset("utf8mb4").mysql_collation("utf8mb4_bin");
+    CHECK(track.mysql_charset_name() == "utf8mb4");
+    CHECK(track.mysql_collation_name() == "utf8mb4_bin");
+    CHECK(track.sql(Dialect::mysql) == "VARCHAR(250) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+    CHECK(track.sql(Dialect::sqlite) == "VARCHAR(250)");
+    CHECK(track.sql(Dialect::postgresql) == "VARCHAR(250)");
+    CHECK(Text().mysql_charset("utf8mb4").sql(Dialect::mysql) == "TEXT CHARACTER SET utf8mb4");
+    CHECK(String(10).mysql_collation("utf8mb4_bin").sql(Dialect::mysql) == "VARCHAR(10) COLLATE utf8mb4_bin");
+    CHECK(track != String(250));
+    CHECK(track == String(250).mysql_charset("utf8mb4").mysql_collation("utf8mb4_bin"));
+
+    const Table table("states", {
+        Column("track", track).primary_key(),
+        Column("x", Text().mysql_charset("utf8mb4")),
+        Column("y", String(10).mysql_collation("utf8mb4_bin")),
+    });
+    CHECK(table.create_sql(Dialect::mysql) ==
+          "\nCREATE TABLE states (\n\ttrack VARCHAR(250) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, \n"
+          "\tx TEXT CHARACTER SET utf8mb4, \n\ty VARCHAR(10) COLLATE utf8mb4_bin, \n\tPRIMARY KEY (track)\n)\n\n");
+    for (const Dialect dialect : {Dialect::sqlite, Dialect::postgresql}) {
+        CHECK(table.create_sql(dialect) ==
+              "\nCREATE TABLE states (\n\ttrack VARCHAR(250) NOT NULL, \n\tx TEXT, \n\ty VARCHAR(10), \n"
+              "\tPRIMARY KEY (track)\n)\n\n");
+    }
+    // MySQL's MODIFY repeats the whole column: the character set and collation stay.
+    migration_host::render::ColumnChange change;
+    change.nullable = true;
+    CHECK(migration_host::render::alter_column(Dialect::mysql, "states", table.columns()[2], change) ==
+          std::vector<std::string>{"ALTER TABLE states MODIFY y VARCHAR(10) COLLATE utf8mb4_bin NULL"});
+    // As SQLAlchemy's repr() of the MySQL types.
+    CHECK(table.repr() ==
+          "Table('states', MetaData(), Column('track', VARCHAR(charset='utf8mb4', collation='utf8mb4_bin', "
+          "length=250), table=<states>, primary_key=True, nullable=False), Column('x', TEXT(charset='utf8mb4'), "
+          "table=<states>), Column('y', VARCHAR(collation='utf8mb4_bin', length=10), table=<states>), schema=None)");
+
+    CHECK_THROWS_WITH(Integer().mysql_charset("utf8mb4"), "only String and Text have a character set or collation");
+    CHECK_THROWS_AS(DateTime().mysql_collation("utf8mb4_bin"), std::invalid_argument);
+    CHECK_THROWS_WITH(String(5).mysql_charset("utf8 COLLATE x"),
+                      "mysql_charset 'utf8 COLLATE x' may only contain letters, digits and '_'");
+    CHECK_THROWS_AS(Text().mysql_collation("bin; DROP TABLE t"), std::invalid_argument);
+}
+
 TEST_CASE("Boolean renders no CHECK constraint", "[schema]") {
     const Table table("flags", {Column("deleted", Boolean()), Column("disabled", Boolean()).nullable(false)});
     for (const Dialect dialect : k_all_dialects) {
@@ -257,6 +324,34 @@ TEST_CASE("exactly one statement, without a semicolon", "[schema]") {
             CHECK(table.create_sql(dialect).find(';') == std::string::npos);
             CHECK(table.drop_sql(dialect).find(';') == std::string::npos);
         }
+    }
+}
+
+TEST_CASE("CREATE TABLE in one line: the same elements, no newlines, MySQL's options after a space", "[schema]") {
+    using migration_host::render::CreateTableLayout;
+    TableOptions options;
+    options.mysql_engine = "InnoDB";
+    options.mysql_charset = "utf8mb4";
+    const Table table("t",
+                      {Column("id", Integer()).primary_key(), Column("name", String(20)).nullable(false),
+                       Column("parent", Integer(), ForeignKey("t.id"))},
+                      options);
+    const auto one_line = [&](Dialect dialect) {
+        return migration_host::render::create_table(dialect, table, CreateTableLayout::one_line);
+    };
+    const std::string rest =
+        "name VARCHAR(20) NOT NULL, parent INTEGER, PRIMARY KEY (id), FOREIGN KEY(parent) REFERENCES t (id))";
+    CHECK(one_line(Dialect::sqlite) == "CREATE TABLE t (id INTEGER NOT NULL, " + rest);
+    CHECK(one_line(Dialect::postgresql) == "CREATE TABLE t (id SERIAL NOT NULL, " + rest);
+    CHECK(one_line(Dialect::mysql) ==
+          "CREATE TABLE t (id INTEGER NOT NULL AUTO_INCREMENT, " + rest + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+    CHECK(migration_host::render::create_table(Dialect::mysql, Table("u", {Column("n", Integer())}),
+                                               CreateTableLayout::one_line) == "CREATE TABLE u (n INTEGER)");
+    // SQLAlchemy's layout stays the default.
+    for (const Dialect dialect : k_all_dialects) {
+        CHECK(migration_host::render::create_table(dialect, table) == table.create_sql(dialect));
+        CHECK(migration_host::render::create_table(dialect, table, CreateTableLayout::sqlalchemy) ==
+              table.create_sql(dialect));
     }
 }
 

@@ -1,4 +1,4 @@
-// Header-only schema model after SQLAlchemy's Table/Column: types, columns, constraints, indexes and tables, checked as they are built.
+// Header-only schema model after SQLAlchemy's Table/Column: columns, constraints, indexes and tables (types.hpp the types), checked as they are built.
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
@@ -6,8 +6,9 @@
 // definition for each dialect, and schema.hpp includes both (see its example).
 //
 // Supported: Integer, BigInteger, String(n), Text, Float, Numeric, Date, DateTime,
-// Boolean and Boolean's CHECK (CheckedBoolean); primary keys, nullability, server
-// defaults (raw SQL text), UNIQUE (per column or named, composite), named and
+// Boolean and Boolean's CHECK (CheckedBoolean), a String's or Text's MySQL character
+// set and collation (types.hpp); primary keys, nullability, autoincrement(false),
+// server defaults (raw SQL text), UNIQUE (per column or named, composite), named and
 // composite foreign keys with ON DELETE; MySQL engine and charset; indexes. Not
 // supported: schemas, ON UPDATE, CHECKs other than a Boolean's, client-side defaults.
 // Every constructor checks its input and throws std::invalid_argument when it is wrong.
@@ -19,8 +20,8 @@
 
 #include <migration_host/dialect.hpp>
 #include <migration_host/identifiers.hpp>
+#include <migration_host/types.hpp>
 
-#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <stdexcept>
@@ -66,94 +67,6 @@ inline std::string py_repr(std::string_view text) {
 }
 
 }  // namespace detail
-
-// A column type. Make one with the factories below: Integer(), BigInteger(),
-// String(n), Text(), Float(), Numeric(p, s), Date(), DateTime(), Boolean().
-enum class TypeKind { integer, string, datetime, boolean, text, big_integer, float_, numeric, date };
-
-class Type {
-public:
-    // `length` is for strings only (and must then be > 0); 0 for every other kind.
-    explicit Type(TypeKind kind, std::size_t length = 0) : kind_(kind), length_(length) {
-        if (kind == TypeKind::string && length == 0) {
-            throw std::invalid_argument("String length must be greater than 0");
-        }
-        if (kind != TypeKind::string && length != 0) {
-            throw std::invalid_argument("only String has a length");
-        }
-    }
-
-    // Numeric(precision, scale): 0 < precision, scale <= precision.
-    static Type numeric(std::size_t precision, std::size_t scale) {
-        if (precision == 0 || scale > precision) {
-            throw std::invalid_argument("Numeric needs 0 < precision and scale <= precision");
-        }
-        Type type(TypeKind::numeric);
-        type.precision_ = precision;
-        type.scale_ = scale;
-        return type;
-    }
-    // Boolean(create_constraint=True): a CHECK (name IN (0, 1)) where the dialect has no
-    // native boolean (SQLite, MySQL), as SQLAlchemy 1.4 renders it.
-    static Type boolean_with_check() {
-        Type type(TypeKind::boolean);
-        type.check_ = true;
-        return type;
-    }
-
-    TypeKind kind() const noexcept { return kind_; }
-    std::size_t length() const noexcept { return length_; }
-    std::size_t precision() const noexcept { return precision_; }
-    std::size_t scale() const noexcept { return scale_; }
-    bool creates_check() const noexcept { return check_; }
-
-    // The type as the dialect's DDL writes it: INTEGER, BIGINT, VARCHAR(255), TEXT, FLOAT,
-    // NUMERIC(p, s), DATE, DATETIME (MySQL, SQLite) or TIMESTAMP WITHOUT TIME ZONE
-    // (PostgreSQL), BOOLEAN or BOOL (MySQL). Defined in render.hpp (render::type_sql).
-    std::string sql(Dialect dialect) const;
-
-    // As SQLAlchemy's repr(): Integer(), String(length=255), DateTime(), Boolean(), Text(), ...
-    std::string repr() const {
-        switch (kind_) {
-            case TypeKind::integer: return "Integer()";
-            case TypeKind::string: return "String(length=" + std::to_string(length_) + ")";
-            case TypeKind::datetime: return "DateTime()";
-            case TypeKind::boolean: return check_ ? "Boolean(create_constraint=True)" : "Boolean()";
-            case TypeKind::text: return "Text()";
-            case TypeKind::big_integer: return "BigInteger()";
-            case TypeKind::float_: return "Float()";
-            case TypeKind::numeric:
-                return "Numeric(precision=" + std::to_string(precision_) + ", scale=" + std::to_string(scale_) + ")";
-            case TypeKind::date: return "Date()";
-        }
-        return "";
-    }
-
-    friend bool operator==(const Type& a, const Type& b) noexcept {
-        return a.kind_ == b.kind_ && a.length_ == b.length_ && a.precision_ == b.precision_ &&
-               a.scale_ == b.scale_ && a.check_ == b.check_;
-    }
-    friend bool operator!=(const Type& a, const Type& b) noexcept { return !(a == b); }
-
-private:
-    TypeKind kind_;
-    std::size_t length_;
-    std::size_t precision_ = 0;
-    std::size_t scale_ = 0;
-    bool check_ = false;
-};
-
-inline Type Integer() { return Type(TypeKind::integer); }
-inline Type BigInteger() { return Type(TypeKind::big_integer); }
-inline Type String(std::size_t length) { return Type(TypeKind::string, length); }
-inline Type Text() { return Type(TypeKind::text); }
-inline Type Float() { return Type(TypeKind::float_); }
-inline Type Numeric(std::size_t precision, std::size_t scale) { return Type::numeric(precision, scale); }
-inline Type Date() { return Type(TypeKind::date); }
-inline Type DateTime() { return Type(TypeKind::datetime); }
-inline Type Boolean() { return Type(TypeKind::boolean); }  // renders no CHECK constraint
-// Boolean(create_constraint=True): CHECK (col IN (0, 1)) on SQLite and MySQL.
-inline Type CheckedBoolean() { return Type::boolean_with_check(); }
 
 // What happens to referencing rows when the referenced row is deleted.
 // Rendered as `ON DELETE <action>`; empty means the database's default (NO ACTION).
@@ -287,6 +200,18 @@ public:
         unique_ = on;
         return std::move(*this);
     }
+    // SQLAlchemy's autoincrement=False: the column is never the one the database numbers
+    // by itself (Table::autoincrement_column), even as a table's lone Integer primary key,
+    // which then renders INTEGER NOT NULL, not SERIAL or AUTO_INCREMENT. true, the default,
+    // is SQLAlchemy's "auto".
+    Column& autoincrement(bool on) & {
+        autoincrement_ = on;
+        return *this;
+    }
+    Column autoincrement(bool on) && {
+        autoincrement_ = on;
+        return std::move(*this);
+    }
 
     // Copies with one thing changed, for operations that rebuild a definition.
     Column renamed(std::string name) const {
@@ -318,6 +243,8 @@ public:
     const std::optional<std::string>& default_sql() const noexcept { return server_default_; }
     bool is_primary_key() const noexcept { return primary_key_; }
     bool is_unique() const noexcept { return unique_; }
+    // False after autoincrement(false).
+    bool allows_autoincrement() const noexcept { return autoincrement_; }
     // What nullable(...) said, or else: not nullable for a primary-key column.
     bool is_nullable() const noexcept { return nullable_.value_or(!primary_key_); }
     // Whether nullable(...) was called at all.
@@ -330,6 +257,7 @@ private:
     std::optional<std::string> server_default_;
     bool primary_key_ = false;
     bool unique_ = false;
+    bool autoincrement_ = true;
     std::optional<bool> nullable_;
 };
 
@@ -395,8 +323,8 @@ public:
         for (const UniqueConstraint& unique : options_.unique_constraints) {
             check_columns(unique.columns, "a unique constraint");
         }
-        check_option(options_.mysql_engine, "mysql_engine");
-        check_option(options_.mysql_charset, "mysql_charset");
+        detail::check_option_word(options_.mysql_engine, "mysql_engine");
+        detail::check_option_word(options_.mysql_charset, "mysql_charset");
     }
 
     const std::string& name() const noexcept { return name_; }
@@ -423,8 +351,8 @@ public:
     }
 
     // The column that the database numbers by itself (SQLAlchemy's autoincrement="auto"):
-    // the table's only primary-key column, when it is an Integer without a foreign key.
-    // nullptr when there is none.
+    // the table's only primary-key column, when it is an Integer without a foreign key and
+    // not autoincrement(false). nullptr when there is none.
     const Column* autoincrement_column() const noexcept {
         const Column* found = nullptr;
         for (const Column& column : columns_) {
@@ -432,7 +360,8 @@ public:
             if (found != nullptr) return nullptr;  // composite primary key
             found = &column;
         }
-        if (found == nullptr || found->type().kind() != TypeKind::integer || found->foreign_key()) {
+        if (found == nullptr || found->type().kind() != TypeKind::integer || found->foreign_key() ||
+            !found->allows_autoincrement()) {
             return nullptr;
         }
         return found;
@@ -486,16 +415,6 @@ private:
                 throw std::invalid_argument(what + " names column '" + column + "', which table '" + name_ +
                                             "' does not have");
             }
-        }
-    }
-
-    static void check_option(const std::string& value, const char* what) {
-        const auto ok = [](char c) {
-            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-        };
-        if (!std::all_of(value.begin(), value.end(), ok)) {
-            throw std::invalid_argument(std::string(what) + " '" + value +
-                                        "' may only contain letters, digits and '_'");
         }
     }
 

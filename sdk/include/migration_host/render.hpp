@@ -3,30 +3,36 @@
 #pragma once
 
 // Plain C++17, standard library only. Pure functions from a definition (model.hpp)
-// or an operation's description to SQL text: no database, no host. operations.hpp
+// or an operation's description to SQL text: no database, no host. The pieces of a
+// definition (type, column, foreign key, UNIQUE) are render_column.hpp's, included
+// here; the statements are written below from them. operations.hpp
 // executes them through the host, and decides when SQLite needs a table rebuild
 // (sqlite_rebuild below) instead of an ALTER it lacks. One function per statement
 // kind; every identifier goes through quote_identifier. A function that a dialect
 // cannot express throws Unsupported, naming the operation and the dialect.
 //
 // What create_table renders is what SQLAlchemy 1.4 renders for the same definition
-// (checked against SQLAlchemy 1.4.46), with two deliberate differences, both only
-// ever adding quotes or words that the database reads the same way:
-// - identifiers are quoted a little more often (see quote_identifier), and
+// (checked against SQLAlchemy 1.4.46), in its layout unless told otherwise
+// (CreateTableLayout), with three deliberate differences, the first two only ever
+// adding quotes or words that the database reads the same way:
+// - identifiers are quoted a little more often (see quote_identifier),
 // - TableOptions::mysql_charset renders as `DEFAULT CHARSET=x` (SQLAlchemy's
-//   mysql_charset renders `CHARSET=x`; MySQL reads both as the table's default).
+//   mysql_charset renders `CHARSET=x`; MySQL reads both as the table's default), and
+// - a type's mysql_collation renders on MySQL only (SQLAlchemy's mysql.VARCHAR writes
+//   COLLATE "x" on the other dialects too, which have no such collation).
 //
 // The bytes are part of the contract: a step's checksum is taken over the SQL it
 // renders and kept in every database it migrated, so a spelling here never changes.
 //
-// The model's rendering members (Type::sql, Table::create_sql, drop_sql,
-// create_index_sql, column_sql) and schema::foreign_key_sql and unique_sql are
-// defined at the end, each through the one function here that writes its statement.
+// The model's rendering members are defined through the one function that writes their
+// statement: Table::create_sql, drop_sql and create_index_sql at the end here; Type::sql,
+// Table::column_sql, schema::foreign_key_sql and unique_sql at the end of render_column.hpp.
 
 #include <migration_host/dialect.hpp>
 #include <migration_host/identifiers.hpp>
 #include <migration_host/model.hpp>
 #include <migration_host/plugin.h>
+#include <migration_host/render_column.hpp>
 
 #include <optional>
 #include <stdexcept>
@@ -51,8 +57,6 @@ public:
     using std::logic_error::logic_error;
 };
 
-inline std::string q(std::string_view name, Dialect dialect) { return schema::quote_identifier(name, dialect); }
-
 inline std::string alter_table(std::string_view table, Dialect dialect) { return "ALTER TABLE " + q(table, dialect); }
 
 [[noreturn]] inline void unsupported(const std::string& what, Dialect dialect) {
@@ -60,75 +64,29 @@ inline std::string alter_table(std::string_view table, Dialect dialect) { return
                       "; it needs a table rebuild");
 }
 
-// The type as the dialect's DDL writes it: INTEGER, BIGINT, VARCHAR(255), TEXT, FLOAT,
-// NUMERIC(p, s), DATE, DATETIME (MySQL, SQLite) or TIMESTAMP WITHOUT TIME ZONE
-// (PostgreSQL), BOOLEAN or BOOL (MySQL).
-inline std::string type_sql(Dialect dialect, const Type& type) {
-    using schema::TypeKind;
-    switch (type.kind()) {
-        case TypeKind::integer: return "INTEGER";
-        case TypeKind::string: return "VARCHAR(" + std::to_string(type.length()) + ")";
-        case TypeKind::datetime: return dialect == Dialect::postgresql ? "TIMESTAMP WITHOUT TIME ZONE" : "DATETIME";
-        case TypeKind::boolean: return dialect == Dialect::mysql ? "BOOL" : "BOOLEAN";
-        case TypeKind::text: return "TEXT";
-        case TypeKind::big_integer: return "BIGINT";
-        case TypeKind::float_: return "FLOAT";
-        case TypeKind::numeric:
-            return "NUMERIC(" + std::to_string(type.precision()) + ", " + std::to_string(type.scale()) + ")";
-        case TypeKind::date: return "DATE";
-    }
-    return "";
-}
+// How create_table lays its statement out: SQLAlchemy's layout (the default, and what every
+// step's checksum was taken over), or all on one line (the host's own tables).
+enum class CreateTableLayout {
+    sqlalchemy,  // "\nCREATE TABLE t (\n\ta INTEGER, \n\tPRIMARY KEY (a)\n)ENGINE=InnoDB\n\n"
+    one_line,    // "CREATE TABLE t (a INTEGER, PRIMARY KEY (a)) ENGINE=InnoDB"
+};
 
-// A column as CREATE TABLE and ADD COLUMN write it: `name TYPE [DEFAULT x][ NOT NULL]`,
-// plus SERIAL / AUTO_INCREMENT for the autoincrement column.
-inline std::string column_sql(Dialect dialect, const Column& column, bool autoincrement = false) {
-    std::string out = q(column.name(), dialect) + " ";
-    out += (autoincrement && dialect == Dialect::postgresql) ? "SERIAL" : type_sql(dialect, column.type());
-    if (column.default_sql()) out += " DEFAULT " + *column.default_sql();
-    if (!column.is_nullable()) out += " NOT NULL";
-    if (autoincrement && dialect == Dialect::mysql) out += " AUTO_INCREMENT";
-    return out;
-}
-
-// `[CONSTRAINT name ]FOREIGN KEY(a, b) REFERENCES t (x, y)[ ON DELETE action]`
-inline std::string foreign_key_sql(Dialect dialect, const ForeignKeyConstraint& fk) {
-    std::string out;
-    if (!fk.name.empty()) out += "CONSTRAINT " + q(fk.name, dialect) + " ";
-    out += "FOREIGN KEY(" + schema::detail::column_list(fk.columns, dialect) + ") REFERENCES " +
-           q(fk.referenced_table, dialect) + " (" + schema::detail::column_list(fk.referenced_columns, dialect) + ")";
-    if (!fk.on_delete.empty()) out += " ON DELETE " + fk.on_delete;
-    return out;
-}
-
-// `[CONSTRAINT name ]UNIQUE (a, b)`
-inline std::string unique_sql(Dialect dialect, const UniqueConstraint& unique) {
-    std::string out;
-    if (!unique.name.empty()) out += "CONSTRAINT " + q(unique.name, dialect) + " ";
-    return out + "UNIQUE (" + schema::detail::column_list(unique.columns, dialect) + ")";
-}
-
-// One CREATE TABLE statement, laid out as SQLAlchemy lays it out (leading and
-// trailing newlines, a tab before each element), without a semicolon: the columns,
-// then PRIMARY KEY, a Boolean's CHECK, the foreign keys, the UNIQUE constraints, and
-// MySQL's table options after the closing parenthesis. Indexes are create_index's.
-inline std::string create_table(Dialect dialect, const Table& table) {
+// One CREATE TABLE statement without a semicolon: the columns, then PRIMARY KEY, a
+// Boolean's CHECK, the foreign keys, the UNIQUE constraints, and MySQL's table options
+// after the closing parenthesis. SQLAlchemy's layout has leading and trailing newlines
+// and a tab before each element; one_line separates the elements with ", " only, and the
+// table options with a space. Indexes are create_index's.
+inline std::string create_table(Dialect dialect, const Table& table,
+                                CreateTableLayout layout = CreateTableLayout::sqlalchemy) {
     const Column* autoincrement = table.autoincrement_column();
-    std::string out = "\nCREATE TABLE " + q(table.name(), dialect) + " (";
-    std::string_view separator = "\n";
-    for (const Column& column : table.columns()) {
-        out += separator;
-        out += '\t';
-        out += column_sql(dialect, column, &column == autoincrement);
-        separator = ", \n";
-    }
-    std::vector<std::string> constraints;
+    std::vector<std::string> elements;
     std::vector<const Column*> primary_key;
     for (const Column& column : table.columns()) {
+        elements.push_back(column_sql(dialect, column, &column == autoincrement));
         if (column.is_primary_key()) primary_key.push_back(&column);
     }
     if (!primary_key.empty()) {
-        constraints.push_back(
+        elements.push_back(
             "PRIMARY KEY (" +
             schema::detail::join(primary_key, ", ", [&](const Column* column) { return q(column->name(), dialect); }) +
             ")");
@@ -138,32 +96,33 @@ inline std::string create_table(Dialect dialect, const Table& table) {
     if (dialect != Dialect::postgresql) {
         for (const Column& column : table.columns()) {
             if (column.type().creates_check()) {
-                constraints.push_back("CHECK (" + q(column.name(), dialect) + " IN (0, 1))");
+                elements.push_back("CHECK (" + q(column.name(), dialect) + " IN (0, 1))");
             }
         }
     }
-    for (const ForeignKeyConstraint& fk : table.all_foreign_keys()) constraints.push_back(foreign_key_sql(dialect, fk));
+    for (const ForeignKeyConstraint& fk : table.all_foreign_keys()) elements.push_back(foreign_key_sql(dialect, fk));
     for (const Column& column : table.columns()) {
-        if (column.is_unique()) constraints.push_back(unique_sql(dialect, {"", {column.name()}}));
+        if (column.is_unique()) elements.push_back(unique_sql(dialect, {"", {column.name()}}));
     }
     for (const UniqueConstraint& unique : table.options().unique_constraints) {
-        constraints.push_back(unique_sql(dialect, unique));
+        elements.push_back(unique_sql(dialect, unique));
     }
-    if (!constraints.empty()) {
-        out += separator;
-        out += '\t';
-        out += schema::detail::join(constraints, ", \n\t", [](const std::string& c) { return c; });
-    }
-    out += "\n)";
+    std::vector<std::string> table_options;
     if (dialect == Dialect::mysql) {
         const schema::TableOptions& options = table.options();
-        std::vector<std::string> table_options;
         if (!options.mysql_engine.empty()) table_options.push_back("ENGINE=" + options.mysql_engine);
         if (!options.mysql_charset.empty()) table_options.push_back("DEFAULT CHARSET=" + options.mysql_charset);
-        out += schema::detail::join(table_options, " ", [](const std::string& o) { return o; });
     }
-    out += "\n\n";
-    return out;
+    const auto joined = [](const std::vector<std::string>& items, std::string_view separator) {
+        return schema::detail::join(items, separator, [](const std::string& item) { return item; });
+    };
+    const std::string name = q(table.name(), dialect);
+    if (layout == CreateTableLayout::one_line) {
+        return "CREATE TABLE " + name + " (" + joined(elements, ", ") + ")" +
+               (table_options.empty() ? "" : " " + joined(table_options, " "));
+    }
+    return "\nCREATE TABLE " + name + " (\n\t" + joined(elements, ", \n\t") + "\n)" + joined(table_options, " ") +
+           "\n\n";
 }
 
 // ALTER TABLE t ADD COLUMN c TYPE [DEFAULT x][ NOT NULL]; a foreign key follows as its
@@ -464,16 +423,6 @@ namespace migration_host::schema {
 // call, each through the render function that writes its statement: the same bytes,
 // which the checksums recorded in migrated databases depend on.
 
-inline std::string Type::sql(Dialect dialect) const { return render::type_sql(dialect, *this); }
-
-inline std::string foreign_key_sql(const ForeignKeyConstraint& fk, Dialect dialect) {
-    return render::foreign_key_sql(dialect, fk);
-}
-
-inline std::string unique_sql(const UniqueConstraint& unique, Dialect dialect) {
-    return render::unique_sql(dialect, unique);
-}
-
 inline std::string Table::create_sql(Dialect dialect) const { return render::create_table(dialect, *this); }
 
 // SQLAlchemy's DROP TABLE starts with a newline; render::drop_table (Op::drop_table) does not.
@@ -489,10 +438,6 @@ inline std::vector<std::string> Table::create_index_sql(Dialect dialect) const {
 
 inline std::string Table::create_index_sql(const Index& index, Dialect dialect) const {
     return render::create_index(dialect, name_, index);
-}
-
-inline std::string Table::column_sql(const Column& column, Dialect dialect, bool autoincrement) {
-    return render::column_sql(dialect, column, autoincrement);
 }
 
 }  // namespace migration_host::schema

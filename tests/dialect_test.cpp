@@ -40,4 +40,7 @@ TEST_CASE("each kind has its own traits, another DBMS the portable ones", "[dial
     CHECK_FALSE(other.table_exists_query());
     CHECK(Dialect(Known::mysql).quote("a`b") == "`a``b`");
     CHECK(other.quote("a\"b") == "\"a\"\"b\"");
+    CHECK(Dialect(Known::mysql).own_tables_spelling() == Known::mysql);
+    CHECK(Dialect(Known::postgresql).own_tables_spelling() == Known::postgresql);
+    CHECK(other.own_tables_spelling() == Known::sqlite);
 }

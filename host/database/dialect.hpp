@@ -51,6 +51,9 @@ public:
     std::optional<std::string> table_exists_query() const;
     // `identifier` quoted as the dialect quotes it (the SDK's quote_identifier; ANSI double quotes elsewhere).
     std::string quote(std::string_view identifier) const;
+    // The SDK dialect the host renders its own tables for: this one; for another DBMS SQLite's, which writes their
+    // types (INTEGER, BIGINT, VARCHAR(n), TEXT) as plain SQL, quotes as quote() does and adds no table options.
+    schema::Dialect own_tables_spelling() const noexcept { return known_.value_or(schema::Dialect::sqlite); }
 
 private:
     Dialect(std::optional<schema::Dialect> known, std::string name) : known_(known), name_(std::move(name)) {}

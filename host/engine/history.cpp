@@ -22,14 +22,7 @@ namespace migration_host {
 namespace {
 
 // Every column, in the order rows are written and read, and whether it holds an integer (require_columns checks it).
-const std::vector<ExpectedColumn> expected_columns{
-    {"id", true},          {"track", false},          {"version", true},
-    {"direction", false},  {"from_version", true},    {"to_version", true},
-    {"plugin_id", false},  {"plugin_version", false}, {"library_path", false},
-    {"checksum", false},   {"os_user", false},        {"host_name", false},
-    {"started_at", false}, {"finished_at", false},    {"duration_ms", true},
-    {"outcome", false},    {"error", false},
-};
+const std::vector<ExpectedColumn> expected_columns = expected_columns_of(HistoryStore::table());
 
 // "id, track, ...": the column list of the host's INSERT and SELECT.
 const std::string columns = [] {
@@ -148,18 +141,41 @@ std::string DirtyTrack::describe() const {
                        attempt.os_user + "@" + attempt.host_name, attempt.error.empty() ? "" : ": " + attempt.error);
 }
 
-std::string HistoryStore::create_table_sql(const Dialect& dialect) {
-    // Plain types only, the same on every database; ids are assigned by the
-    // host under the run lock, so no dialect's autoincrement is needed.
-    return fmt::format(
-        "CREATE TABLE {} (id INTEGER NOT NULL, track VARCHAR(250) NOT NULL, version INTEGER NOT NULL, "
-        "direction VARCHAR(16) NOT NULL, from_version INTEGER NOT NULL, to_version INTEGER NOT NULL, "
-        "plugin_id VARCHAR(250), plugin_version VARCHAR(100), library_path TEXT, checksum VARCHAR(100), "
-        "os_user VARCHAR(250), host_name VARCHAR(250), started_at VARCHAR(32) NOT NULL, finished_at VARCHAR(32), duration_ms INTEGER, "
-        "outcome VARCHAR(16) NOT NULL, error TEXT, PRIMARY KEY (id)){}",
-        table_name,
+const schema::Table& HistoryStore::table() {
+    static const schema::Table declared = [] {
+        using namespace schema;
+        TableOptions options;
         // Error texts may hold any character; a latin1 database default must not mangle them.
-        dialect == schema::Dialect::mysql ? " DEFAULT CHARSET=utf8mb4" : "");
+        options.mysql_charset = "utf8mb4";
+        // Plain types only, the same on every database; ids are assigned by the host under the run lock, so no
+        // dialect's autoincrement is needed.
+        return Table(table_name,
+                     {
+                         Column("id", Integer()).primary_key().autoincrement(false),
+                         Column("track", String(250)).nullable(false),
+                         Column("version", Integer()).nullable(false),
+                         Column("direction", String(16)).nullable(false),
+                         Column("from_version", Integer()).nullable(false),
+                         Column("to_version", Integer()).nullable(false),
+                         Column("plugin_id", String(250)),
+                         Column("plugin_version", String(100)),
+                         Column("library_path", Text()),
+                         Column("checksum", String(100)),
+                         Column("os_user", String(250)),
+                         Column("host_name", String(250)),
+                         Column("started_at", String(32)).nullable(false),
+                         Column("finished_at", String(32)),
+                         Column("duration_ms", Integer()),
+                         Column("outcome", String(16)).nullable(false),
+                         Column("error", Text()),
+                     },
+                     options);
+    }();
+    return declared;
+}
+
+std::string HistoryStore::create_table_sql(const Dialect& dialect) {
+    return host_table_sql(table(), dialect);
 }
 
 std::string HistoryStore::append_sql() {

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <migration_host/model.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -42,6 +44,9 @@ struct DirtyTrack {
 class HistoryStore {
 public:
     static constexpr const char* table_name = "migration_host_history";
+
+    // The table's declaration: its columns in the order rows are written and read.
+    static const schema::Table& table();
 
     // The statements the store issues to write, one place for the run and for the offline script (sql command):
     // its CREATE TABLE for `dialect`; appending a row (values: every column, in HistoryEntry's order); completing one

@@ -337,7 +337,7 @@ SqlScript render_sql_script(const Catalog& catalog, const std::vector<Step>& ste
     for (const auto& [track, version] : start.stored) script.from[track] = version;
     if (!steps.empty()) {
         script.session = session_statements(dialect);
-        if (!start.version_table_exists) script.preamble.push_back(VersionStore::create_table_sql());
+        if (!start.version_table_exists) script.preamble.push_back(VersionStore::create_table_sql(dialect));
         if (!start.history_table_exists) script.preamble.push_back(HistoryStore::create_table_sql(dialect));
     }
 

@@ -9,10 +9,7 @@
 namespace migration_host {
 namespace {
 
-const std::vector<ExpectedColumn> expected_columns{
-    {"track", false},  {"version", true},           {"history_rows", true},
-    {"last_id", true}, {"checksums_digest", false}, {"unchecked_versions", false},
-};
+const std::vector<ExpectedColumn> expected_columns = expected_columns_of(TrackSummaryStore::table());
 
 constexpr std::string_view layout = "the table the host creates (a cache of the history; it may be dropped)";
 
@@ -116,6 +113,26 @@ TrackSummary summarize_track(const std::string& track, std::int64_t version, con
     return summary;
 }
 
+const schema::Table& TrackSummaryStore::table() {
+    using namespace schema;
+    static const Table declared(
+        table_name,
+        {
+            // Tracks differ in case where MySQL's default collation would take them for one.
+            Column("track", String(250).mysql_charset("utf8mb4").mysql_collation("utf8mb4_bin")).primary_key(),
+            Column("version", BigInteger()).nullable(false),
+            Column("history_rows", BigInteger()).nullable(false),
+            Column("last_id", BigInteger()).nullable(false),
+            Column("checksums_digest", String(64)).nullable(false),
+            Column("unchecked_versions", Text()).nullable(false),
+        });
+    return declared;
+}
+
+std::string TrackSummaryStore::create_table_sql(const Dialect& dialect) {
+    return host_table_sql(table(), dialect);
+}
+
 std::map<std::string, std::pair<std::int64_t, std::int64_t>> TrackSummaryStore::history_counts() const {
     std::map<std::string, std::pair<std::int64_t, std::int64_t>> counts;
     const auto rows = connection_.query(
@@ -178,15 +195,7 @@ std::optional<SummarizedHistory> TrackSummaryStore::read_current(const VersionMa
 }
 
 void TrackSummaryStore::store(const std::vector<TrackSummary>& summaries, bool every_track) const {
-    if (!table_exists(connection_, database_, table_name)) {
-        connection_.execute(fmt::format(
-            "CREATE TABLE {} (track VARCHAR(250){} NOT NULL, version BIGINT NOT NULL, history_rows BIGINT NOT NULL, "
-            "last_id BIGINT NOT NULL, checksums_digest VARCHAR(64) NOT NULL, unchecked_versions TEXT NOT NULL, "
-            "PRIMARY KEY (track))",
-            table_name,
-            // Tracks differ in case where MySQL's default collation would take them for one.
-            database_.dialect == schema::Dialect::mysql ? " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" : ""));
-    }
+    if (!table_exists(connection_, database_, table_name)) connection_.execute(create_table_sql(database_.dialect));
     odbc::Transaction transaction(connection_);
     if (every_track) connection_.execute(fmt::format("DELETE FROM {}", table_name));
     const std::string insert = fmt::format(

@@ -61,6 +61,10 @@ class TrackSummaryStore {
 public:
     static constexpr const char* table_name = "migration_host_track_state";
 
+    // The table's declaration, and its CREATE TABLE for `dialect` as the host sends it.
+    static const schema::Table& table();
+    static std::string create_table_sql(const Dialect& dialect);
+
     TrackSummaryStore(odbc::Connection& connection, const DatabaseInfo& database)
         : connection_(connection), database_(database) {}
 

@@ -4,6 +4,7 @@
 #include "engine/version_state.hpp"
 
 #include <fmt/format.h>
+#include <migration_host/render.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -112,6 +113,21 @@ std::optional<std::int64_t> parse_stored_version(std::string_view text) {
     return value;
 }
 
+std::vector<ExpectedColumn> expected_columns_of(const schema::Table& table) {
+    std::vector<ExpectedColumn> columns;
+    for (const auto& column : table.columns()) {
+        const auto kind = column.type().kind();
+        columns.push_back(
+            {column.name().c_str(), kind == schema::TypeKind::integer || kind == schema::TypeKind::big_integer});
+    }
+    return columns;
+}
+
+std::string host_table_sql(const schema::Table& table, const Dialect& dialect) {
+    // One line, as the host has always sent its statements (and the offline script prints them).
+    return render::create_table(dialect.own_tables_spelling(), table, render::CreateTableLayout::one_line);
+}
+
 std::string sql_literal(std::string_view text) {
     std::string literal = "'";
     for (const char c : text) literal += c == '\'' ? std::string("''") : std::string(1, c);
@@ -149,11 +165,21 @@ bool VersionStore::table_exists() const {
                                                    table_name, what));
 }
 
-std::string VersionStore::create_table_sql() {
-    // sqlalchemy-migrate's definition, rendered as SQLAlchemy renders it.
-    return fmt::format("CREATE TABLE {} (repository_id VARCHAR(250) NOT NULL, repository_path TEXT, "
-                       "version INTEGER, PRIMARY KEY (repository_id))",
-                       table_name);
+const schema::Table& VersionStore::table() {
+    // As sqlalchemy-migrate declares it, so that the original tool can take over a database the host made, and back:
+    // Table('migrate_version', meta, Column('repository_id', String(250), primary_key=True),
+    //       Column('repository_path', Text), Column('version', Integer))
+    static const schema::Table declared(table_name,
+                                        {
+                                            schema::Column("repository_id", schema::String(250)).primary_key(),
+                                            schema::Column("repository_path", schema::Text()),
+                                            schema::Column("version", schema::Integer()),
+                                        });
+    return declared;
+}
+
+std::string VersionStore::create_table_sql(const Dialect& dialect) {
+    return host_table_sql(table(), dialect);
 }
 
 std::string VersionStore::add_track_sql() {
@@ -166,16 +192,14 @@ std::string VersionStore::set_version_sql() {
 
 bool VersionStore::create_table_if_missing() const {
     if (table_exists()) return false;
-    connection_.execute(create_table_sql());
+    connection_.execute(create_table_sql(database_.dialect));
     return true;
 }
 
 std::vector<TrackVersion> VersionStore::rows() const {
     std::vector<TrackVersion> result;
     if (!table_exists()) return result;
-    require_columns(connection_, database_, table_name,
-                    {{"repository_id", false}, {"repository_path", false}, {"version", true}},
-                    sqlalchemy_migrate_layout);
+    require_columns(connection_, database_, table_name, expected_columns_of(table()), sqlalchemy_migrate_layout);
     std::map<std::string, std::vector<std::int64_t>> versions_by_track;
     for (const auto& row : connection_.query(
              fmt::format("SELECT repository_id, repository_path, version FROM {} ORDER BY repository_id", table_name))) {

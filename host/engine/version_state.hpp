@@ -3,6 +3,8 @@
 // exactly.
 #pragma once
 
+#include <migration_host/model.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,6 +32,13 @@ struct ExpectedColumn {
     bool integer;
 };
 
+// Every column of one of the host's table declarations, in order, integer when declared Integer or BigInteger. The
+// names point into `table`, which must outlive the result (the stores' declarations live as long as the process).
+std::vector<ExpectedColumn> expected_columns_of(const schema::Table& table);
+
+// `table`'s CREATE TABLE as the host sends it: the SDK's rendering for `dialect` (own_tables_spelling), on one line.
+std::string host_table_sql(const schema::Table& table, const Dialect& dialect);
+
 // Throws HostError(refused) naming the table and column when one of `columns` is missing from `table`, or is
 // declared with a type that is not an integer type where one is needed. `layout` says what the table should be.
 // Databases whose catalog the host does not know are not checked.
@@ -48,10 +57,13 @@ class VersionStore {
 public:
     static constexpr const char* table_name = "migrate_version";
 
+    // sqlalchemy-migrate's declaration of the table.
+    static const schema::Table& table();
+
     // The statements the store issues to write, one place for the run and for the offline script (sql command):
-    // sqlalchemy-migrate's CREATE TABLE; registering a track (values: track, repository path); moving a track
-    // (values: new version, track, old version).
-    static std::string create_table_sql();
+    // sqlalchemy-migrate's CREATE TABLE (the same on every dialect); registering a track (values: track, repository
+    // path); moving a track (values: new version, track, old version).
+    static std::string create_table_sql(const Dialect& dialect);
     static std::string add_track_sql();
     static std::string set_version_sql();
 

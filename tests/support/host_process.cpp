@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <regex>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -299,6 +300,20 @@ std::vector<std::string> error_lines(const std::string& text) {
         if (end == std::string::npos) end = text.size();
         const std::string line = text.substr(start, end - start);
         if (line.rfind("migration-host: error: ", 0) == 0) lines.push_back(line);
+        start = end + 1;
+    }
+    return lines;
+}
+
+std::vector<std::string> warning_lines(const std::string& text) {
+    static const std::regex logged_warning(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (warning|error|critical) )");
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        std::string line = text.substr(start, end - start);
+        if (std::regex_search(line, logged_warning)) lines.push_back(std::move(line));
         start = end + 1;
     }
     return lines;

@@ -86,6 +86,9 @@ bool wait_for_file(const std::string& path, BackgroundHost& host, std::chrono::s
 // The lines of `text` that start with the host's error prefix "migration-host: error: ", in order.
 std::vector<std::string> error_lines(const std::string& text);
 
+// The lines of `text` the host logged at level warning or above ("2026-01-01T00:00:00.000Z warning ..."), in order.
+std::vector<std::string> warning_lines(const std::string& text);
+
 // The number of non-empty lines in `text`.
 std::size_t line_count(const std::string& text);
 

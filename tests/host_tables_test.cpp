@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cinder_scenarios.hpp"
 #include "database/database.hpp"
 #include "database/dialect.hpp"
 #include "engine/history.hpp"
@@ -67,13 +68,9 @@ std::vector<std::string> todays_ddl(Backend backend) {
     return {migrate_version_ddl, history_ddl(mysql), track_state_ddl(mysql)};
 }
 
-ProcessResult run_cinder(const TestDatabase& db, const std::vector<std::string>& arguments) {
-    return run_host(host_run_on(db.connection_string(), {CINDER_PLUGIN_DIR, GRIZZLY_PLUGIN_DIR}, arguments));
-}
-
 // Runs `arguments`, which must exit 0 without a warning; returns what it printed.
 std::string run_clean(const TestDatabase& db, const std::vector<std::string>& arguments) {
-    const auto result = run_cinder(db, arguments);
+    const auto result = run_cinder_chain(db, arguments);
     INFO(fmt::format("{}:\n{}", fmt::join(arguments, " "), result.all()));
     CHECK(result.exit_code == 0);
     CHECK(warning_lines(result.err).empty());

@@ -10,27 +10,18 @@
 
 #include <spdlog/spdlog.h>
 
-#include "bounded_list.hpp"
 #include "command_line/cli.hpp"
 #include "command_line/command_table.hpp"
 #include "command_line/fleet.hpp"
 #include "exit_codes.hpp"
 #include "command_line/logging.hpp"
 #include "command_line/output.hpp"
-#include "command_line/terminal_text.hpp"
 #include "database/odbc.hpp"
-#include "database/redact.hpp"
 
 namespace {
 
-// Redacted, and escaped so that no text from a database or plugin can drive the terminal or forge a line of its own;
-// cut where a value of megabytes would make it unreadable.
-void report_line(const std::string& text) {
-    migration_host::flush_output();  // what the command printed comes before its error
-    const std::string line =
-        migration_host::bounded_line(migration_host::escape_nonprintable(migration_host::redact_secrets(text)));
-    std::fprintf(stderr, "migration-host: error: %s\n", line.c_str());
-}
+// Redacted, and escaped so that no text from a database or plugin can drive the terminal or forge a line of its own.
+void report_line(const std::string& text) { migration_host::print_error_line(text); }
 
 // The cause first, then what else went wrong on the way out, one line each.
 int report(migration_host::ExitCode code, const std::string& message, const std::vector<std::string>& further = {}) {

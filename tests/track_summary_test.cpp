@@ -1,5 +1,5 @@
-// The per-track summary (migration_host_track_state): what runs leave in it, that one made step by step equals one made
-// from the whole history, and which commands read it instead of the history. SPDX-License-Identifier: Apache-2.0
+// The per-track summary (migration_host_track_state): kept step by step as one made from the whole history would be.
+// SPDX-License-Identifier: Apache-2.0
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 

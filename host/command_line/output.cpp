@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "bounded_list.hpp"
 #include "command_line/terminal_text.hpp"
 #include "database/redact.hpp"
 
@@ -50,6 +51,12 @@ void flush_every_line() {
 }
 
 void flush_output() { std::fflush(stdout); }
+
+void print_error_line(std::string_view text) {
+    flush_output();
+    const std::string line = bounded_line(escape_nonprintable(redact_secrets(text)));
+    std::fprintf(stderr, "migration-host: error: %s\n", line.c_str());
+}
 
 void print_line(std::string_view line) {
     write_stdout(escape_nonprintable(redact_secrets(line)) + "\n");

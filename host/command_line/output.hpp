@@ -22,6 +22,10 @@ void flush_every_line();
 // drive the terminal nor forge another line.
 void print_line(std::string_view line);
 
+// Writes "migration-host: error: " and `text` to stderr, after what stdout holds (flush_output), redacted, escaped
+// and cut where a value of megabytes would make it unreadable (bounded_line): the one form of an error line.
+void print_error_line(std::string_view text);
+
 // Writes `text` and a newline to stdout exactly as it is: neither escaped nor redacted. Only for text that a
 // program runs (a script's SQL statements, sql), which either would change; never for text meant to be read.
 void print_verbatim(std::string_view text);

@@ -9,9 +9,7 @@
 
 #include "command_line/cli.hpp"
 #include "command_line/output.hpp"
-#include "engine/offline.hpp"
-#include "engine/session.hpp"
-#include "engine/sql_script.hpp"
+#include "engine/sql_preview.hpp"
 #include "engine/utf8.hpp"
 #include "exit_codes.hpp"
 
@@ -23,16 +21,8 @@ HostError sql_usage(const std::string& message) {
 }
 
 // What the command was asked for, checked before anything is loaded or connected.
-struct SqlRequest {
-    Direction direction = Direction::upgrade;
-    std::vector<UpgradeTarget> upgrade_targets;
-    std::optional<VersionRef> downgrade_target;
-    std::optional<Dialect> dialect;  // offline: no connection at all
-    std::string database_name;
-};
-
-SqlRequest parse_request(const Invocation& invocation) {
-    SqlRequest request;
+SqlPreviewRequest parse_request(const Invocation& invocation) {
+    SqlPreviewRequest request;
     const auto& arguments = invocation.arguments;
     const std::string& action = arguments.at(0);
     const std::vector<std::string> targets(arguments.begin() + 1, arguments.end());
@@ -59,65 +49,38 @@ SqlRequest parse_request(const Invocation& invocation) {
         }
     }
     request.database_name = invocation.options.database_name.value_or("");
+    request.plugins = plugin_options(invocation.global);
+    request.connection = connection_options(invocation.global);
     return request;
 }
 
-std::string dbms_name_of(const Dialect& dialect) {
-    if (dialect == schema::Dialect::sqlite) return "SQLite";
-    if (dialect == schema::Dialect::mysql) return "MySQL";
-    return "PostgreSQL";
-}
-
-std::vector<Step> plan(const Catalog& catalog, const VersionMap& versions, const SqlRequest& request) {
-    return request.direction == Direction::upgrade ? plan_upgrade(catalog, versions, request.upgrade_targets)
-                                                   : plan_downgrade(catalog, versions, *request.downgrade_target);
-}
-
-// As upgrade and downgrade refuse: a step after a half-applied one would be planned from a state nobody knows.
-void refuse_dirty(const DatabaseState& state, const std::vector<Step>& steps, const SqlRequest& request) {
-    std::vector<std::string> tracks;
-    for (const auto& step : steps) tracks.push_back(step.migration->ref.track);
-    if (request.downgrade_target) tracks.push_back(request.downgrade_target->track);
-    for (const auto& target : request.upgrade_targets) tracks.push_back(target.track);
-    for (const auto& track : tracks) {
-        const auto dirty = state.dirty.find(track);
-        if (dirty == state.dirty.end()) continue;
-        throw HostError(ExitCode::refused,
-                        fmt::format("track {} is {}: {}; the run would refuse, so no script is printed", track,
-                                    state.run_in_progress ? "being migrated by another migration-host" : "dirty",
-                                    dirty->second.describe()));
-    }
-}
-
 // Where the plan starts from, in words and in JSON.
-enum class Origin { empty, latest, database };
-
-std::string describe_origin(Origin origin, const SqlScript& script) {
+std::string describe_origin(ScriptOrigin origin, const SqlScript& script) {
     std::string versions;
     for (const auto& [track, version] : script.from) {
         versions += fmt::format("{}{} at {}", versions.empty() ? "" : ", ", track, version);
     }
     if (versions.empty()) versions = "no tracks";
     switch (origin) {
-        case Origin::empty:
+        case ScriptOrigin::empty:
             return versions + " (no connection: an empty database is assumed)";
-        case Origin::latest:
+        case ScriptOrigin::latest:
             return versions +
                    " (no connection: every track is assumed at its latest version; give --dsn to plan "
                    "from a database's real versions)";
-        case Origin::database:
+        case ScriptOrigin::database:
             break;
     }
     return versions + " (read from the database)";
 }
 
-const char* origin_name(Origin origin) {
+const char* origin_name(ScriptOrigin origin) {
     switch (origin) {
-        case Origin::empty:
+        case ScriptOrigin::empty:
             return "empty";
-        case Origin::latest:
+        case ScriptOrigin::latest:
             return "latest";
-        case Origin::database:
+        case ScriptOrigin::database:
             break;
     }
     return "database";
@@ -156,7 +119,7 @@ bool has_guards(const SqlScript& script) {
     });
 }
 
-void print_text(const SqlScript& script, Origin origin) {
+void print_text(const SqlScript& script, ScriptOrigin origin) {
     const char* action = script.direction == Direction::upgrade ? "upgrade" : "downgrade";
     print_line(
         fmt::format("-- migration-host sql {} for {}, rendered offline: nothing was run.", action, script.dialect));
@@ -205,7 +168,7 @@ void print_text(const SqlScript& script, Origin origin) {
     }
 }
 
-void print_json_script(const SqlScript& script, Origin origin) {
+void print_json_script(const SqlScript& script, ScriptOrigin origin) {
     nlohmann::json steps = nlohmann::json::array();
     for (const auto& entry : script.steps) {
         const Migration& migration = *entry.step.migration;
@@ -258,63 +221,13 @@ void refuse_json_for_non_utf8(const SqlScript& script) {
 }  // namespace
 
 ExitCode run_sql(const Invocation& invocation) {
-    const SqlRequest request = parse_request(invocation);
-    if (request.dialect && *request.dialect == schema::Dialect::sqlite && !request.database_name.empty()) {
-        throw sql_usage("--database does not apply to sqlite, whose databases have no name");
-    }
-    const LoadedCatalog loaded = load_catalog(plugin_options(invocation.global));
-    const Catalog& catalog = loaded.catalog;
-
-    ScriptStart start;
-    start.database_name = request.database_name;
-    std::vector<Step> steps;
-    Origin origin = Origin::database;
-    if (request.dialect) {
-        start.database.dialect = *request.dialect;
-        start.database.dbms_name = dbms_name_of(*request.dialect);
-        if (request.direction == Direction::upgrade) {
-            origin = Origin::empty;
-        } else {
-            // A downgrade starts where the host's upgrades left the database: its tables exist and every track is
-            // at its latest version.
-            origin = Origin::latest;
-            for (const auto& [track, migrations] : catalog.tracks()) start.stored[track] = catalog.latest(track);
-            start.version_table_exists = true;
-            start.history_table_exists = true;
-        }
-        steps = plan(catalog, start.stored, request);
-    } else {
-        // Read only: no lock, nothing created (read_state_unlocked creates nothing).
-        const auto session = open_session(connection_options(invocation.global), Access::read_only);
-        if (!session->database.dialect.renders_scripts()) {
-            throw HostError(ExitCode::usage, fmt::format("sql renders for sqlite, mysql and postgresql only, not {}",
-                                                         session->database.dbms_name));
-        }
-        if (session->database.dialect == schema::Dialect::sqlite && !request.database_name.empty()) {
-            throw sql_usage("--database does not apply to sqlite, whose databases have no name");
-        }
-        const DatabaseState state = read_state_unlocked(*session, catalog);
-        start.database.dialect = session->database.dialect;
-        start.database.dbms_name = session->database.dbms_name;
-        start.stored = state.versions;
-        start.version_table_exists = session->versions().table_exists();
-        start.history_table_exists = table_exists(*session->connection, session->database, HistoryStore::table_name);
-        steps = plan(catalog, start.stored, request);
-        refuse_dirty(state, steps, request);
-    }
-
-    const SqlScript script = render_sql_script(catalog, steps, request.direction, start);
-    if (const ScriptStep* failing = first_unrendered(script); failing && failing->fails) {
-        // As upgrade and downgrade report a step that fails: no script leads up to it.
-        throw HostError(ExitCode::step_failed,
-                        fmt::format("{} fails when rendered offline, as it would in the run: {}; no script is printed",
-                                    failing->step.migration->label(), failing->reason));
-    }
+    const SqlPreview preview = preview_sql(parse_request(invocation));
+    const SqlScript& script = preview.script;
     if (invocation.options.format == OutputFormat::json) {
         refuse_json_for_non_utf8(script);
-        print_json_script(script, origin);
+        print_json_script(script, preview.origin);
     } else {
-        print_text(script, origin);
+        print_text(script, preview.origin);
     }
     if (const ScriptStep* missing = first_unrendered(script)) {
         throw HostError(ExitCode::sql_incomplete,

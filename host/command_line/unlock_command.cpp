@@ -1,5 +1,5 @@
-// The unlock command: releases the portable lease lock that a crashed run left behind, after checking its holder is
-// dead. SPDX-License-Identifier: Apache-2.0
+// The unlock command: releases the lease lock a crashed run left behind, once its holder is seen dead.
+// SPDX-License-Identifier: Apache-2.0
 #include <fmt/format.h>
 
 #include "command_line/cli.hpp"

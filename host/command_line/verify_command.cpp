@@ -38,6 +38,7 @@ ExitCode run_verify(const Invocation& invocation) {
     if (invocation.global.scratch_dsn)
         request.scratch = ConnectionTarget::parse(*invocation.global.scratch_dsn, "--scratch-dsn");
     request.lock_timeout_seconds = invocation.global.lock_timeout_seconds;
+    request.interrupted = [](const std::string& line) { print_error_line(line); };
     const VerifyResult result = verify_schema(request);
     const std::string applied = applied_list(result.applied);
 

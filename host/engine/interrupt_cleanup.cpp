@@ -10,13 +10,12 @@
 #include <cstdio>
 #include <utility>
 
-#include "command_line/output.hpp"
-#include "command_line/terminal_text.hpp"
 #include "database/redact.hpp"
 
 namespace migration_host {
 
-InterruptCleanup::InterruptCleanup(std::string what) : what_(std::move(what)) {
+InterruptCleanup::InterruptCleanup(std::string what, LastWords last_words)
+    : what_(std::move(what)), last_words_(std::move(last_words)) {
     sigemptyset(&signals_);
     sigaddset(&signals_, SIGINT);
     sigaddset(&signals_, SIGTERM);
@@ -56,10 +55,13 @@ void InterruptCleanup::wait_for_signal() {
     spdlog::debug("{} interrupted by {}: removing what it must not leave behind", what_, name);
     const std::string done = cleanup_ ? cleanup_() : std::string();
     // The main thread may be anywhere (inside a plugin step): nothing is unwound, the process ends here.
-    flush_output();
-    const std::string line = escape_nonprintable(
-        redact_secrets(fmt::format("{} interrupted by {}{}", what_, name, done.empty() ? "" : ": " + done)));
-    std::fprintf(stderr, "migration-host: error: %s\n", line.c_str());
+    const std::string line =
+        redact_secrets(fmt::format("{} interrupted by {}{}", what_, name, done.empty() ? "" : ": " + done));
+    if (last_words_) {
+        last_words_(line);
+    } else {
+        std::fprintf(stderr, "migration-host: error: %s\n", line.c_str());
+    }
     std::fflush(stderr);
     spdlog::default_logger()->flush();
     _exit(128 + taken);

@@ -12,12 +12,16 @@ namespace migration_host {
 
 // A signal handler can run no SQL, so the signals are blocked instead (in the constructing thread, and so in every
 // thread it starts later) and taken by a thread of this object's with sigwait. On SIGINT or SIGTERM that thread runs
-// the cleanup (which must work while the main thread is blocked in a plugin step), prints one error line, e.g.
-// "verify interrupted by SIGINT: removed its scratch database ...", and ends the process with 128 + the signal
-// (130, 143), as a shell reports a process the signal ended.
+// the cleanup (which must work while the main thread is blocked in a plugin step), hands one line, e.g.
+// "verify interrupted by SIGINT: removed its scratch database ...", to `last_words` (the command's rendering: the
+// engine prints nothing itself), and ends the process with 128 + the signal (130, 143), as a shell reports a
+// process the signal ended.
 class InterruptCleanup {
 public:
-    explicit InterruptCleanup(std::string what);  // what was interrupted, e.g. "verify"
+    using LastWords = std::function<void(const std::string& line)>;
+    // `what` was interrupted, e.g. "verify". `last_words` is called from the signal thread, once, just before the
+    // process ends; the line has its secrets redacted already. Empty: the line goes to stderr as it is.
+    InterruptCleanup(std::string what, LastWords last_words);
     InterruptCleanup(const InterruptCleanup&) = delete;
     InterruptCleanup& operator=(const InterruptCleanup&) = delete;
     // Stops the thread and unblocks the signals: one that came meanwhile is then delivered and ends the process as
@@ -34,6 +38,7 @@ private:
     void wait_for_signal();
 
     std::string what_;
+    LastWords last_words_;
     sigset_t signals_{};
     sigset_t previous_mask_{};
     std::mutex mutex_;

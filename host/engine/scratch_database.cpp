@@ -5,57 +5,41 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <functional>
 #include <random>
-#include <regex>
-#include <sstream>
 #include <thread>
 
 #include "database/connection_target.hpp"
 #include "database/redact.hpp"
+#include "engine/abandoned_scratches.hpp"
+#include "engine/named_scratch.hpp"
+#include "engine/scratch_sql.hpp"
 #include "exit_codes.hpp"
 
 namespace migration_host {
 namespace {
 
-// The table that marks a named scratch as in use by verify (a host table: never compared). A PostgreSQL one lists
-// the schemas and extensions the scratch had before, which its clean-up keeps.
-constexpr const char* marker_table = "migration_host_verify_scratch";
+using named_scratch::empty_named;
+using named_scratch::kept_by_named;
+using named_scratch::named_contents;
+using scratch_sql::first_value;
+using scratch_sql::marker_table;
+using scratch_sql::quoted_mysql;
+using scratch_sql::quoted_postgresql;
+
 // The advisory lock verify runs take in a named PostgreSQL scratch (advisory locks are per database): "mh_scrat".
 constexpr std::int64_t named_scratch_lock_key = 0x6d685f7363726174;
 
 std::uint32_t random_suffix() {
     std::random_device random;
     return random();
-}
-
-std::string quoted_mysql(const std::string& name) {
-    std::string result = "`";
-    for (const char c : name) result += c == '`' ? std::string("``") : std::string(1, c);
-    return result + "`";
-}
-
-std::string quoted_postgresql(const std::string& name) {
-    std::string result = "\"";
-    for (const char c : name) result += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return result + "\"";
-}
-
-std::string first_value(const odbc::Connection& connection, const std::string& sql,
-                        const std::vector<odbc::Parameter>& parameters = {}) {
-    const auto rows = connection.query(sql, parameters);
-    return rows.empty() || rows.front().empty() ? std::string() : rows.front().front().value_or("");
 }
 
 // Takes the named scratch's advisory lock within `seconds` (0: one try), polled so that no session setting changes.
@@ -67,31 +51,6 @@ bool take_advisory_lock(const odbc::Connection& connection, std::uint32_t second
         if (std::chrono::steady_clock::now() >= deadline) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-}
-
-// The start time of process `pid` in clock ticks since boot (/proc/PID/stat, field 22); nullopt when unknown.
-std::optional<std::uint64_t> process_start_time(pid_t pid) {
-    std::ifstream file(fmt::format("/proc/{}/stat", pid));
-    std::string stat;
-    if (!file || !std::getline(file, stat)) return std::nullopt;
-    // The command name (field 2) is in parentheses and may hold anything: fields are counted after its last ')'.
-    const auto end_of_name = stat.rfind(')');
-    if (end_of_name == std::string::npos) return std::nullopt;
-    std::istringstream fields(stat.substr(end_of_name + 1));
-    std::string field;
-    for (int index = 3; index <= 22 && fields >> field; ++index) {
-        if (index == 22) return std::strtoull(field.c_str(), nullptr, 10);
-    }
-    return std::nullopt;
-}
-
-// Whether process `pid`, which started at `start` (0: unknown), has ended. A pid in use by another user's process
-// (EPERM) or one whose start cannot be read counts as alive.
-bool process_gone(pid_t pid, std::uint64_t start) {
-    if (kill(pid, 0) == -1) return errno == ESRCH;
-    if (start == 0) return false;
-    const auto now = process_start_time(pid);
-    return now && *now != start;
 }
 
 // 64-bit FNV-1a: a fixed short name for a named lock from a database name of any length.
@@ -108,267 +67,7 @@ std::string named_lock(const std::string& database_name) {
     return fmt::format("migration_host_scratch_{:016x}", fnv1a(database_name));
 }
 
-// Everything in a named scratch that verify would build over or remove (its own marker aside): what makes it not
-// empty. "schema.name" on PostgreSQL.
-std::vector<std::string> named_contents(const odbc::Connection& connection, const Dialect& dialect,
-                                        const std::string& database_name) {
-    std::vector<std::string> contents;
-    const auto collect = [&](const std::string& sql, const std::vector<odbc::Parameter>& parameters) {
-        for (const auto& row : connection.query(sql, parameters)) contents.push_back(row.at(0).value_or(""));
-    };
-    if (dialect == schema::Dialect::mysql) {
-        collect("SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name <> ?",
-                {database_name, std::string(marker_table)});
-        collect("SELECT routine_name FROM information_schema.routines WHERE routine_schema = ?", {database_name});
-        collect("SELECT event_name FROM information_schema.events WHERE event_schema = ?", {database_name});
-        return contents;
-    }
-    // Relations, types and routines in schemas that are not the system's, other than members of an extension (one
-    // an administrator installed for the steps to use is no content of verify's).
-    collect(
-        "SELECT n.nspname || '.' || c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON "
-        "n.oid = c.relnamespace WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' AND c.relkind IN "
-        "('r', 'p', 'v', 'm', 'S', 'f') AND c.relname <> ? AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d "
-        "WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e') ORDER BY 1",
-        {std::string(marker_table)});
-    collect(
-        "SELECT n.nspname || '.' || t.typname FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON "
-        "n.oid = t.typnamespace WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' AND t.typtype IN "
-        "('c', 'd', 'e', 'r') AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = "
-        "t.typrelid) = 'c') AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = "
-        "'pg_catalog.pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e') ORDER BY 1",
-        {});
-    collect(
-        "SELECT p.oid::pg_catalog.regprocedure::text FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON "
-        "n.oid = p.pronamespace WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' AND NOT EXISTS "
-        "(SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = "
-        "p.oid AND d.deptype = 'e') ORDER BY 1",
-        {});
-    return contents;
-}
-
-// PostgreSQL: what a named scratch has before verify builds in it, and keeps: "schema:NAME", "extension:NAME".
-std::vector<std::string> kept_by_named(const odbc::Connection& connection) {
-    std::vector<std::string> kept;
-    for (const auto& row : connection.query("SELECT 'schema:' || nspname FROM pg_catalog.pg_namespace WHERE nspname "
-                                            "!~ '^pg_' AND nspname <> 'information_schema'")) {
-        kept.push_back(row.at(0).value_or(""));
-    }
-    for (const auto& row : connection.query("SELECT 'extension:' || extname FROM pg_catalog.pg_extension")) {
-        kept.push_back(row.at(0).value_or(""));
-    }
-    return kept;
-}
-
-// Runs `statements` one by one, each allowed to fail (an object a CASCADE already took); the first failure is
-// returned for the caller to report.
-std::optional<std::string> run_all(const odbc::Connection& connection, const std::vector<std::string>& statements) {
-    std::optional<std::string> first_failure;
-    for (const auto& statement : statements) {
-        const auto result = connection.try_execute(statement);
-        if (const auto* error = std::get_if<odbc::Diagnostic>(&result); error && !first_failure) {
-            first_failure = fmt::format("{}: {}", statement, error->to_string());
-        }
-    }
-    return first_failure;
-}
-
-// Removes everything verify built in a named scratch, its marker last: a MySQL database's tables, views, routines
-// and events; on PostgreSQL the extensions and schemas not in `kept`, then the relations, routines and types left in
-// the kept schemas (members of an extension aside). Returns the first statement that failed, if any.
-std::optional<std::string> empty_named(const odbc::Connection& connection, const Dialect& dialect,
-                                       const std::string& database_name, const std::vector<std::string>& kept) {
-    std::vector<std::string> statements;
-    const auto add_each = [&](const std::string& sql, const std::vector<odbc::Parameter>& parameters,
-                              const std::function<std::string(const odbc::Row&)>& statement) {
-        for (const auto& row : connection.query(sql, parameters)) statements.push_back(statement(row));
-    };
-    const auto at = [](const odbc::Row& row, std::size_t column) { return row.at(column).value_or(""); };
-    if (dialect == schema::Dialect::mysql) {
-        const std::string database = quoted_mysql(database_name);
-        statements.emplace_back("SET FOREIGN_KEY_CHECKS = 0");
-        add_each(
-            "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = ? AND "
-            "table_name <> ?",
-            {database_name, std::string(marker_table)}, [&](const odbc::Row& row) {
-                return fmt::format("DROP {} IF EXISTS {}.{}", at(row, 1) == "VIEW" ? "VIEW" : "TABLE", database,
-                                   quoted_mysql(at(row, 0)));
-            });
-        add_each("SELECT routine_name, routine_type FROM information_schema.routines WHERE routine_schema = ?",
-                 {database_name}, [&](const odbc::Row& row) {
-                     return fmt::format("DROP {} IF EXISTS {}.{}", at(row, 1) == "PROCEDURE" ? "PROCEDURE" : "FUNCTION",
-                                        database, quoted_mysql(at(row, 0)));
-                 });
-        add_each("SELECT event_name FROM information_schema.events WHERE event_schema = ?", {database_name},
-                 [&](const odbc::Row& row) {
-                     return fmt::format("DROP EVENT IF EXISTS {}.{}", database, quoted_mysql(at(row, 0)));
-                 });
-        statements.push_back(fmt::format("DROP TABLE IF EXISTS {}.{}", database, quoted_mysql(marker_table)));
-        statements.emplace_back("SET FOREIGN_KEY_CHECKS = 1");
-        return run_all(connection, statements);
-    }
-    const auto is_kept = [&](const std::string& kind, const std::string& name) {
-        return std::find(kept.begin(), kept.end(), kind + ":" + name) != kept.end();
-    };
-    for (const auto& row : connection.query("SELECT extname FROM pg_catalog.pg_extension")) {
-        if (!is_kept("extension", at(row, 0))) {
-            statements.push_back(fmt::format("DROP EXTENSION IF EXISTS {} CASCADE", quoted_postgresql(at(row, 0))));
-        }
-    }
-    for (const auto& row : connection.query("SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname !~ '^pg_' AND "
-                                            "nspname <> 'information_schema'")) {
-        if (!is_kept("schema", at(row, 0))) {
-            statements.push_back(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", quoted_postgresql(at(row, 0))));
-        }
-    }
-    if (const auto failure = run_all(connection, statements)) return failure;
-    statements.clear();
-    const std::string not_extension_member =
-        "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.{}'::regclass AND d.objid = "
-        "{}.oid AND d.deptype = 'e')";
-    const std::string in_user_schema = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
-    add_each(
-        fmt::format("SELECT n.nspname, c.relname, c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace "
-                    "n ON n.oid = c.relnamespace WHERE {} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND "
-                    "c.relname <> ? AND {}",
-                    in_user_schema, fmt::format(fmt::runtime(not_extension_member), "pg_class", "c")),
-        {std::string(marker_table)}, [&](const odbc::Row& row) {
-            const std::string name = quoted_postgresql(at(row, 0)) + "." + quoted_postgresql(at(row, 1));
-            const std::string kind = at(row, 2);
-            const char* what = kind == "v"   ? "VIEW"
-                               : kind == "m" ? "MATERIALIZED VIEW"
-                               : kind == "S" ? "SEQUENCE"
-                               : kind == "f" ? "FOREIGN TABLE"
-                                             : "TABLE";
-            return fmt::format("DROP {} IF EXISTS {} CASCADE", what, name);
-        });
-    add_each(fmt::format("SELECT p.oid::pg_catalog.regprocedure::text, p.prokind FROM pg_catalog.pg_proc p JOIN "
-                         "pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE {} AND {}",
-                         in_user_schema, fmt::format(fmt::runtime(not_extension_member), "pg_proc", "p")),
-             {}, [&](const odbc::Row& row) {
-                 return fmt::format("DROP {} IF EXISTS {} CASCADE", at(row, 1) == "a" ? "AGGREGATE" : "ROUTINE",
-                                    at(row, 0));
-             });
-    add_each(
-        fmt::format("SELECT n.nspname, t.typname, t.typtype FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace "
-                    "n ON n.oid = t.typnamespace WHERE {} AND t.typtype IN ('c', 'd', 'e', 'r') AND (t.typtype "
-                    "<> 'c' OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c') AND {}",
-                    in_user_schema, fmt::format(fmt::runtime(not_extension_member), "pg_type", "t")),
-        {}, [&](const odbc::Row& row) {
-            return fmt::format("DROP {} IF EXISTS {}.{} CASCADE", at(row, 2) == "d" ? "DOMAIN" : "TYPE",
-                               quoted_postgresql(at(row, 0)), quoted_postgresql(at(row, 1)));
-        });
-    add_each(fmt::format("SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = "
-                         "c.relnamespace WHERE {} AND c.relname = ? AND c.relkind = 'r'",
-                         in_user_schema),
-             {std::string(marker_table)}, [&](const odbc::Row& row) {
-                 return fmt::format("DROP TABLE IF EXISTS {}.{}", quoted_postgresql(at(row, 0)),
-                                    quoted_postgresql(marker_table));
-             });
-    return run_all(connection, statements);
-}
-
-// The scratches on a MySQL/MariaDB server whose named lock nobody holds: their creator's session is gone (it takes
-// the lock before it creates the database and holds it until the database is dropped).
-void remove_abandoned_mysql(const odbc::Connection& connection) {
-    static const std::regex pattern("^migration_host_verify_([0-9]+)_[0-9a-f]{8}$");
-    for (const auto& row : connection.query("SELECT schema_name FROM information_schema.schemata WHERE schema_name "
-                                            "LIKE 'migration\\_host\\_verify\\_%'")) {
-        const std::string name = row.at(0).value_or("");
-        std::smatch found;
-        if (!std::regex_match(name, found, pattern)) continue;
-        if (!first_value(connection, "SELECT IS_USED_LOCK(?)", {name}).empty()) continue;
-        const auto dropped = connection.try_execute("DROP DATABASE IF EXISTS " + quoted_mysql(name));
-        if (const auto* error = std::get_if<odbc::Diagnostic>(&dropped)) {
-            spdlog::warn("verify: cannot remove the scratch database {} left by connection {}, which is gone ({})",
-                         name, found[1].str(), error->to_string());
-        } else {
-            spdlog::info("verify: removed the scratch database {} left by connection {}, which is gone", name,
-                         found[1].str());
-        }
-    }
-}
-
-// The scratches on a PostgreSQL server that this user may drop, whose creating backend (pid and start time, as
-// far as pg_stat_activity shows another user's start) is gone and that no session is connected to.
-void remove_abandoned_postgresql(const odbc::Connection& connection) {
-    static const std::regex pattern("^migration_host_verify_([0-9]+)_([0-9]+)_[0-9a-f]{8}$");
-    for (const auto& row : connection.query(
-             "SELECT datname FROM pg_catalog.pg_database WHERE datname LIKE 'migration\\_host\\_verify\\_%' "
-             "AND pg_catalog.pg_has_role(datdba, 'MEMBER')")) {
-        const std::string name = row.at(0).value_or("");
-        std::smatch found;
-        if (!std::regex_match(name, found, pattern)) continue;
-        const std::int64_t pid = std::strtoll(found[1].str().c_str(), nullptr, 10);
-        const std::int64_t start = std::strtoll(found[2].str().c_str(), nullptr, 10);
-        const std::string alive =
-            first_value(connection,
-                        "SELECT COUNT(*) FROM pg_catalog.pg_stat_activity WHERE (pid = ? AND (backend_start IS NULL OR "
-                        "floor(extract(epoch FROM backend_start))::bigint = ?)) OR datname = ?",
-                        {pid, start, name});
-        if (alive != "0") continue;
-        const auto dropped = connection.try_execute("DROP DATABASE IF EXISTS " + quoted_postgresql(name));
-        if (const auto* error = std::get_if<odbc::Diagnostic>(&dropped)) {
-            spdlog::warn("verify: cannot remove the scratch database {} left by backend {}, which is gone ({})", name,
-                         pid, error->to_string());
-        } else {
-            spdlog::info("verify: removed the scratch database {} left by backend {}, which is gone", name, pid);
-        }
-    }
-}
-
-// This user's scratch directories in the temporary directory whose creating process is gone.
-void remove_abandoned_directories() {
-    static const std::regex pattern("^migration-host-verify-([0-9]+)-([0-9]+)-[A-Za-z0-9]{6}$");
-    std::error_code error;
-    const auto temporary = std::filesystem::temp_directory_path(error);
-    if (error) return;
-    for (const auto& entry : std::filesystem::directory_iterator(temporary, error)) {
-        const std::string name = entry.path().filename().string();
-        std::smatch found;
-        if (!std::regex_match(name, found, pattern)) continue;
-        struct stat status {};
-        if (lstat(entry.path().c_str(), &status) != 0 || !S_ISDIR(status.st_mode) || status.st_uid != geteuid()) {
-            continue;
-        }
-        const auto pid = static_cast<pid_t>(std::strtol(found[1].str().c_str(), nullptr, 10));
-        if (pid <= 0 || pid == getpid() || !process_gone(pid, std::strtoull(found[2].str().c_str(), nullptr, 10))) {
-            continue;
-        }
-        std::error_code removal;
-        std::filesystem::remove_all(entry.path(), removal);
-        if (removal) {
-            spdlog::warn("verify: cannot remove the scratch {} left by process {}, which is gone ({})",
-                         entry.path().string(), pid, removal.message());
-        } else {
-            spdlog::info("verify: removed the scratch {} left by process {}, which is gone", entry.path().string(),
-                         pid);
-        }
-    }
-}
-
 }  // namespace
-
-void remove_abandoned_scratches(const odbc::Connection* connection, const DatabaseInfo& database) {
-    try {
-        if (database.dialect == schema::Dialect::sqlite) {
-            remove_abandoned_directories();
-        } else if (connection != nullptr && database.dialect == schema::Dialect::mysql) {
-            // A named lock is the node's own on Galera, while the database is the cluster's: a scratch another
-            // node's verify is building would look abandoned here.
-            if (database.galera) {
-                spdlog::debug("verify: on a Galera cluster, scratches left behind are not looked for");
-                return;
-            }
-            remove_abandoned_mysql(*connection);
-        } else if (connection != nullptr && database.dialect == schema::Dialect::postgresql) {
-            remove_abandoned_postgresql(*connection);
-        }
-    } catch (const std::exception& error) {
-        spdlog::warn("verify: cannot look for scratches left behind: {}", redact_secrets(error.what()));
-    }
-}
-
 
 std::unique_ptr<odbc::Connection> ScratchDatabase::connect(const std::string& connection_string,
                                                            const std::string& what) const {

@@ -94,13 +94,4 @@ private:
     bool removed_ = false;
 };
 
-// Removes the scratches of this host's naming that their creator left behind (killed, or a crash in a step): on the
-// server behind `connection` (MySQL/MariaDB: a database whose named lock nobody holds; PostgreSQL: a database this
-// user may drop whose creating backend is gone and that nobody is connected to), or in the temporary directory
-// (SQLite: a directory of this user whose creating process is gone, its pid unused or used by a process that started
-// at another time). Not on a Galera cluster, where a named lock is only its node's. Each removal is logged. Never
-// throws.
-void remove_abandoned_scratches(const odbc::Connection* connection, const DatabaseInfo& database);
-
-
 }  // namespace migration_host

@@ -116,7 +116,7 @@ VerifyResult verify_schema(const VerifyRequest& request) {
         settings.lock_timeout_seconds = request.lock_timeout_seconds;
         // From before the scratch exists until it is removed, an interrupt removes it first (one that comes while it
         // is being created leaves it to the next verify, which removes scratches whose creator is gone).
-        InterruptCleanup interrupt("verify");
+        InterruptCleanup interrupt("verify", request.interrupted);
         std::unique_ptr<ScratchDatabase> scratch;
         const auto remove_scratch = [&] { interrupt.exclusively([&] { scratch.reset(); }); };
         try {

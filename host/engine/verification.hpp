@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "database/schema_catalog.hpp"
+#include "engine/interrupt_cleanup.hpp"
 #include "engine/schema_drift.hpp"
 #include "engine/session.hpp"
 
@@ -18,6 +19,8 @@ struct VerifyRequest {
     ConnectionOptions connection;
     std::optional<ConnectionTarget> scratch;  // --scratch-dsn: the empty database to build in, instead of one made
     std::uint32_t lock_timeout_seconds = 60;  // how long to wait for another verify using the same named scratch
+    // Says the one line of a verify that SIGINT or SIGTERM ends, from the signal thread (InterruptCleanup).
+    InterruptCleanup::LastWords interrupted;
 };
 
 struct VerifyResult {

@@ -189,9 +189,13 @@ misbehave() {
     expect_status "${h[@]}" -- "${language}_misbehaving +0 +1 .*"
 }
 step_failed="_misbehaving@1 (001_misbehaving) failed: the step panicked:"
-# A panic in a step or in a row callback is caught at the boundary: the step fails with its message.
-misbehave rust panic 1 "rust$step_failed deliberate panic in a Rust step; rolled back"
-misbehave rust row_panic 1 "rust$step_failed deliberate panic in a Rust row callback; rolled back"
+# A panic in a step or in a row callback is caught at the boundary: the step fails with its message and the place
+# the example's quiet panic hook kept (with RUST_BACKTRACE=1 too: that hook captures no backtrace).
+export RUST_BACKTRACE=1
+misbehave rust panic 1 "rust$step_failed deliberate panic in a Rust step (at " "rust-misbehaving/lib.rs:"
+misbehave rust row_panic 1 "rust$step_failed deliberate panic in a Rust row callback (at " "rust-misbehaving/lib.rs:"
+! grep -q "stack backtrace" "$work/misbehave.log" || fail "rust row_panic: a backtrace went to stderr"
+unset RUST_BACKTRACE
 misbehave go panic 1 "go$step_failed deliberate panic in a Go step; rolled back"
 # Go's signal handler turns a nil dereference in Go code into a panic, which the wrapper recovers.
 misbehave go nil_pointer 1 "go$step_failed runtime error: invalid memory address or nil pointer dereference"

@@ -6,10 +6,12 @@
 // frames is undefined behaviour) and reports it as a failed step. Row callbacks catch panics too and carry them
 // back across query_run, so they end in that same guard.
 use std::any::Any;
+use std::cell::RefCell;
 use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_void};
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
+use std::sync::Once;
 
 use crate::abi::*;
 
@@ -211,13 +213,35 @@ where
     }
 }
 
+thread_local! {
+    /// Where the last panic on this thread happened, kept by the quiet hook for the step's error message.
+    static PANIC_PLACE: RefCell<Option<String>> = RefCell::new(None);
+}
+
+/// Replaces Rust's default panic hook in this library (each cdylib has its own): the host reports a step's
+/// failure on its one error line, so the hook prints nothing and captures no backtrace (whose symbol caches
+/// would stay behind after the host unloads the library); it keeps the panic's place for the message.
+fn install_quiet_panic_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        panic::set_hook(Box::new(|info| {
+            let place = info.location().map(|at| format!("{}:{}:{}", at.file(), at.line(), at.column()));
+            PANIC_PLACE.with(|slot| *slot.borrow_mut() = place);
+        }));
+    });
+}
+
 fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
+    let text = if let Some(text) = payload.downcast_ref::<&str>() {
         (*text).to_string()
     } else if let Some(text) = payload.downcast_ref::<String>() {
         text.clone()
     } else {
         "a panic without a message".to_string()
+    };
+    match PANIC_PLACE.with(|slot| slot.borrow_mut().take()) {
+        Some(place) => format!("{} (at {})", text, place),
+        None => text,
     }
 }
 
@@ -262,5 +286,6 @@ macro_rules! step {
 
 /// Guards the entry function as run_step guards a step: a panic there makes the host refuse the plugin (NULL).
 pub fn guard_entry(entry: impl FnOnce() -> *const mh_plugin_descriptor) -> *const mh_plugin_descriptor {
+    install_quiet_panic_hook();
     panic::catch_unwind(AssertUnwindSafe(entry)).unwrap_or(ptr::null())
 }

@@ -469,7 +469,38 @@ void check_failure_after_commit(Backend backend) {
     }
 }
 
+// The probe that tells a Galera cluster from a single server (SELECT @@wsrep_on, among a run's first calls) failing
+// for any reason but MySQL's "unknown system variable": the run must fail, not go on as on a single server (with
+// GET_LOCK, which the other nodes of a cluster do not see).
+void check_failed_galera_probe_fails_the_run() {
+    const auto probe = TestDatabase::create(Backend::mysql);
+    if (!probe) return;
+    const StartStates start(Backend::mysql, Operation::upgrade);
+    bool probe_failed_the_run = false;
+    for (long long at = 1; at <= 8 && !probe_failed_the_run; ++at) {
+        const auto database = start.fresh();
+        REQUIRE(database);
+        const auto faulted = run_host(
+            chain_run(*database, {"upgrade", "cinder@2"},
+                      {{"MIGRATION_HOST_FAULT_AT", std::to_string(at)}, {"MIGRATION_HOST_FAULT_KIND", "error"}}),
+            FAULT_INJECTING_HOST);
+        INFO("error at call " << at << ", exit " << faulted.exit_code << ":\n" << faulted.all());
+        const auto errors = error_lines(faulted.err);
+        if (errors.empty() || !contains(errors.front(), "SELECT @@wsrep_on")) continue;
+        probe_failed_the_run = true;
+        CHECK(faulted.exit_code == 3);  // as for any failure while the host finds out what it is connected to
+        CHECK(contains(errors.front(), fmt::format("injected fault at ODBC call {} ", at)));
+        CHECK(database->version_of("cinder") == first_version);
+    }
+    CHECK(probe_failed_the_run);
+}
+
 }  // namespace
+
+TEST_CASE("mysql: a Galera probe that fails fails the run instead of being taken for a single server",
+          "[mysql][fault_injection]") {
+    check_failed_galera_probe_fails_the_run();
+}
 
 TEST_CASE("sqlite: a connection failing right after a step's commit reports the step applied, not rolled back",
           "[sqlite][fault_injection]") {

@@ -1,7 +1,6 @@
 // On MySQL and PostgreSQL the schema reader's catalog queries read what the ODBC catalog functions read.
 // SPDX-License-Identifier: Apache-2.0
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -10,47 +9,14 @@
 
 #include "database/database.hpp"
 #include "database/schema_catalog.hpp"
+#include "schema_lines.hpp"
 #include "test_database.hpp"
 
 using namespace test_support;
 using migration_host::CatalogReader;
 using migration_host::Schema;
-using migration_host::SchemaColumn;
 
 namespace {
-
-std::string column_text(const SchemaColumn& column) {
-    return fmt::format("column {} type={} size={} scale={} nullable={} default={} auto_increment={}", column.name,
-                       column.type, column.size ? std::to_string(*column.size) : "-",
-                       column.scale ? std::to_string(*column.scale) : "-", column.nullable,
-                       column.default_value ? "[" + *column.default_value + "]" : "-", column.auto_increment);
-}
-
-// Everything the reader says, one line per fact, the names of keys and indexes included (verify leaves a foreign
-// key's name out of its comparison; here it counts): a difference shows as the lines that differ.
-std::vector<std::string> lines_of(const Schema& schema) {
-    std::vector<std::string> lines;
-    for (const auto& table : schema.tables) {
-        lines.push_back(fmt::format("table {} engine={} charset={} collation={}", table.name, table.engine,
-                                    table.charset, table.collation));
-        for (const auto& column : table.columns) lines.push_back(table.name + ": " + column_text(column));
-        lines.push_back(fmt::format("{}: primary key ({})", table.name, fmt::join(table.primary_key, ", ")));
-        for (const auto& key : table.foreign_keys) {
-            lines.push_back(fmt::format("{}: foreign key [{}] ({}) -> {} ({})", table.name, key.name,
-                                        fmt::join(key.columns, ", "), key.referenced_table,
-                                        fmt::join(key.referenced_columns, ", ")));
-        }
-        for (const auto& index : table.indexes) {
-            lines.push_back(fmt::format("{}: index [{}] unique={} ({})", table.name, index.name, index.unique,
-                                        fmt::join(index.columns, ", ")));
-        }
-    }
-    for (const auto& view : schema.views) {
-        lines.push_back("view " + view.name);
-        for (const auto& column : view.columns) lines.push_back(view.name + ": " + column_text(column));
-    }
-    return lines;
-}
 
 struct Read {
     Schema through_queries;
@@ -225,7 +191,7 @@ TEST_CASE("mysql: the catalog queries read what the ODBC catalog functions read,
     CHECK(read.through_queries.find_view("v_child")->columns.size() == 3);
 
     CHECK(take_keys_to_unique_keys(read.through_queries) == std::vector<std::string>{"child.child_ibfk_1 -> parent"});
-    CHECK(lines_of(read.through_queries) == lines_of(read.through_functions));
+    CHECK(schema_lines(read.through_queries) == schema_lines(read.through_functions));
 }
 
 TEST_CASE("postgresql: the catalog queries read what the ODBC catalog functions read, this schema's only",
@@ -248,5 +214,5 @@ TEST_CASE("postgresql: the catalog queries read what the ODBC catalog functions 
     REQUIRE(read.through_queries.find_view("v_child"));
     CHECK(read.through_queries.find_view("v_child")->columns.size() == 3);
 
-    CHECK(lines_of(read.through_queries) == lines_of(read.through_functions));
+    CHECK(schema_lines(read.through_queries) == schema_lines(read.through_functions));
 }

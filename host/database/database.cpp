@@ -5,18 +5,29 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
+#include <string>
 
 namespace migration_host {
 
 namespace {
 
-// MySQL itself has no @@wsrep_on (an error), MariaDB without a provider says 0.
+// MySQL's error for a system variable it does not have (ER_UNKNOWN_SYSTEM_VARIABLE).
+constexpr std::int32_t unknown_system_variable = 1193;
+
+// MySQL itself has no @@wsrep_on (error 1193), MariaDB without a provider says 0. Any other failure is the
+// connection's, and is no answer: taken for "not Galera", it would make a host on a cluster lock with GET_LOCK,
+// which other nodes do not see.
 std::optional<DatabaseInfo::Galera> describe_galera(const odbc::Connection& connection) {
     bool wsrep_on = false;
-    const auto failed = connection.try_query("SELECT @@wsrep_on", {}, [&wsrep_on](const odbc::Row& row) {
+    const std::string probe = "SELECT @@wsrep_on";
+    auto failed = connection.try_query(probe, {}, [&wsrep_on](const odbc::Row& row) {
         wsrep_on = !row.empty() && row[0] && *row[0] == "1";
         return false;
     });
+    if (failed && failed->native_error != unknown_system_variable) {
+        throw odbc::Error("query failed: " + probe, std::move(*failed));
+    }
     if (failed || !wsrep_on) return std::nullopt;
     const auto rows = connection.query(
         "SELECT @@wsrep_node_name, (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "

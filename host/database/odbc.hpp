@@ -212,7 +212,9 @@ public:
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
     ~Transaction();
+    // Commits, then restores autocommit; either can throw. After a throw, committed() says which one failed.
     void commit();
+    bool committed() const noexcept { return !open_; }
 
 private:
     Connection& connection_;

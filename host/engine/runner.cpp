@@ -81,18 +81,30 @@ public:
         }
     }
 
-    // After the step returned success: false when the host's transaction is not the one it opened any more.
-    bool intact() {
-        released_ = !std::holds_alternative<odbc::Diagnostic>(
-            connection_.try_execute(fmt::format("RELEASE SAVEPOINT {}", savepoint)));
-        ended_ = !released_;
-        return released_;
+    // After the step returned success: nothing when the host's transaction is still the one it opened, else why
+    // not. Only a savepoint the database no longer has means the step ended the transaction; any other failure of
+    // the release (the connection lost, the server refusing) is the database's, and is reported as it is.
+    std::optional<std::string> broken() {
+        auto released = connection_.try_execute(fmt::format("RELEASE SAVEPOINT {}", savepoint));
+        const auto* error = std::get_if<odbc::Diagnostic>(&released);
+        released_ = error == nullptr;
+        if (released_) return std::nullopt;
+        if (!savepoint_missing(*error)) {
+            return fmt::format("the host could not release its savepoint after the step: {}", error->to_string());
+        }
+        ended_ = true;
+        return "it ended the host's transaction before returning (a step must not COMMIT or ROLLBACK, and must not "
+               "go on after a failed statement, which the driver may answer with a rollback)";
     }
 
     void commit() {
         transaction_->commit();
         transaction_.reset();
     }
+
+    // Whether the commit happened, also when commit() threw after it (restoring autocommit failed): nothing can
+    // undo the step then.
+    bool committed() const { return transaction_ && transaction_->committed(); }
 
     // Rolls the host's transaction back; returns true when the step had ended it first, so that statements it ran
     // may have persisted.
@@ -117,6 +129,16 @@ public:
 
 private:
     static constexpr const char* savepoint = "migration_host_step";
+
+    // The database's answer to releasing a savepoint that is gone: SQLite's "no such savepoint"; PostgreSQL's
+    // 3B001 (a new transaction without it), 25P01 (no transaction at all) or 25P02 (the transaction failed and waits
+    // for its rollback).
+    bool savepoint_missing(const odbc::Diagnostic& error) const {
+        if (database_.dialect == schema::Dialect::sqlite) {
+            return error.message.find("no such savepoint") != std::string::npos;
+        }
+        return error.sqlstate == "3B001" || error.sqlstate == "25P01" || error.sqlstate == "25P02";
+    }
     odbc::Connection& connection_;
     const DatabaseInfo& database_;
     std::optional<odbc::Transaction> transaction_;
@@ -155,10 +177,8 @@ std::string apply_step(const Session& session, const Step& step, const RunReport
         const StepResult result = executor.run(function, label, migration.plugin->path().string());
         if (!result.succeeded) {
             failure = storable_error(result.error);
-        } else if (!transaction.intact()) {
-            failure =
-                "it ended the host's transaction before returning (a step must not COMMIT or ROLLBACK, and "
-                "must not go on after a failed statement, which the driver may answer with a rollback)";
+        } else if (auto broken = transaction.broken()) {
+            failure = std::move(broken);
         } else {
             failure = versions.compare_and_set(migration.ref.track, step.from_version(), step.to_version());
         }
@@ -170,6 +190,15 @@ std::string apply_step(const Session& session, const Step& step, const RunReport
                 history.append(entry);
                 transaction.commit();
             } catch (const odbc::Error& error) {
+                if (transaction.committed()) {
+                    // The step, its version and its history row are committed: only what came after failed.
+                    const std::chrono::milliseconds duration(milliseconds_since(start));
+                    reporter.report(run_event::StepFinished{description, duration});
+                    throw HostError(ExitCode::step_failed,
+                                    fmt::format("{} was applied and {} is at version {}, but the connection failed "
+                                                "right after its commit: {}",
+                                                label, migration.ref.track, step.to_version(), error.what()));
+                }
                 failure = fmt::format("recording it failed: {}", error.what());
             }
         }

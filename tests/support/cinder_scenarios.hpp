@@ -17,6 +17,10 @@ ProcessResult run_cinder(const TestDatabase& database, std::vector<std::string> 
 ProcessResult run_cinder_chain(const TestDatabase& database, std::vector<std::string> arguments,
                                const std::string& dsn_suffix = "");
 
+// Rows in volume_types (4), volume_type_extra_specs (4), volumes (5) and snapshots (2) that refer to each other, as
+// those tables are at cinder@1-3 (before 004 turns volume type ids into UUIDs).
+void seed_volume_data(const TestDatabase& database);
+
 // Fresh database: upgrade applies cinder@1, leaves the seed's schema and version 1; status shows it.
 void check_upgrade_creates_schema(const TestDatabase& database);
 // Second upgrade: exit 0, says nothing to do, changes nothing.

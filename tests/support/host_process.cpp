@@ -80,13 +80,14 @@ std::string read_all_from_start(int fd) {
     }
 }
 
-// Every variable the host reads an option from: a test sets those it means, none leaks in from the shell.
+// Every variable the host (or its fault-injecting build) reads an option from: a test sets those it means, none leaks
+// in from the shell.
 std::map<std::string, std::string> without_host_variables() {
     std::map<std::string, std::string> removed;
     for (const char* option :
          {"DSN", "PLUGIN_PATH", "NO_DEFAULT_PLUGINS", "CONFIG", "TARGET", "LOG_LEVEL", "CONNECT_TIMEOUT",
           "LOCK_TIMEOUT", "STATEMENT_TIMEOUT", "SKIP_BROKEN_PLUGINS", "ALLOW_INSECURE_PLUGINS",
-          "FORCE_PORTABLE_LOCK", "LOCK_LEASE_SECONDS"}) {
+          "FORCE_PORTABLE_LOCK", "LOCK_LEASE_SECONDS", "FAULT_AT", "FAULT_KIND", "FAULT_TRACE"}) {
         removed.emplace(std::string("MIGRATION_HOST_") + option, "");
     }
     return removed;
@@ -283,7 +284,11 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
 }
 
 ProcessResult run_host(const HostRun& run) {
-    std::vector<std::string> argv{host_executable()};
+    return run_host(run, host_executable());
+}
+
+ProcessResult run_host(const HostRun& run, const std::string& executable) {
+    std::vector<std::string> argv{executable};
     argv.insert(argv.end(), run.arguments.begin(), run.arguments.end());
     std::map<std::string, std::string> environment = without_host_variables();
     for (const auto& [name, value] : run.environment) environment[name] = value;

@@ -38,6 +38,8 @@ std::string host_executable();
 
 // Runs migration-host with `run.arguments`; waits for it to end.
 ProcessResult run_host(const HostRun& run);
+// The same with another build of the host (the fault-injecting one) instead of migration-host.
+ProcessResult run_host(const HostRun& run, const std::string& executable);
 ProcessResult run_host(const std::vector<std::string>& arguments);
 
 // Runs any program (argv[0] looked up in PATH) and waits for it.

@@ -75,11 +75,16 @@ po::options_description global_options_description() {
         "use the configuration file's [target.NAME] section, over its top level");
     add("dsn", po::value<std::string>()->value_name("DSN"),
         "ODBC DSN name or full connection string (default: SQLite file ./migration-host.sqlite through the "
-        "SQLite3 driver)");
+        "SQLite3 driver); its keys, and "
+        "those of its odbc.ini section, must be ones the driver reads (exit 2 naming the nearest)");
     add("scratch-dsn", po::value<std::string>()->value_name("DSN"),
         "verify only: an empty database of the live one's kind (MySQL/MariaDB, PostgreSQL) to build the expected "
         "schema in, emptied again afterwards, instead of a scratch database verify creates (for a user who may "
         "not create databases); never the live database");
+    add("allow-connection-key", po::value<std::vector<std::string>>()->value_name("KEY"),
+        "pass KEY to the driver although the host does not know it: a connection string or odbc.ini DSN that gives "
+        "a key its driver (SQLite3, MariaDB, psqlODBC) does not read is refused (exit 2), as the driver would "
+        "ignore it; repeatable; comma-separated in the environment");
     add("plugin-path", po::value<std::vector<std::string>>()->value_name("DIR"),
         "directory to load plugins from, after the default one (../lib/migration-host/plugins beside the "
         "executable); repeatable; colon-separated in the environment");

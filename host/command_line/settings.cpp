@@ -354,7 +354,20 @@ void resolve_global_options(const SourcedValues& command_line, GlobalOptions& gl
 
     std::string dsn_origin;
     global.dsn = resolve_dsn(sources, dsn_origin);
-    show("dsn", connection_options(global).effective_target().connection_string(), dsn_origin);
+    global.default_refused.reset();
+    if (!global.dsn && !global.target && sources.file && !sources.file->targets.empty()) {
+        std::vector<std::string> targets;
+        for (const auto& [name, section] : sources.file->targets) targets.push_back(name);
+        const std::string file = sources.file->path.string();
+        global.default_refused = fmt::format(
+            "{} defines the targets {} and chooses none: give --target NAME (or MIGRATION_HOST_TARGET, or target = "
+            "NAME at the file's top level) or a dsn; the SQLite default ./{} stands in only when no configuration "
+            "file names a connection (see 'migration-host --help')",
+            file, bounded_list(targets), default_sqlite_file);
+        show("dsn", "", fmt::format("none: {} defines the targets {} and chooses none", file, bounded_list(targets)));
+    } else {
+        show("dsn", connection_options(global).effective_target().connection_string(), dsn_origin);
+    }
     std::string scratch_origin;
     global.scratch_dsn = resolve_scratch_dsn(sources, scratch_origin);
     show("scratch-dsn", global.scratch_dsn.value_or(""), scratch_origin);
@@ -418,6 +431,7 @@ ConnectionOptions connection_options(const GlobalOptions& global) {
     options.connect_timeout_seconds = global.connect_timeout_seconds;
     options.statement_timeout_seconds = global.statement_timeout_seconds;
     options.allowed_connection_keys = global.allowed_connection_keys;
+    options.default_refused = global.default_refused;
     return options;
 }
 

@@ -138,6 +138,7 @@ LoadedCatalog load_catalog(const PluginOptions& options) {
 }
 
 std::unique_ptr<Session> open_session(const ConnectionOptions& options, Access access) {
+    if (!options.target && options.default_refused) throw HostError(ExitCode::usage, *options.default_refused);
     auto session = std::make_unique<Session>();
     ConnectionTarget target = options.effective_target();
     check_connection_keys(target, options.allowed_connection_keys);

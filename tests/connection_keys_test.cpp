@@ -185,6 +185,16 @@ TEST_CASE("sqlite: a misspelt Database key is refused and creates no file; --all
         unknown, {CINDER_PLUGIN_DIR}, {"status"}, {{"MIGRATION_HOST_ALLOW_CONNECTION_KEY", "Other, APPLICATIONNAME"}}));
     require_ok(from_environment);
     CHECK(db->version_of("cinder").has_value());
+
+    // verify's --scratch-dsn is checked before verify connects to either database (on SQLite it would otherwise be
+    // refused for another reason, once connected).
+    const auto scratch =
+        run_host(host_run_on(db->connection_string(), {CINDER_PLUGIN_DIR},
+                             {"--scratch-dsn", "DRIVER=SQLite3;Databse=/nonexistent/scratch.sqlite", "verify"}));
+    CHECK(scratch.exit_code == 2);
+    check_one_line_error(scratch,
+                         "unknown connection key 'Databse' for SQLite3 in --scratch-dsn: did you mean "
+                         "'Database'?");
 }
 
 TEST_CASE(

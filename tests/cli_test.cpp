@@ -335,9 +335,10 @@ TEST_CASE("the longest connect timeout does not refuse a healthy database", "[cl
 
 namespace {
 
-// A SQLite connection string of exactly `size` bytes naming `file` (padded with an attribute the driver ignores).
+// A SQLite connection string of exactly `size` bytes naming `file` (padded with a Description, an ODBC key that
+// changes nothing).
 std::string sqlite_connection_string_of_size(const std::string& file, std::size_t size) {
-    std::string connection = "DRIVER=SQLite3;DATABASE=" + file + ";PADDING=";
+    std::string connection = "DRIVER=SQLite3;DATABASE=" + file + ";Description=";
     REQUIRE(connection.size() < size);
     connection.append(size - connection.size(), 'x');
     return connection;

@@ -126,6 +126,16 @@ TEST_CASE("every global option: command line over environment over target sectio
          "no",
          "false",
          "false"},
+        {"allow-connection-key",
+         {"--allow-connection-key", "K1", "--allow-connection-key", "K2"},
+         "K1,K2",
+         "K3, K4",
+         "K3,K4",
+         "K5",
+         "K5",
+         "K6",
+         "K6",
+         "(none)"},
         {"allow-insecure-plugins",
          {"--allow-insecure-plugins"},
          "true",
@@ -212,6 +222,47 @@ TEST_CASE("the configuration's values are the ones a command uses", "[config][cl
     CHECK(upgrade.out.find("Applied 1 step") != std::string::npos);  // cinder_initial only: not the default dir
     CHECK(upgrade.err.find(" debug ") != std::string::npos);
     CHECK(db->version_of("cinder") == 1);
+}
+
+// The SQLite default is for a host run with no configuration of where to connect. A file that defines targets and
+// chooses none is a run whose target was forgotten: upgrading ./migration-host.sqlite instead is refused.
+TEST_CASE("a configuration file that defines targets and chooses none is refused where a command would connect",
+          "[config][cli][target][sqlite]") {
+    const Scratch scratch;
+    const auto db = TestDatabase::create(Backend::sqlite);
+    const auto file = scratch.write("migration-host.ini", "no-default-plugins = true\nplugin-path = " CINDER_PLUGIN_DIR
+                                                          "\n[target.prod]\ndsn = " + db->connection_string() +
+                                                          "\n[target.dev]\ndsn = DRIVER=SQLite3;DATABASE=/nonexistent/dev\n");
+    const fs::path default_file = scratch.root / "migration-host.sqlite";
+    for (const char* command : {"upgrade", "status"}) {
+        const auto result = run_in(scratch, {command});
+        INFO(command);
+        INFO(result.all());
+        check_usage_error(result, "./migration-host.ini defines the targets dev, prod and chooses none: give --target "
+                                  "NAME (or MIGRATION_HOST_TARGET, or target = NAME at the file's top level) or a dsn");
+        CHECK_FALSE(fs::exists(default_file));
+    }
+    // `config` shows the problem rather than failing on it; commands that do not connect run.
+    const auto shown = run_in(scratch, {"config"});
+    INFO(shown.all());
+    CHECK(shown.exit_code == 0);
+    CHECK(config_line(shown, "dsn") ==
+          "dsn = (none)  [none: ./migration-host.ini defines the targets dev, prod and chooses none]");
+    const auto plugins = run_in(scratch, {"plugins"});
+    CHECK(plugins.exit_code == 0);
+    const auto offline = run_in(scratch, {"sql", "--dialect", "sqlite", "upgrade"});
+    CHECK(offline.exit_code == 0);
+    // A target chosen, any way, or a dsn given, connects where it says.
+    require_ok(run_in(scratch, {"--target", "prod", "upgrade"}));
+    CHECK(db->version_of("cinder") == 1);
+    require_ok(run_in(scratch, {"status"}, {{"MIGRATION_HOST_TARGET", "prod"}}));
+    require_ok(run_in(scratch, {"--dsn", db->connection_string(), "status"}));
+    CHECK_FALSE(fs::exists(default_file));
+
+    // A file that names no connection at all leaves the default as it was.
+    scratch.write("migration-host.ini", "no-default-plugins = true\nplugin-path = " CINDER_PLUGIN_DIR "\n");
+    require_ok(run_in(scratch, {"upgrade"}));
+    CHECK(fs::exists(default_file));
 }
 
 TEST_CASE("a configuration that does not parse or names what does not exist exits 2 naming the file and line",

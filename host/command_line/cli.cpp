@@ -45,6 +45,8 @@ const char* const configuration_help =
     "and its [target.NAME] sections (chosen with --target NAME) take the options' names, plus password-file\n"
     "or password-env for the DSN's password. The command line wins over the environment, the environment\n"
     "over the file, the target section over the file's top level. 'migration-host config' shows the result.\n"
+    "A file with [target.NAME] sections and none chosen, and no dsn, is refused (exit 2) by every command that\n"
+    "connects, rather than using the SQLite default.\n"
     "The file and a password-file are refused (exit 2) if anyone but root and you could change them: owned by\n"
     "another user, writable by group or others, or in a directory others can write to, unless sticky like /tmp.\n";
 
@@ -75,11 +77,16 @@ po::options_description global_options_description() {
         "use the configuration file's [target.NAME] section, over its top level");
     add("dsn", po::value<std::string>()->value_name("DSN"),
         "ODBC DSN name or full connection string (default: SQLite file ./migration-host.sqlite through the "
-        "SQLite3 driver)");
+        "SQLite3 driver, unless a configuration file defines targets and none is chosen: exit 2); its keys, and "
+        "those of its odbc.ini section, must be ones the driver reads (exit 2 naming the nearest)");
     add("scratch-dsn", po::value<std::string>()->value_name("DSN"),
         "verify only: an empty database of the live one's kind (MySQL/MariaDB, PostgreSQL) to build the expected "
         "schema in, emptied again afterwards, instead of a scratch database verify creates (for a user who may "
         "not create databases); never the live database");
+    add("allow-connection-key", po::value<std::vector<std::string>>()->value_name("KEY"),
+        "pass KEY to the driver although the host does not know it: a connection string or odbc.ini DSN that gives "
+        "a key its driver (SQLite3, MariaDB, psqlODBC) does not read is refused (exit 2), as the driver would "
+        "ignore it; repeatable; comma-separated in the environment");
     add("plugin-path", po::value<std::vector<std::string>>()->value_name("DIR"),
         "directory to load plugins from, after the default one (../lib/migration-host/plugins beside the "
         "executable); repeatable; colon-separated in the environment");

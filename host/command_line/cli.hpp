@@ -23,6 +23,12 @@ struct GlobalOptions {
     // verify's scratch: a DSN name or connection string of an empty database to build in (--scratch-dsn); none: a
     // scratch database that verify creates itself.
     std::optional<std::string> scratch_dsn;
+    // Connection-string keys to pass to a known driver although the host's table of its keys lacks them
+    // (--allow-connection-key, repeatable; comma-separated in the environment).
+    std::vector<std::string> allowed_connection_keys;
+    // Why there is no dsn although one is needed, when the configuration file defines targets and none is chosen (the
+    // SQLite default stands in only when no configuration file names a connection); refused where a command connects.
+    std::optional<std::string> default_refused;
     // Every directory to load plugins from, in search order: the default one first (unless no_default_plugins),
     // then those given by --plugin-path, MIGRATION_HOST_PLUGIN_PATH or the configuration file.
     std::vector<std::string> plugin_paths;

@@ -52,7 +52,8 @@ const SwitchOption switch_options[] = {
 // The global options the environment and the configuration file can set, in the order `config` shows them.
 const std::vector<std::string> configurable_options = {
     "dsn",          "plugin-path",       "no-default-plugins", "log-level",           "connect-timeout",
-    "lock-timeout", "statement-timeout", "skip-broken-plugins", "allow-insecure-plugins", "scratch-dsn"};
+    "lock-timeout", "statement-timeout", "skip-broken-plugins", "allow-insecure-plugins", "scratch-dsn",
+    "allow-connection-key"};
 
 // What a configuration file may say: the options above; password-file or password-env for its DSN; at the top
 // level also the target to use when neither --target nor MIGRATION_HOST_TARGET names one.
@@ -62,6 +63,7 @@ ConfigKeys config_file_keys() {
     keys.keys.insert({"password-file", "password-env"});
     keys.top_level_only.insert("target");
     keys.repeatable.insert("plugin-path");
+    keys.repeatable.insert("allow-connection-key");
     return keys;
 }
 
@@ -163,6 +165,30 @@ std::vector<std::string> plugin_dirs_from(const SourcedValue& sourced) {
         }
     }
     return dirs;
+}
+
+// --allow-connection-key: one key per option or file line, or several separated by commas (as the environment gives
+// them), blanks at their ends trimmed as the drivers trim them; a key cannot hold '=', ';', '{' or '}'.
+std::vector<std::string> allowed_keys_from(const SourcedValue& sourced) {
+    std::vector<std::string> keys;
+    for (const auto& value : sourced.values) {
+        std::size_t start = 0;
+        while (start <= value.size()) {
+            const auto end = std::min(value.find(',', start), value.size());
+            const auto first = value.find_first_not_of(" \t", start);
+            if (first != std::string::npos && first < end) {
+                const auto last = value.find_last_not_of(" \t", end - 1);
+                const std::string key = value.substr(first, last - first + 1);
+                if (key.find_first_of("=;{}") != std::string::npos) {
+                    throw usage_error(invalid(sourced, key, "expected a connection-string key, without '=', ';', "
+                                                            "'{' or '}'"));
+                }
+                keys.push_back(key);
+            }
+            start = end + 1;
+        }
+    }
+    return keys;
 }
 
 std::optional<std::filesystem::path> config_file_path(const SourcedValues& command_line,
@@ -319,9 +345,29 @@ void resolve_global_options(const SourcedValues& command_line, GlobalOptions& gl
         return sourced ? sourced->label : std::string("default");
     };
 
+    global.allowed_connection_keys.clear();
+    if (const auto* sourced = sources.find("allow-connection-key")) {
+        global.allowed_connection_keys = allowed_keys_from(*sourced);
+    }
+    show("allow-connection-key", fmt::format("{}", fmt::join(global.allowed_connection_keys, ",")),
+         origin_of("allow-connection-key"));
+
     std::string dsn_origin;
     global.dsn = resolve_dsn(sources, dsn_origin);
-    show("dsn", connection_options(global).effective_target().connection_string(), dsn_origin);
+    global.default_refused.reset();
+    if (!global.dsn && !global.target && sources.file && !sources.file->targets.empty()) {
+        std::vector<std::string> targets;
+        for (const auto& [name, section] : sources.file->targets) targets.push_back(name);
+        const std::string file = sources.file->path.string();
+        global.default_refused = fmt::format(
+            "{} defines the targets {} and chooses none: give --target NAME (or MIGRATION_HOST_TARGET, or target = "
+            "NAME at the file's top level) or a dsn; the SQLite default ./{} stands in only when no configuration "
+            "file names a connection (see 'migration-host --help')",
+            file, bounded_list(targets), default_sqlite_file);
+        show("dsn", "", fmt::format("none: {} defines the targets {} and chooses none", file, bounded_list(targets)));
+    } else {
+        show("dsn", connection_options(global).effective_target().connection_string(), dsn_origin);
+    }
     std::string scratch_origin;
     global.scratch_dsn = resolve_scratch_dsn(sources, scratch_origin);
     show("scratch-dsn", global.scratch_dsn.value_or(""), scratch_origin);
@@ -384,6 +430,8 @@ ConnectionOptions connection_options(const GlobalOptions& global) {
     if (global.dsn) options.target = ConnectionTarget::parse(*global.dsn);
     options.connect_timeout_seconds = global.connect_timeout_seconds;
     options.statement_timeout_seconds = global.statement_timeout_seconds;
+    options.allowed_connection_keys = global.allowed_connection_keys;
+    options.default_refused = global.default_refused;
     return options;
 }
 

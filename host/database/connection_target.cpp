@@ -125,6 +125,19 @@ std::string ConnectionTarget::redacted() const {
     return redact_connection_string(text_);
 }
 
+std::optional<std::string> ConnectionTarget::driver_name() const {
+    if (auto driver = attribute("DRIVER")) return driver;
+    if (!dsn_) return std::nullopt;
+    return odbc::profile_string(*dsn_, "Driver", "odbc.ini");
+}
+
+std::vector<std::string> ConnectionTarget::keys() const {
+    std::vector<std::string> keys;
+    keys.reserve(attributes_.size());
+    for (const auto& attribute : attributes_) keys.push_back(attribute.key);
+    return keys;
+}
+
 std::optional<std::string> ConnectionTarget::attribute(std::string_view key) const {
     for (const auto& attribute : attributes_) {
         if (same_key(attribute.key, key)) return attribute.value;

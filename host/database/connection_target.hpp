@@ -36,6 +36,11 @@ public:
     // The data source named by DSN=, if any.
     const std::optional<std::string>& dsn_name() const noexcept { return dsn_; }
     DriverKind driver() const noexcept { return driver_; }
+    // The driver as the string names it (DRIVER=), else as its DSN's odbc.ini section does (Driver=); nullopt for
+    // neither.
+    std::optional<std::string> driver_name() const;
+    // Every key the string gives, as written (blanks trimmed), in order.
+    std::vector<std::string> keys() const;
 
     // The value of `key` (any case; the first one given counts, as with the drivers) in the string, braces
     // removed; nullopt when the string does not give it.

@@ -237,6 +237,20 @@ std::optional<std::string> profile_string(const std::string& section, const std:
     return std::string(value.data());
 }
 
+std::vector<std::string> profile_keys(const std::string& section, const char* file) {
+    // With no key, the driver manager lists the section's keys, each ended by a NUL, the list by a second one.
+    std::vector<char> list(65536, '\0');
+    const int length = SQLGetPrivateProfileString(section.c_str(), nullptr, "", list.data(),
+                                                  static_cast<int>(list.size()), file);
+    std::vector<std::string> keys;
+    for (std::size_t start = 0; length > 0 && start < static_cast<std::size_t>(length) && list[start] != '\0';) {
+        const std::string key(list.data() + start);
+        start += key.size() + 1;
+        keys.push_back(key);
+    }
+    return keys;
+}
+
 std::optional<Diagnostic> check(SQLRETURN rc, SQLSMALLINT handle_type, SQLHANDLE handle) {
     if (rc == SQL_SUCCESS || rc == SQL_SUCCESS_WITH_INFO || rc == SQL_NO_DATA) return std::nullopt;
     Diagnostic diagnostic{"HY000", 0, "no diagnostic record"};

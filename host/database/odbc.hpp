@@ -49,6 +49,9 @@ void require(SQLRETURN rc, SQLSMALLINT handle_type, SQLHANDLE handle, std::strin
 // A setting of an ODBC data source (`file` "odbc.ini": the user's, then the system's, as the driver manager finds
 // them, ODBCINI and ODBCSYSINI included) or of an installed driver ("odbcinst.ini"); nullopt when it is not set.
 std::optional<std::string> profile_string(const std::string& section, const std::string& key, const char* file);
+// Every key a data source's (or driver's) section sets, as written, in the files profile_string reads; none when the
+// section does not exist.
+std::vector<std::string> profile_keys(const std::string& section, const char* file);
 
 // Fault injection, for tests only (the shipped host never sets it): called before each call that reaches the
 // database (connect, execute, catalog, autocommit, commit) with the connection handle and what the call is; a

@@ -20,6 +20,7 @@
 
 #include "bounded_list.hpp"
 #include "database/alarm.hpp"
+#include "database/connection_keys.hpp"
 #include "exit_codes.hpp"
 #include "engine/locking.hpp"
 #include "database/redact.hpp"
@@ -137,8 +138,10 @@ LoadedCatalog load_catalog(const PluginOptions& options) {
 }
 
 std::unique_ptr<Session> open_session(const ConnectionOptions& options, Access access) {
+    if (!options.target && options.default_refused) throw HostError(ExitCode::usage, *options.default_refused);
     auto session = std::make_unique<Session>();
     ConnectionTarget target = options.effective_target();
+    check_connection_keys(target, options.allowed_connection_keys);
     // The SQLite3 driver creates a missing database file on connect unless told NoCreat (first, so that it wins
     // over a NoCreat=0 later in the string). The file is also looked for here, to name it when it is missing: the
     // driver's own refusal says only "connect failed".
@@ -168,6 +171,14 @@ std::unique_ptr<Session> open_session(const ConnectionOptions& options, Access a
     } catch (const odbc::Error& error) {
         if (required_file && !file_exists(*required_file)) throw missing_database_file(required_file->string());
         throw HostError(ExitCode::cannot_connect, error.what());
+    }
+    // Without a current database, MariaDB would look for the host's tables nowhere ("No database selected") or, for a
+    // statement that names none, in whatever database a step chose: the connection string or DSN is what is wrong.
+    if (session->database.dialect == schema::Dialect::mysql && session->database.database_name.empty()) {
+        throw HostError(ExitCode::usage,
+                        fmt::format("{} connected with no current database: the connection names none (DATABASE=NAME "
+                                    "in the connection string, or Database in its odbc.ini DSN)",
+                                    target.redacted()));
     }
     session->target = std::move(target);
     spdlog::debug("connected to {} {} (dialect {}{}{})", session->database.dbms_name, session->database.dbms_version,

@@ -37,6 +37,11 @@ struct ConnectionOptions {
     std::optional<ConnectionTarget> target;  // none: the embedded default, ./migration-host.sqlite
     std::uint32_t connect_timeout_seconds = 15;
     std::uint32_t statement_timeout_seconds = 0;  // 0: no bound
+    // Connection-string keys to pass to the driver although the host does not know them (--allow-connection-key).
+    std::vector<std::string> allowed_connection_keys;
+    // Set when the embedded default may not stand in for a missing `target`, saying why: a configuration file defines
+    // targets and none was chosen. open_session then refuses (exit 2) instead of creating ./migration-host.sqlite.
+    std::optional<std::string> default_refused;
 
     // `target`, or the embedded default in the current directory.
     ConnectionTarget effective_target() const { return target ? *target : ConnectionTarget::embedded_default(); }
@@ -87,7 +92,9 @@ enum class Access {
     read_only,
 };
 
-// Connects (exit 3 on failure, including a server that never answers).
+// Connects (exit 3 on failure, including a server that never answers). Before connecting, refuses (exit 2) a key the
+// driver would ignore (check_connection_keys) and the embedded default when `default_refused` says why; after, a
+// MySQL/MariaDB connection with no current database (exit 2).
 std::unique_ptr<Session> open_session(const ConnectionOptions& options, Access access = Access::read_write);
 
 struct DatabaseState {

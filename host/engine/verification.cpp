@@ -9,6 +9,7 @@
 
 #include "engine/interrupt_cleanup.hpp"
 #include "engine/locking.hpp"
+#include "database/connection_keys.hpp"
 #include "engine/scratch_database.hpp"
 #include "exit_codes.hpp"
 #include "plugins/host_api.hpp"
@@ -89,6 +90,10 @@ void build_expected(const ScratchDatabase& scratch, const std::vector<Step>& ste
 VerifyResult verify_schema(const VerifyRequest& request) {
     VerifyResult result;
     const LoadedCatalog loaded = load_catalog(request.plugins);
+    // Before either connection: a key the scratch's driver would ignore could send verify's build elsewhere.
+    if (request.scratch) {
+        check_connection_keys(*request.scratch, request.connection.allowed_connection_keys, "--scratch-dsn");
+    }
     const auto session = open_session(request.connection, Access::read_only);
     const DatabaseState state = read_state(*session, loaded.catalog);
     result.run_in_progress = run_in_progress(*session);

@@ -222,11 +222,6 @@ Snapshot expected_after(const Snapshot& before, const BadCase& bad_case, Backend
     return expected;
 }
 
-ProcessResult run_with(const TestDatabase& db, const std::vector<std::string>& plugin_dirs,
-                       const std::vector<std::string>& arguments) {
-    return run_host(host_run_on(db.connection_string(), plugin_dirs, arguments));
-}
-
 // A database with the baseline applied.
 std::unique_ptr<TestDatabase> prepared_database(Backend backend) {
     auto db = TestDatabase::create(backend);

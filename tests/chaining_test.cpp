@@ -25,11 +25,6 @@ const std::string cinder_more = TEST_PLUGIN_ROOT "/cinder_more";
 const std::string manila = TEST_PLUGIN_ROOT "/manila";
 const std::string variant = TEST_PLUGIN_ROOT "/variant";
 
-ProcessResult run_with(const TestDatabase& db, const std::vector<std::string>& plugin_dirs,
-                       const std::vector<std::string>& arguments, std::map<std::string, std::string> environment = {}) {
-    return run_host(host_run_on(db.connection_string(), plugin_dirs, arguments, std::move(environment)));
-}
-
 ProcessResult run_chain(const TestDatabase& db, const std::vector<std::string>& arguments) {
     return run_with(db, {CINDER_PLUGIN_DIR, cinder_more, manila}, arguments);
 }

@@ -33,14 +33,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// One line on stderr, prefixed as the README documents.
-void check_one_line_error(const ProcessResult& result, const std::string& cause) {
-    INFO(result.all());
-    CHECK(line_count(result.err) == 1);
-    CHECK(result.err.rfind("migration-host: error: ", 0) == 0);
-    CHECK(result.err.find(cause) != std::string::npos);
-}
-
 ProcessResult run_in_sqlite(const std::vector<std::string>& arguments, const std::string& plugin_dir = CINDER_PLUGIN_DIR) {
     const auto db = TestDatabase::create(Backend::sqlite);
     std::vector<std::string> all{"--dsn", db->connection_string(), "--no-default-plugins", "--plugin-path", plugin_dir};

@@ -139,7 +139,7 @@ void check_lock_timeout(Backend backend) {
     WARN(
         fmt::format("{}: contender gave up after {:.2f} s: {}; the holder finished {:.2f} s later; whole scenario "
                     "{:.2f} s",
-                    backend_name(backend), contender_seconds, timed_out.err.substr(0, timed_out.err.find('\n')),
+                    dialect_name(backend), contender_seconds, timed_out.err.substr(0, timed_out.err.find('\n')),
                     holder_rest, seconds_since(test_start)));
 }
 

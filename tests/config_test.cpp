@@ -421,9 +421,6 @@ std::string refusal(const ProcessResult& result) {
     return lines.size() == 1 ? lines.front() : std::string();
 }
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
 
 }  // namespace
 

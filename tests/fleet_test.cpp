@@ -35,9 +35,6 @@ namespace {
 
 const std::string failing_step = TEST_PLUGIN_ROOT "/failing_step";
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
 
 // The Cinder plugins of the build (cinder to version 9), and only those.
 std::vector<std::string> plugin_options() {

@@ -39,9 +39,6 @@ const std::vector<std::string> chained_steps{"Upgraded cinder 0 -> 1", "Upgraded
                                              "Upgraded cinder 2 -> 3", "Upgraded manila 0 -> 1",
                                              "Upgraded manila 1 -> 2"};
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
 
 std::size_t occurrences(const std::string& text, const std::string& part) {
     std::size_t count = 0;

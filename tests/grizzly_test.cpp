@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "grizzly_schema_check.hpp"
+#include "cinder_scenarios.hpp"
 #include "host_process.hpp"
 #include "test_database.hpp"
 
@@ -21,44 +22,25 @@ using namespace test_support;
 
 namespace {
 
-// Both Cinder plugins; `dsn_suffix` adds driver options (e.g. ";FKSupport=1").
-ProcessResult run_grizzly(const TestDatabase& database, std::vector<std::string> arguments,
-                          const std::string& dsn_suffix = "") {
-    std::vector<std::string> all{"--dsn",
-                                 database.connection_string() + dsn_suffix,
-                                 "--no-default-plugins",
-                                 "--plugin-path",
-                                 CINDER_PLUGIN_DIR,
-                                 "--plugin-path",
-                                 GRIZZLY_PLUGIN_DIR};
-    all.insert(all.end(), arguments.begin(), arguments.end());
-    return run_host(all);
-}
-
-void require_ok(const ProcessResult& result) {
-    INFO(result.all());
-    REQUIRE(result.exit_code == 0);
-}
-
 void check_each_version_up_and_down(const TestDatabase& database) {
     for (int version = 1; version <= 9; ++version) {
-        require_ok(run_grizzly(database, {"upgrade", fmt::format("cinder@{}", version)}));
+        require_ok(run_cinder_chain(database, {"upgrade", fmt::format("cinder@{}", version)}));
         REQUIRE(database.version_of("cinder") == version);
         check_grizzly_schema(database, version);
     }
     for (int version = 8; version >= 1; --version) {
-        require_ok(run_grizzly(database, {"downgrade", fmt::format("cinder@{}", version)}));
+        require_ok(run_cinder_chain(database, {"downgrade", fmt::format("cinder@{}", version)}));
         REQUIRE(database.version_of("cinder") == version);
         check_grizzly_schema(database, version);
     }
     // And up again from what the downgrades left.
-    require_ok(run_grizzly(database, {"upgrade"}));
+    require_ok(run_cinder_chain(database, {"upgrade"}));
     CHECK(database.version_of("cinder") == 9);
     check_grizzly_schema(database, 9);
 }
 
 void check_empty_database_reaches_9(const TestDatabase& database) {
-    const auto result = run_grizzly(database, {"upgrade"});
+    const auto result = run_cinder_chain(database, {"upgrade"});
     require_ok(result);
     CHECK(result.out.find("Upgraded cinder 8 -> 9: 009_add_snapshot_metadata_table (cinder_grizzly") !=
           std::string::npos);
@@ -123,11 +105,11 @@ void check_references_kept(const TestDatabase& database) {
 }
 
 void check_004_data(const TestDatabase& database, const std::string& dsn_suffix = "") {
-    require_ok(run_grizzly(database, {"upgrade", "cinder@3"}, dsn_suffix));
+    require_ok(run_cinder_chain(database, {"upgrade", "cinder@3"}, dsn_suffix));
     populate_version_3(database);
     check_references_kept(database);
 
-    require_ok(run_grizzly(database, {"upgrade", "cinder@4"}, dsn_suffix));
+    require_ok(run_cinder_chain(database, {"upgrade", "cinder@4"}, dsn_suffix));
     check_grizzly_schema(database, 4);
     check_references_kept(database);
     const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
@@ -142,9 +124,9 @@ void check_004_data(const TestDatabase& database, const std::string& dsn_suffix 
                           "(SELECT id FROM volume_types)") == std::optional<std::string>("0"));
 
     // Up again through the later steps (which rebuild volumes and snapshots on SQLite) and back.
-    require_ok(run_grizzly(database, {"upgrade"}, dsn_suffix));
+    require_ok(run_cinder_chain(database, {"upgrade"}, dsn_suffix));
     check_references_kept(database);
-    require_ok(run_grizzly(database, {"downgrade", "cinder@3"}, dsn_suffix));
+    require_ok(run_cinder_chain(database, {"downgrade", "cinder@3"}, dsn_suffix));
     check_grizzly_schema(database, 3);
     check_references_kept(database);
     std::set<std::string> integer_ids;

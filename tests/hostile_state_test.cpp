@@ -76,11 +76,6 @@ std::string history_row(const std::map<std::string, std::string>& values = {}) {
     return fmt::format("INSERT INTO migration_host_history ({}) VALUES ({})", names, literals);
 }
 
-ProcessResult run_with(const TestDatabase& db, const std::vector<std::string>& plugin_dirs,
-                       const std::vector<std::string>& arguments, std::map<std::string, std::string> environment = {}) {
-    return run_host(host_run_on(db.connection_string(), plugin_dirs, arguments, std::move(environment)));
-}
-
 ProcessResult run_cinder(const TestDatabase& db, const std::vector<std::string>& arguments) {
     return run_with(db, {CINDER_PLUGIN_DIR, cinder_more}, arguments);
 }
@@ -115,7 +110,6 @@ std::string snapshot(const TestDatabase& db) {
     return result;
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // No byte a terminal would act on: C0 controls other than newline, DEL, and nothing but valid UTF-8.
 bool is_terminal_safe(const std::string& text) {

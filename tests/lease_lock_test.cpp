@@ -82,7 +82,7 @@ void check_takeover_after_expired_lease(Backend backend) {
                                                               "cinder@3 upgrade succeeded", "manila@1 upgrade succeeded",
                                                               "manila@2 upgrade succeeded"});
     WARN(fmt::format("{} (portable lock): took over a dead holder's lease of 2 s and applied 4 steps in {:.2f} s",
-                     backend_name(backend), waited));
+                     dialect_name(backend), waited));
 }
 
 // A live holder renews its lease, however long its step takes: a contender waiting several leases never takes it

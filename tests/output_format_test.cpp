@@ -23,13 +23,6 @@ const std::string cinder_more = TEST_PLUGIN_ROOT "/cinder_more";
 const std::string variant = TEST_PLUGIN_ROOT "/variant";
 const std::string not_a_plugin = TEST_PLUGIN_ROOT "/not_a_plugin";
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-ProcessResult run_with(const TestDatabase& db, const std::vector<std::string>& plugin_dirs,
-                       std::vector<std::string> arguments, std::map<std::string, std::string> environment = {}) {
-    return run_host(host_run_on(db.connection_string(), plugin_dirs, arguments, std::move(environment)));
-}
-
 // The command's text and JSON output, both exiting `expected`; the JSON parsed.
 struct BothFormats {
     ProcessResult text;

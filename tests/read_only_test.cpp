@@ -22,13 +22,6 @@ namespace {
 const std::string manila = TEST_PLUGIN_ROOT "/manila";
 const std::string cinder_more = TEST_PLUGIN_ROOT "/cinder_more";
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-ProcessResult run_with(const TestDatabase& db, const std::vector<std::string>& plugin_dirs,
-                       const std::vector<std::string>& arguments) {
-    return run_host(host_run_on(db.connection_string(), plugin_dirs, arguments));
-}
-
 const std::vector<std::vector<std::string>> read_only_commands{
     {"status"}, {"status", "--check"}, {"plan"}, {"history"}, {"history", "cinder"}, {"validate"},
     {"status", "--format", "json"}};

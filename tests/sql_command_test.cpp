@@ -24,18 +24,6 @@ using SqlDialect = migration_host::schema::Dialect;
 
 namespace {
 
-const char* dialect_of(Backend backend) {
-    switch (backend) {
-        case Backend::mysql:
-            return "mysql";
-        case Backend::postgresql:
-            return "postgresql";
-        case Backend::sqlite:
-            break;
-    }
-    return "sqlite";
-}
-
 // The value of `key` in an ODBC connection string.
 std::string attribute(const std::string& connection_string, const std::string& key) {
     const std::regex pattern("(?:^|;)" + key + "=([^;]*)", std::regex::icase);
@@ -100,11 +88,6 @@ ProcessResult run_on(const TestDatabase& database, const std::vector<std::string
     return run_host(host_run_on(database.connection_string(), plugin_dirs, arguments, environment));
 }
 
-void require_ok(const ProcessResult& result) {
-    INFO(result.all());
-    REQUIRE(result.exit_code == 0);
-}
-
 std::vector<std::string> version_rows(const TestDatabase& database) {
     std::vector<std::string> rows;
     for (const auto& row :
@@ -129,7 +112,7 @@ void check_script_leaves_what_upgrade_leaves(Backend backend) {
     const auto scripted = TestDatabase::create(backend);
     const auto upgraded = TestDatabase::create(backend);
     if (!scripted || !upgraded) return;
-    const auto script = run_sql({CINDER_PLUGIN_DIR}, {"upgrade", "--dialect", dialect_of(backend)});
+    const auto script = run_sql({CINDER_PLUGIN_DIR}, {"upgrade", "--dialect", dialect_name(backend)});
     require_ok(script);
     const auto client = run_native_client(*scripted, script.out);
     INFO(client.all());
@@ -163,7 +146,7 @@ void check_literals_round_trip(Backend backend) {
     const auto database = TestDatabase::create(backend);
     if (!database) return;
     const std::vector<std::string> values{"plain", "it's", "back\\slash", "a\\'b", "\\", "''", "caf\xc3\xa9"};
-    const migration_host::Dialect dialect = *migration_host::Dialect::named(dialect_of(backend));
+    const migration_host::Dialect dialect = *migration_host::Dialect::named(dialect_name(backend));
     std::string script;
     for (const auto& statement : migration_host::session_statements(dialect)) script += statement + ";\n";
     script += "CREATE TABLE literal_values (id INTEGER NOT NULL, value VARCHAR(64), PRIMARY KEY (id));\n";
@@ -475,7 +458,7 @@ void check_hazards_script_does_what_upgrade_does(Backend backend) {
     const auto scripted = TestDatabase::create(backend);
     const auto upgraded = TestDatabase::create(backend);
     if (!scripted || !upgraded) return;
-    const std::string dialect = dialect_of(backend);
+    const std::string dialect = dialect_name(backend);
     const auto script = run_sql({hazards_plugin_dir}, {"upgrade", "--dialect", dialect});
     require_ok(script);
     const auto client = run_native_client(*scripted, script.out);
@@ -556,7 +539,7 @@ void check_invalid_utf8_is_refused(Backend backend) {
         CHECK(live.exit_code == 1);
         CHECK(database->version_of("hazards") == 3);
         const auto script =
-            run_sql({hazards_plugin_dir}, {"upgrade", "--dialect", dialect_of(backend)}, std::nullopt, environment);
+            run_sql({hazards_plugin_dir}, {"upgrade", "--dialect", dialect_name(backend)}, std::nullopt, environment);
         INFO(script.all());
         CHECK(script.exit_code == 1);
         CHECK(script.out.empty());

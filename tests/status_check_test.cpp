@@ -21,13 +21,6 @@ namespace {
 const std::string cinder_more = TEST_PLUGIN_ROOT "/cinder_more";
 const std::string failing_step = TEST_PLUGIN_ROOT "/failing_step";
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-ProcessResult run_with(const TestDatabase& db, const std::vector<std::string>& plugin_dirs,
-                       const std::vector<std::string>& arguments) {
-    return run_host(host_run_on(db.connection_string(), plugin_dirs, arguments));
-}
-
 // The state of one track in `status --format json`.
 std::string track_state(const json& status, const std::string& track) {
     for (const auto& entry : status.at("tracks")) {

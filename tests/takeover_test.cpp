@@ -13,6 +13,7 @@
 
 #include "cinder_schema_check.hpp"
 #include "grizzly_schema_check.hpp"
+#include "cinder_scenarios.hpp"
 #include "host_process.hpp"
 #include "test_database.hpp"
 
@@ -99,26 +100,9 @@ bool run_original(const TestDatabase& database, int version) {
     return true;
 }
 
-ProcessResult run_both_plugins(const TestDatabase& database, std::vector<std::string> arguments) {
-    std::vector<std::string> all{"--dsn",
-                                 database.connection_string(),
-                                 "--no-default-plugins",
-                                 "--plugin-path",
-                                 CINDER_PLUGIN_DIR,
-                                 "--plugin-path",
-                                 GRIZZLY_PLUGIN_DIR};
-    all.insert(all.end(), arguments.begin(), arguments.end());
-    return run_host(all);
-}
-
-void require_ok(const ProcessResult& result) {
-    INFO(result.all());
-    REQUIRE(result.exit_code == 0);
-}
-
 // "cinder@V direction outcome" for every attempt `history` lists, oldest first.
 std::vector<std::string> history_steps(const TestDatabase& database) {
-    const auto history = run_both_plugins(database, {"history", "cinder"});
+    const auto history = run_cinder_chain(database, {"history", "cinder"});
     INFO(history.all());
     REQUIRE(history.exit_code == 0);
     const std::regex step(R"((cinder@\d+)\s+(upgrade|downgrade)\s+(\S+))");
@@ -154,26 +138,26 @@ void check_takeover_at(Backend backend, int taken_at) {
     check_schema_at(*database, taken_at);
     const auto originals_tables = describe_tables(read_tables(*database));
 
-    const auto status = run_both_plugins(*database, {"status"});
+    const auto status = run_cinder_chain(*database, {"status"});
     INFO(status.all());
     REQUIRE(status.exit_code == 0);
     CHECK(std::regex_search(status.out, std::regex(fmt::format(R"((^|\n)cinder +{} +{} )", taken_at, latest_version))));
 
-    require_ok(run_both_plugins(*database, {"upgrade"}));
+    require_ok(run_cinder_chain(*database, {"upgrade"}));
     REQUIRE(database->version_of("cinder") == latest_version);
     check_grizzly_schema(*database, latest_version);
     CHECK(database->scalar("SELECT repository_path FROM migrate_version") == repository_path);
 
     // 001 is irreversible (upstream's too), so there is no way back to 0.
     if (taken_at >= 1 && taken_at < latest_version) {
-        require_ok(run_both_plugins(*database, {"downgrade", fmt::format("cinder@{}", taken_at)}));
+        require_ok(run_cinder_chain(*database, {"downgrade", fmt::format("cinder@{}", taken_at)}));
         REQUIRE(database->version_of("cinder") == taken_at);
         check_grizzly_schema(*database, taken_at);
         CHECK(describe_tables(read_tables(*database)) == originals_tables);
     }
     // And down to 1: the plugins undo what the original did, too.
     if (taken_at != 1) {
-        require_ok(run_both_plugins(*database, {"downgrade", "cinder@1"}));
+        require_ok(run_cinder_chain(*database, {"downgrade", "cinder@1"}));
         REQUIRE(database->version_of("cinder") == 1);
         check_grizzly_schema(*database, 1);
     }

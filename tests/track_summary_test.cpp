@@ -21,15 +21,6 @@ namespace {
 const std::string cinder_more = TEST_PLUGIN_ROOT "/cinder_more";
 const std::string variant = TEST_PLUGIN_ROOT "/variant";
 
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
-ProcessResult run_with(const TestDatabase& db, const std::vector<std::string>& plugin_dirs,
-                       const std::vector<std::string>& arguments, std::map<std::string, std::string> environment = {}) {
-    return run_host(host_run_on(db.connection_string(), plugin_dirs, arguments, std::move(environment)));
-}
-
 ProcessResult run_cinder(const TestDatabase& db, const std::vector<std::string>& arguments) {
     return run_with(db, {CINDER_PLUGIN_DIR, cinder_more}, arguments);
 }

@@ -21,6 +21,16 @@ ProcessResult run_cinder(const TestDatabase& database, std::vector<std::string> 
     return run_host(all);
 }
 
+ProcessResult run_cinder_chain(const TestDatabase& database, std::vector<std::string> arguments,
+                               const std::string& dsn_suffix) {
+    std::vector<std::string> all{"--dsn",         database.connection_string() + dsn_suffix,
+                                 "--no-default-plugins",
+                                 "--plugin-path", CINDER_PLUGIN_DIR,
+                                 "--plugin-path", GRIZZLY_PLUGIN_DIR};
+    all.insert(all.end(), arguments.begin(), arguments.end());
+    return run_host(all);
+}
+
 void check_upgrade_creates_schema(const TestDatabase& database) {
     const auto before = run_cinder(database, {"status"});
     INFO(before.all());

@@ -12,6 +12,10 @@ namespace test_support {
 
 // Runs migration-host against `database` with the cinder_initial plugin directory.
 ProcessResult run_cinder(const TestDatabase& database, std::vector<std::string> arguments);
+// The same with both Cinder plugins (cinder_initial and cinder_grizzly: versions 1-9); `dsn_suffix` adds driver
+// options (e.g. ";FKSupport=1").
+ProcessResult run_cinder_chain(const TestDatabase& database, std::vector<std::string> arguments,
+                               const std::string& dsn_suffix = "");
 
 // Fresh database: upgrade applies cinder@1, leaves the seed's schema and version 1; status shows it.
 void check_upgrade_creates_schema(const TestDatabase& database);

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "host_process.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
@@ -324,6 +326,22 @@ std::size_t line_count(const std::string& text) {
         start = end + 1;
     }
     return count;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+void require_ok(const ProcessResult& result) {
+    INFO(result.all());
+    REQUIRE(result.exit_code == 0);
+}
+
+void check_one_line_error(const ProcessResult& result, const std::string& cause) {
+    INFO(result.all());
+    CHECK(line_count(result.err) == 1);
+    CHECK(result.err.rfind("migration-host: error: ", 0) == 0);
+    CHECK(contains(result.err, cause));
 }
 
 }  // namespace test_support

@@ -89,4 +89,13 @@ std::vector<std::string> error_lines(const std::string& text);
 // The number of non-empty lines in `text`.
 std::size_t line_count(const std::string& text);
 
+// Whether `part` occurs in `text`.
+bool contains(const std::string& text, const std::string& part);
+
+// REQUIREs that the run exited 0, showing all it wrote when it did not.
+void require_ok(const ProcessResult& result);
+
+// CHECKs that stderr is one line, the host's error line as the README documents it, naming `cause`.
+void check_one_line_error(const ProcessResult& result, const std::string& cause);
+
 }  // namespace test_support

@@ -61,22 +61,6 @@ const std::vector<std::string>& slow_plugin() {
     return dirs;
 }
 
-const char* backend_name(Backend backend) {
-    switch (backend) {
-        case Backend::mysql:
-            return "mysql";
-        case Backend::postgresql:
-            return "postgresql";
-        case Backend::sqlite:
-            break;
-    }
-    return "sqlite";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -183,7 +167,7 @@ void check_simultaneous_upgrades_once(Backend backend, const LockSetup& setup, i
     constexpr std::size_t host_count = 8;
     const auto database = TestDatabase::create(backend);
     if (!database) return;
-    INFO(backend_name(backend) << setup.label << " round " << round << ", database " << database->name());
+    INFO(dialect_name(backend) << setup.label << " round " << round << ", database " << database->name());
 
     // Debug logging gives each host's timestamps for connecting and taking the lock.
     const HostRun run =
@@ -269,7 +253,7 @@ void check_simultaneous_upgrades_once(Backend backend, const LockSetup& setup, i
         fmt::format("{}{} round {}: {} hosts in {:.2f} s; host {} applied the 5 steps, {} said 'Nothing to do'; {} "
                     "asked for the lock while another host held it; ms from connecting to holding the lock, in lock "
                     "order: {}",
-                    backend_name(backend), setup.label, round, host_count, wall, *winner, nothing_to_do, waited, waits));
+                    dialect_name(backend), setup.label, round, host_count, wall, *winner, nothing_to_do, waited, waits));
 }
 
 }  // namespace
@@ -382,7 +366,7 @@ void check_killed_mid_step(Backend backend, const LockSetup& setup) {
     CHECK(contains(clean.err, "not dirty"));
 
     WARN(fmt::format("{}{}: killed mid-step; the next upgrade ended in {:.2f} s with exit {}; whole scenario {:.2f} s",
-                     backend_name(backend), setup.label, second_seconds, second.exit_code, seconds_since(test_start)));
+                     dialect_name(backend), setup.label, second_seconds, second.exit_code, seconds_since(test_start)));
 }
 
 }  // namespace test_support

@@ -35,8 +35,6 @@ inline constexpr const char* sleep_variable = "MIGRATION_HOST_TEST_SLEEP_MS";
 inline constexpr const char* ready_variable = "MIGRATION_HOST_TEST_READY_FILE";
 inline constexpr const char* release_variable = "MIGRATION_HOST_TEST_RELEASE_FILE";
 
-const char* backend_name(Backend backend);
-bool contains(const std::string& text, const std::string& part);
 double seconds_since(std::chrono::steady_clock::time_point start);
 
 // `global` goes before the command, as the host's CLI expects global options.

@@ -54,6 +54,20 @@ const migration_host::odbc::Environment& odbc_environment() {
     return environment;
 }
 
+ProcessResult run_with(const TestDatabase& database, const std::vector<std::string>& plugin_dirs,
+                       const std::vector<std::string>& arguments, std::map<std::string, std::string> environment) {
+    return run_host(host_run_on(database.connection_string(), plugin_dirs, arguments, std::move(environment)));
+}
+
+const char* dialect_name(Backend backend) {
+    switch (backend) {
+        case Backend::mysql: return "mysql";
+        case Backend::postgresql: return "postgresql";
+        case Backend::sqlite: break;
+    }
+    return "sqlite";
+}
+
 const char* server_kind(Backend backend) {
     switch (backend) {
         case Backend::mysql: return "mariadb";

@@ -2,12 +2,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "database/odbc.hpp"
+#include "host_process.hpp"
 
 namespace test_support {
 
@@ -15,6 +17,8 @@ enum class Backend { sqlite, mysql, postgresql };
 
 // "mariadb" / "postgresql": the kind test-servers knows.
 const char* server_kind(Backend backend);
+// "sqlite", "mysql" or "postgresql": the host's name for the backend's dialect.
+const char* dialect_name(Backend backend);
 
 class TestDatabase {
 public:
@@ -63,6 +67,11 @@ private:
     mutable std::unique_ptr<migration_host::odbc::Connection> connection_;
     const migration_host::odbc::Connection& connection() const;
 };
+
+// Runs the real migration-host against `database` with `plugin_dirs`, and only those, on the plugin path
+// (host_run_on), then `arguments`; `environment` as HostRun's.
+ProcessResult run_with(const TestDatabase& database, const std::vector<std::string>& plugin_dirs,
+                       const std::vector<std::string>& arguments, std::map<std::string, std::string> environment = {});
 
 // The admin connection string of a running test server (starting it if
 // needed), or nullopt after WARN/FAIL as TestDatabase::create does.

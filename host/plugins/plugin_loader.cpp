@@ -159,7 +159,6 @@ Migration read_migration(const mh_migration* raw, std::uint32_t index, const Loa
     migration.downgrade = raw->downgrade;
     migration.irreversible = raw->downgrade == nullptr || (raw->flags & MH_MIGRATION_IRREVERSIBLE) != 0;
     migration.upgrade_restartable = (raw->flags & MH_MIGRATION_RESTARTABLE) != 0;
-    migration.downgrade_restartable = !migration.irreversible && (raw->flags & MH_MIGRATION_DOWNGRADE_RESTARTABLE) != 0;
     migration.downgrade_refusal =
         optional_text(raw->downgrade_refusal, migration.ref.to_string() + " downgrade_refusal",
                       limits::max_description_bytes)

@@ -46,8 +46,8 @@
  * member is appended to a struct; members are grouped by the minor version
  * that added them. History: 1.0 first release; 1.1 mh_migration.checksum;
  * 1.2 mh_host_api.sql_exec_params and query_run_params (bound parameters);
- * 1.3 the flags MH_MIGRATION_RESTARTABLE and MH_MIGRATION_DOWNGRADE_RESTARTABLE
- * (no layout change: bits in the existing mh_migration.flags).
+ * 1.3 the flag MH_MIGRATION_RESTARTABLE (no layout change: a bit in the
+ * existing mh_migration.flags).
  * MH_*_SIZE_1_N (after the structs) name each earlier layout's size, so that a
  * plugin can say which layout it fills in.
  *
@@ -114,17 +114,15 @@ extern "C" {
 /* mh_migration.flags */
 #define MH_MIGRATION_IRREVERSIBLE 0x1u /* downgrade is refused even if set */
 /* The upgrade may be run again from its start on a database where an earlier
- * attempt of it stopped partway (a killed host, a dropped connection, a failed
- * statement on MySQL/MariaDB, where DDL commits as it goes): it checks what is
- * already done (drops only what is there, creates only what is missing,
- * changes only rows not yet changed) and leaves what a single clean run
- * leaves. The host then finishes such a step on a dirty track by running it
- * again, with no `repair`. Set it only when that holds from every point the
- * step can stop at; a host before 1.3 ignores it (the track then needs
- * `repair`, as for any step). */
+ * attempt of it stopped partway (a killed host or a lost machine, on
+ * MySQL/MariaDB, where DDL commits as it goes): it checks what is already done
+ * (drops only what is there, creates only what is missing, changes only rows
+ * not yet changed) and leaves what a single clean run leaves. A 1.3 host then
+ * finishes such a step on a track left dirty by a kill by running it again,
+ * with no `repair` (a step that failed with its own error still needs one).
+ * Set it only when that holds from every point the step can stop at; a host
+ * before 1.3 ignores it (the track then needs `repair`, as for any step). */
 #define MH_MIGRATION_RESTARTABLE 0x2u
-/* The same promise for the downgrade. */
-#define MH_MIGRATION_DOWNGRADE_RESTARTABLE 0x4u
 
 /* Opaque per-call host context. Owned by the host; valid only during the call
  * of the step that received it. NULL is never passed to a step. A context kept

@@ -248,12 +248,11 @@ public:
         copy.value_.requirement_count = static_cast<uint32_t>(N);
         return copy;
     }
-    // The upgrade, or with `downgrade_too` both directions, may be run again from the start where an earlier
-    // attempt stopped partway: each checks what is already done (MH_MIGRATION_RESTARTABLE, ABI 1.3).
-    constexpr Migration restartable(bool downgrade_too = false) const {
+    // The upgrade may be run again from its start where an earlier attempt stopped partway: it checks what is
+    // already done (MH_MIGRATION_RESTARTABLE, ABI 1.3).
+    constexpr Migration restartable() const {
         Migration copy = *this;
         copy.value_.flags |= MH_MIGRATION_RESTARTABLE;
-        if (downgrade_too) copy.value_.flags |= MH_MIGRATION_DOWNGRADE_RESTARTABLE;
         return copy;
     }
     // A checksum the plugin vouches for (see mh_migration.checksum).

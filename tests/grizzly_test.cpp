@@ -53,19 +53,6 @@ void check_empty_database_reaches_9(const TestDatabase& database) {
 const std::map<std::string, std::string> k_volume_type_of = {
     {"vol-1", "gold"}, {"vol-2", "silver"}, {"vol-3", "gold"}, {"vol-4", ""}, {"vol-5", "bronze"}};
 
-void populate_version_3(const TestDatabase& database) {
-    database.execute("INSERT INTO volume_types (id, name) VALUES (1, 'gold'), (2, 'silver'), (3, 'bronze'), "
-                     "(4, 'unused')");
-    database.execute("INSERT INTO volume_type_extra_specs (id, volume_type_id, " +
-                     std::string(database.backend() == Backend::mysql ? "`key`" : "\"key\"") +
-                     ", value) VALUES (1, 1, 'iops', '1000'), (2, 1, 'replicated', 'yes'), (3, 2, 'iops', '100'), "
-                     "(4, 3, 'iops', '10')");
-    database.execute("INSERT INTO volumes (id, size, volume_type_id) VALUES ('vol-1', 10, 1), ('vol-2', 20, 2), "
-                     "('vol-3', 30, 1), ('vol-4', 40, NULL), ('vol-5', 50, 3)");
-    database.execute("INSERT INTO snapshots (id, volume_id, volume_size) VALUES ('snap-1', 'vol-1', 10), "
-                     "('snap-2', 'vol-3', 30)");
-}
-
 // volume -> its type's name ("" for none), through the ids as they are now.
 std::map<std::string, std::string> volume_type_names(const TestDatabase& database) {
     std::map<std::string, std::string> out;
@@ -106,7 +93,7 @@ void check_references_kept(const TestDatabase& database) {
 
 void check_004_data(const TestDatabase& database, const std::string& dsn_suffix = "") {
     require_ok(run_cinder_chain(database, {"upgrade", "cinder@3"}, dsn_suffix));
-    populate_version_3(database);
+    populate_volume_types(database);
     check_references_kept(database);
 
     require_ok(run_cinder_chain(database, {"upgrade", "cinder@4"}, dsn_suffix));

@@ -223,8 +223,10 @@ static int32_t execute_for_plugin(StepContext* ctx, const char* sql,
     }
     auto result = ctx->connection->try_execute(sql, parameters);
     if (auto* diagnostic = std::get_if<Diagnostic>(&result)) {
-        ctx->last_error = diagnostic->to_string();
-        return MH_E_SQL;
+        if (ctx->gate == nullptr || !ctx->gate->excused(number, *diagnostic)) {
+            ctx->last_error = diagnostic->to_string();
+            return MH_E_SQL;
+        }
     }
     if (ctx->gate != nullptr) ctx->gate->after(number);
     return MH_OK;

@@ -43,6 +43,9 @@ public:
     virtual std::variant<Decision, odbc::Diagnostic> before(std::size_t number, std::string_view sql) noexcept = 0;
     // After statement `number` was executed and succeeded.
     virtual void after(std::size_t number) noexcept = 0;
+    // After statement `number` failed with `diagnostic`: true when the failure says an earlier attempt of the step
+    // had applied it, so that the step is told MH_OK.
+    virtual bool excused(std::size_t number, const odbc::Diagnostic& diagnostic) noexcept = 0;
 };
 
 // Runs plugin steps on one connection. With no connection it runs offline:

@@ -31,6 +31,19 @@ ProcessResult run_cinder_chain(const TestDatabase& database, std::vector<std::st
     return run_host(all);
 }
 
+void populate_volume_types(const TestDatabase& database) {
+    database.execute("INSERT INTO volume_types (id, name) VALUES (1, 'gold'), (2, 'silver'), (3, 'bronze'), "
+                     "(4, 'unused')");
+    database.execute("INSERT INTO volume_type_extra_specs (id, volume_type_id, " +
+                     std::string(database.backend() == Backend::mysql ? "`key`" : "\"key\"") +
+                     ", value) VALUES (1, 1, 'iops', '1000'), (2, 1, 'replicated', 'yes'), (3, 2, 'iops', '100'), "
+                     "(4, 3, 'iops', '10')");
+    database.execute("INSERT INTO volumes (id, size, volume_type_id) VALUES ('vol-1', 10, 1), ('vol-2', 20, 2), "
+                     "('vol-3', 30, 1), ('vol-4', 40, NULL), ('vol-5', 50, 3)");
+    database.execute("INSERT INTO snapshots (id, volume_id, volume_size) VALUES ('snap-1', 'vol-1', 10), "
+                     "('snap-2', 'vol-3', 30)");
+}
+
 void check_upgrade_creates_schema(const TestDatabase& database) {
     const auto before = run_cinder(database, {"status"});
     INFO(before.all());

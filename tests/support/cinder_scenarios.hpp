@@ -17,6 +17,10 @@ ProcessResult run_cinder(const TestDatabase& database, std::vector<std::string> 
 ProcessResult run_cinder_chain(const TestDatabase& database, std::vector<std::string> arguments,
                                const std::string& dsn_suffix = "");
 
+// Rows for 004 to renumber, at cinder@1 to @3: 4 volume types (one unused), their extra specs, 5 volumes (one without
+// a type) and 2 snapshots.
+void populate_volume_types(const TestDatabase& database);
+
 // Fresh database: upgrade applies cinder@1, leaves the seed's schema and version 1; status shows it.
 void check_upgrade_creates_schema(const TestDatabase& database);
 // Second upgrade: exit 0, says nothing to do, changes nothing.

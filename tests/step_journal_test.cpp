@@ -25,7 +25,8 @@ using namespace test_support;
 using migration_host::classify_statement;
 using migration_host::StatementKind;
 
-TEST_CASE("classify_statement: data statements share a transaction, SET is the session's, the rest stands alone",
+TEST_CASE("classify_statement, for a dirty track's journal: data statements share a transaction, SET is the session's, "
+          "the rest stands alone",
           "[journal]") {
     for (const char* sql :
          {"INSERT INTO t VALUES (1)", "update t SET a = 1", "DELETE FROM t", "REPLACE INTO t VALUES (1)",
@@ -50,7 +51,8 @@ TEST_CASE("classify_statement: data statements share a transaction, SET is the s
 
 // What the journal relies on when it runs again the statement a killed attempt may have completed: the errors MariaDB
 // gives for a statement whose effect is already there, asked of the real server.
-TEST_CASE("mysql: MariaDB's answers to a DDL statement run twice say it was already applied; other errors do not",
+TEST_CASE("mysql: resuming a dirty track, MariaDB's answers to a DDL statement run twice say it was already applied, "
+          "and other errors do not",
           "[mysql][journal]") {
     const auto database = TestDatabase::create(Backend::mysql);
     if (!database) return;
@@ -169,7 +171,8 @@ std::string last_attempt(const TestDatabase& database) {
 // back in 2 cases of 23. Here the host is killed at points spread over a clean run's duration (where each lands
 // varies with the machine; every one must converge), and one further upgrade must leave the schema and data of a
 // clean run, with no repair.
-TEST_CASE("mysql: after a SIGKILL anywhere in the Grizzly chain with seeded data one upgrade converges to a clean run",
+TEST_CASE("mysql: a host killed with SIGKILL anywhere in the grizzly chain with seeded data: one upgrade converges to "
+          "a clean run",
           "[mysql][grizzly][journal]") {
     const auto reference = seeded_database();
     if (!reference) return;

@@ -36,8 +36,8 @@ struct HistoryEntry {
 };
 
 // A track whose last step attempt did not finish or failed where DDL is not
-// transactional: its schema may be half-changed, so the host refuses to go
-// on until `repair`.
+// transactional: its schema may be half-changed, so the host goes on only by
+// resuming an unfinished step (upgrade_checks.hpp, resumption) or after `repair`.
 struct DirtyTrack {
     HistoryEntry attempt;
     std::string describe() const;  // one line naming the step, its outcome and error
@@ -69,7 +69,7 @@ public:
     // Where DDL is not transactional (MySQL/MariaDB), adds the statement journal's column to a table created by an
     // earlier release (ALTER TABLE ... ADD COLUMN); true when it did. Under the run lock, before the first step.
     bool add_journal_column_if_missing() const;
-    // Whether the table has the journal's column (asked once, then remembered by the store's copies of the run).
+    // Whether the table has the journal's column (read from the catalog each time it is asked).
     bool has_journal_column() const;
 
     // The id the next appended row gets (1 for an empty or missing table). Throws HostError(refused) when no id is

@@ -432,8 +432,8 @@ std::string StepExecutor::aftermath() const {
     if (database_.dialect.transactional_ddl()) {
         return "its transaction ends with the process, so nothing of the step is kept";
     }
-    return "what the step did so far stays applied (DDL commits implicitly here) and its track stays dirty until "
-           "'migration-host repair'";
+    return "what the step did so far stays applied (DDL commits implicitly here) and its track stays dirty until an "
+           "upgrade resumes the step or 'migration-host repair' settles it";
 }
 
 StepResult StepExecutor::run(mh_step_fn step, const std::string& label, const std::string& library) {

@@ -199,7 +199,8 @@ TEST_CASE("sqlite: a host killed with SIGKILL in the middle of a step leaves no 
     check_killed_mid_step(Backend::sqlite, native_lock());
 }
 
-TEST_CASE("mysql: a host killed with SIGKILL in the middle of a step leaves the track dirty until repair",
+TEST_CASE("mysql: a host killed with SIGKILL in the middle of a step leaves the track dirty, which the next upgrade "
+          "resumes",
           "[mysql][concurrency]") {
     check_killed_mid_step(Backend::mysql, native_lock());
 }

@@ -223,19 +223,20 @@ TEST_CASE("galera: killing the lock holder's node mid-step passes the lock to a 
     CHECK(held.exit_code != 0);
     CHECK_FALSE(contains(held.out, "Upgraded slow"));
     // The cluster dropped the dead node's lock row claim, and the contender took the lock well within its timeout:
-    // it refuses the dirty track (the killed step's DDL committed, its INSERT did not), as on one server.
+    // it finds the track dirty (the killed step's DDL committed, its INSERT did not) and, as on one server, resumes
+    // the step after what the killed attempt recorded.
     CHECK(contender_seconds < lock_timeout);
     CHECK_FALSE(contains(contended.err, "timed out"));
-    CHECK(contended.exit_code == 5);
-    CHECK(contains(contended.err, "track slow is dirty"));
-    CHECK(sorted_history(*on_node1) == std::vector<std::string>{"slow@1 upgrade started"});
-    CHECK(on_node1->query("SELECT id FROM slow_marker").empty());
-    CHECK(on_node1->version_of("slow") == 0);
+    CHECK(contended.exit_code == 0);
+    CHECK(contains(contended.err, "resuming slow@1 after statement 0 of 2"));
+    CHECK(sorted_history(*on_node1) == std::vector<std::string>{"slow@1 upgrade started", "slow@1 upgrade succeeded"});
+    CHECK(on_node1->query("SELECT id FROM slow_marker").size() == 1);
+    CHECK(on_node1->version_of("slow") == 1);
 
     // Node 3 rejoins (later tests see 3 nodes), with the same state.
     start_galera_node(3);
     const auto rejoined = database->through_galera_node(3);
-    CHECK(sorted_history(*rejoined) == std::vector<std::string>{"slow@1 upgrade started"});
+    CHECK(sorted_history(*rejoined) == std::vector<std::string>{"slow@1 upgrade started", "slow@1 upgrade succeeded"});
     CHECK(table_names(*rejoined) == std::vector<std::string>{"slow_marker"});
 
     std::error_code ignored;
@@ -309,14 +310,15 @@ TEST_CASE("galera: a lock holder killed with SIGKILL frees the lock row on every
     const auto killed = holder.wait();
     CHECK(killed.exit_code == 128 + SIGKILL);
     // Node 1 saw the connection close and rolled back the lock row's claim, on every node: a host on node 2 gets
-    // the lock without waiting it out, and finds the killed step's track dirty (its DDL committed, as on MySQL).
+    // the lock without waiting it out, and finds the killed step's track dirty (its DDL committed, as on MySQL), which
+    // it finishes by resuming the step.
     const auto after = run_host(host_run_on(on_node2->connection_string(), slow_plugin,
                                             {"--lock-timeout", "30", "upgrade"}, {{"MIGRATION_HOST_TEST_SLEEP_MS", "0"}}));
     INFO("upgrade on node 2 after the kill, exit " << after.exit_code << ":\n" << after.all());
-    CHECK(after.exit_code == 5);
+    CHECK(after.exit_code == 0);
     CHECK_FALSE(contains(after.err, "timed out"));
-    CHECK(contains(after.err, "track slow is dirty"));
-    CHECK(sorted_history(*on_node2) == std::vector<std::string>{"slow@1 upgrade started"});
+    CHECK(contains(after.err, "resuming slow@1 after statement 0 of 2"));
+    CHECK(sorted_history(*on_node2) == std::vector<std::string>{"slow@1 upgrade started", "slow@1 upgrade succeeded"});
     std::error_code ignored;
     std::filesystem::remove_all(temp, ignored);
 }

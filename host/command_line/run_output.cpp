@@ -40,6 +40,16 @@ void RunLog::on_event(const RunEvent& event) {
                 spdlog::debug("holding the run lock: {}", what.lock);
             } else if constexpr (std::is_same_v<Event, run_event::TableCreated>) {
                 spdlog::info("created {}", what.table);
+            } else if constexpr (std::is_same_v<Event, run_event::StepResumed>) {
+                const StepDescription& step = what.step;
+                if (what.after) {
+                    spdlog::info("resuming {}@{} after statement {} of {}, recorded by the interrupted attempt",
+                                 step.track, step.version, *what.after, what.statements);
+                } else {
+                    spdlog::info("running {}@{} again from its start: the interrupted attempt stopped partway, and "
+                                 "the step is restartable",
+                                 step.track, step.version);
+                }
             } else if constexpr (std::is_same_v<Event, run_event::StepStarted>) {
                 spdlog::info("running {} from plugin {} {}", what.step.label, what.step.plugin_id,
                              what.step.plugin_version);

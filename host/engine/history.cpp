@@ -21,8 +21,18 @@
 namespace migration_host {
 namespace {
 
-// Every column, in the order rows are written and read, and whether it holds an integer (require_columns checks it).
-const std::vector<ExpectedColumn> expected_columns = expected_columns_of(HistoryStore::table());
+// Every column a history table must have, in the order rows are written and read, and whether it holds an integer
+// (require_columns checks it): the declared ones but the journal's, which a table of an earlier release lacks until
+// its first run on MySQL/MariaDB adds it.
+const std::vector<ExpectedColumn> expected_columns = [] {
+    std::vector<ExpectedColumn> columns = expected_columns_of(HistoryStore::table());
+    columns.erase(std::remove_if(columns.begin(), columns.end(),
+                                 [](const ExpectedColumn& column) {
+                                     return std::string_view(column.name) == HistoryStore::journal_column;
+                                 }),
+                  columns.end());
+    return columns;
+}();
 
 // "id, track, ...": the column list of the host's INSERT and SELECT.
 const std::string columns = [] {
@@ -83,7 +93,10 @@ public:
 
 private:
     [[noreturn]] void refuse(std::size_t column, const std::string& problem) const {
-        refuse_history(fmt::format("row id {}: {} is {}", id_, expected_columns.at(column).name, problem));
+        // The journal's column comes after the expected ones, where the table has it.
+        const char* name =
+            column < expected_columns.size() ? expected_columns[column].name : HistoryStore::journal_column;
+        refuse_history(fmt::format("row id {}: {} is {}", id_, name, problem));
     }
 
     const odbc::Row& row_;
@@ -168,6 +181,9 @@ const schema::Table& HistoryStore::table() {
                          Column("duration_ms", Integer()),
                          Column("outcome", String(16)).nullable(false),
                          Column("error", Text()),
+                         // The statement journal (MySQL/MariaDB; NULL elsewhere): added by ALTER TABLE to a table an
+                         // earlier release created, so not among the columns a table must have.
+                         Column(journal_column, Integer()),
                      },
                      options);
     }();
@@ -188,10 +204,25 @@ std::string HistoryStore::finish_sql() {
                        table_name);
 }
 
+std::string HistoryStore::journal_sql() {
+    return fmt::format("UPDATE {} SET {} = ? WHERE id = ?", table_name, journal_column);
+}
+
 bool HistoryStore::create_table_if_missing() const {
     if (table_exists(connection_, database_, table_name)) return false;
     connection_.execute(create_table_sql(database_.dialect));
     return true;
+}
+
+bool HistoryStore::add_journal_column_if_missing() const {
+    if (database_.dialect.transactional_ddl() || has_journal_column()) return false;
+    connection_.execute(fmt::format("ALTER TABLE {} ADD COLUMN {} INTEGER", table_name, journal_column));
+    return true;
+}
+
+bool HistoryStore::has_journal_column() const {
+    const auto declared = require_columns(connection_, database_, table_name, expected_columns, layout);
+    return declared.count(journal_column) > 0;
 }
 
 std::int64_t HistoryStore::next_id() const {
@@ -225,12 +256,23 @@ std::int64_t HistoryStore::append(HistoryEntry entry) const {
     };
     odbc::Parameter duration = std::monostate{};
     if (entry.duration_ms) duration = *entry.duration_ms;
-    connection_.execute(append_sql(),
-                        {entry.id, entry.track, entry.version, entry.direction, entry.from_version, entry.to_version,
-                         optional_text(entry.plugin_id), optional_text(entry.plugin_version),
-                         optional_text(entry.library_path), optional_text(entry.checksum), optional_text(entry.os_user), optional_text(entry.host_name),
-                         entry.started_at, optional_text(entry.finished_at), duration, entry.outcome,
-                         optional_text(storable_error(entry.error))});
+    std::vector<odbc::Parameter> values{
+        entry.id, entry.track, entry.version, entry.direction, entry.from_version, entry.to_version,
+        optional_text(entry.plugin_id), optional_text(entry.plugin_version),
+        optional_text(entry.library_path), optional_text(entry.checksum), optional_text(entry.os_user), optional_text(entry.host_name),
+        entry.started_at, optional_text(entry.finished_at), duration, entry.outcome,
+        optional_text(storable_error(entry.error))};
+    if (entry.statements_done) {
+        // The journal starts with the row: 0 (or where a resumed step starts) tells a row of this host's from one
+        // that keeps no journal (NULL).
+        values.emplace_back(*entry.statements_done);
+        connection_.execute(fmt::format("INSERT INTO {} ({}, {}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                                        "?, ?, ?)",
+                                        table_name, columns, journal_column),
+                            values);
+    } else {
+        connection_.execute(append_sql(), values);
+    }
     // At the top of the range next_id_in_table refuses the next row; a row rolled back with its step leaves a gap,
     // which is harmless (ids only order the rows).
     if (next_id_cache_ != nullptr && entry.id < std::numeric_limits<std::int64_t>::max()) {
@@ -240,10 +282,23 @@ std::int64_t HistoryStore::append(HistoryEntry entry) const {
 }
 
 void HistoryStore::finish(std::int64_t id, const std::string& outcome, const std::string& finished_at,
-                          std::int64_t duration_ms, const std::string& error) const {
+                          std::int64_t duration_ms, const std::string& error,
+                          std::optional<std::int64_t> statements_done) const {
     odbc::Parameter error_parameter = std::monostate{};
     if (!error.empty()) error_parameter = storable_error(error);
+    if (statements_done) {
+        // One statement, as without the journal: a step's bookkeeping costs no round trip more.
+        connection_.execute(fmt::format("UPDATE {} SET outcome = ?, finished_at = ?, duration_ms = ?, error = ?, {} = ? "
+                                        "WHERE id = ?",
+                                        table_name, journal_column),
+                            {outcome, finished_at, duration_ms, error_parameter, *statements_done, id});
+        return;
+    }
     connection_.execute(finish_sql(), {outcome, finished_at, duration_ms, error_parameter, id});
+}
+
+void HistoryStore::record_statements_done(std::int64_t id, std::int64_t statements_done) const {
+    connection_.execute(journal_sql(), {statements_done, id});
 }
 
 std::vector<HistoryEntry> HistoryStore::entries(const std::optional<std::string>& track) const {
@@ -265,7 +320,9 @@ std::vector<HistoryEntry> HistoryStore::last_entries() const {
 std::vector<HistoryEntry> HistoryStore::read_rows(const std::string& where,
                                                   const std::vector<odbc::Parameter>& parameters) const {
     std::vector<HistoryEntry> result;
-    require_columns(connection_, database_, table_name, expected_columns, layout);
+    // A table of an earlier release has no journal column: its rows have no journal.
+    const bool journal = require_columns(connection_, database_, table_name, expected_columns, layout)
+                             .count(journal_column) > 0;
     std::map<std::int64_t, std::size_t> rows_by_id;
     const auto read_row = [&](const odbc::Row& row) {
         const RowReader reader(row);
@@ -287,14 +344,23 @@ std::vector<HistoryEntry> HistoryStore::read_rows(const std::string& where,
         entry.duration_ms = reader.optional_integer(14);
         entry.outcome = reader.one_of(15, {"started", "succeeded", "failed"});
         entry.error = row[16].value_or("");
+        if (journal) {
+            entry.statements_done = reader.optional_integer(17);
+            if (entry.statements_done && *entry.statements_done < 0) {
+                refuse_history(fmt::format("row id {}: {} is {}, a negative count", entry.id, journal_column,
+                                           *entry.statements_done));
+            }
+        }
         if (++rows_by_id[entry.id] == 2) {
             refuse_history(fmt::format("holds 2 rows with id {}, where every row has its own", entry.id));
         }
         result.push_back(std::move(entry));
         return true;
     };
-    connection_.for_each_row(fmt::format("SELECT {} FROM {}{} ORDER BY id", columns, table_name, where), parameters,
-                             read_row);
+    connection_.for_each_row(fmt::format("SELECT {}{} FROM {}{} ORDER BY id", columns,
+                                         journal ? std::string(", ") + journal_column : std::string(), table_name,
+                                         where),
+                             parameters, read_row);
     return result;
 }
 

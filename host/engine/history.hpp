@@ -31,11 +31,15 @@ struct HistoryEntry {
     std::optional<std::int64_t> duration_ms;
     std::string outcome;  // "started", "succeeded", "failed"
     std::string error;
+    // The statement journal (MySQL/MariaDB only): how many of the step's statements had completed and committed
+    // when the row was last written. nullopt where none is kept: SQLite and PostgreSQL (a step commits whole or not
+    // at all), rows of earlier releases and of offline scripts, a table without the column.
+    std::optional<std::int64_t> statements_done;
 };
 
 // A track whose last step attempt did not finish or failed where DDL is not
-// transactional: its schema may be half-changed, so the host refuses to go
-// on until `repair`.
+// transactional: its schema may be half-changed, so the host goes on only by
+// resuming an unfinished step (upgrade_checks.hpp, resumption) or after `repair`.
 struct DirtyTrack {
     HistoryEntry attempt;
     std::string describe() const;  // one line naming the step, its outcome and error
@@ -54,6 +58,10 @@ public:
     static std::string create_table_sql(const Dialect& dialect);
     static std::string append_sql();
     static std::string finish_sql();
+    // The journal's column, for a table created by an earlier release (see add_journal_column_if_missing).
+    static constexpr const char* journal_column = "statements_done";
+    // Recording the journal (values: statements done, id).
+    static std::string journal_sql();
 
     // `next_id_cache`, when given, keeps the id after the last row this run appended, so that append asks the
     // database for MAX(id) once per run instead of once per row: a statement less per step. Only valid under the run
@@ -63,6 +71,11 @@ public:
         : connection_(connection), database_(database), next_id_cache_(next_id_cache) {}
 
     bool create_table_if_missing() const;  // true when created
+    // Where DDL is not transactional (MySQL/MariaDB), adds the statement journal's column to a table created by an
+    // earlier release (ALTER TABLE ... ADD COLUMN); true when it did. Under the run lock, before the first step.
+    bool add_journal_column_if_missing() const;
+    // Whether the table has the journal's column (read from the catalog each time it is asked).
+    bool has_journal_column() const;
 
     // The id the next appended row gets (1 for an empty or missing table). Throws HostError(refused) when no id is
     // left: commands ask before they change anything, so that a step never runs without a row to record it.
@@ -70,9 +83,13 @@ public:
     // Appends `entry` (its id is assigned here, under the run lock) and returns the id. The error is stored as
     // storable_error() makes it.
     std::int64_t append(HistoryEntry entry) const;
-    // Completes the row `id` appended as "started"; `error` is stored as storable_error() makes it.
+    // Completes the row `id` appended as "started"; `error` is stored as storable_error() makes it; the journal too
+    // when `statements_done` is given.
     void finish(std::int64_t id, const std::string& outcome, const std::string& finished_at,
-                std::int64_t duration_ms, const std::string& error) const;
+                std::int64_t duration_ms, const std::string& error,
+                std::optional<std::int64_t> statements_done = std::nullopt) const;
+    // Records in row `id` that `statements_done` statements of its step have completed (the statement journal).
+    void record_statements_done(std::int64_t id, std::int64_t statements_done) const;
 
     // All rows, oldest first; only `track`'s when given. Empty without the table. Throws HostError(refused), naming
     // the row and column, for a table without the host's columns or a row the host did not write as it is: an id,

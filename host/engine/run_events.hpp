@@ -56,6 +56,14 @@ struct TableCreated {
 struct StepStarted {
     StepDescription step;
 };
+// The step finishes a dirty track's interrupted attempt of it (MySQL/MariaDB), reported before StepStarted.
+struct StepResumed {
+    StepDescription step;
+    // After that many statements of `statements`, which the interrupted attempt recorded as done; none: the step
+    // is restartable and runs again from its start.
+    std::optional<std::size_t> after;
+    std::size_t statements = 0;
+};
 struct StepFinished {
     StepDescription step;
     std::chrono::milliseconds duration{0};
@@ -103,7 +111,8 @@ struct Failed {
 }  // namespace run_event
 
 using RunEventKind = std::variant<run_event::Started, run_event::LockWaiting, run_event::LockAcquired,
-                                  run_event::TableCreated, run_event::StepStarted, run_event::StepFinished,
+                                  run_event::TableCreated, run_event::StepResumed, run_event::StepStarted,
+                                  run_event::StepFinished,
                                   run_event::StepFailed, run_event::Warning, run_event::UpToDate, run_event::AlreadyAt,
                                   run_event::VersionRecorded, run_event::Finished, run_event::Failed>;
 

@@ -17,6 +17,7 @@
 
 #include "engine/locking.hpp"
 #include "engine/offline.hpp"
+#include "engine/step_journal.hpp"
 #include "engine/upgrade_checks.hpp"
 #include "exit_codes.hpp"
 #include "plugins/host_api.hpp"
@@ -40,6 +41,7 @@ std::unique_ptr<RunLock> lock_database(const Session& session, const RunRequest&
 void prepare_tables(const Session& session, const RunReporter& reporter) {
     if (session.versions().create_table_if_missing()) reporter.report(run_event::TableCreated{VersionStore::table_name});
     if (session.history().create_table_if_missing()) reporter.report(run_event::TableCreated{HistoryStore::table_name});
+    session.history().add_journal_column_if_missing();
 }
 
 // Who runs this process, looked up once per run: getpwuid reads /etc/passwd (or asks NSS) on every call.
@@ -153,7 +155,8 @@ private:
 // written "started" first, so that a crash or failure leaves the track dirty.
 // A failure is reported with the step's own error first; a history row that
 // cannot be written then is a further line, never a replacement. Returns the checksum recorded ("" for none).
-std::string apply_step(const Session& session, const Step& step, const RunReporter& reporter) {
+std::string apply_step(const Session& session, const Step& step, const RunReporter& reporter,
+                       const Resumption* resume = nullptr) {
     const Migration& migration = *step.migration;
     const bool upgrading = step.direction == Direction::upgrade;
     const std::string direction = upgrading ? "upgrade" : "downgrade";
@@ -163,6 +166,11 @@ std::string apply_step(const Session& session, const Step& step, const RunReport
     const HistoryStore history = session.history();
     HistoryEntry entry = history_entry(step, direction);
     if (upgrading) entry.checksum = step_checksum(migration, session.database);
+    if (resume != nullptr) {
+        std::optional<std::size_t> after;
+        if (resume->kind == Resumption::Kind::after_statements) after = resume->journal.completed;
+        reporter.report(run_event::StepResumed{description, after, resume->statements});
+    }
     reporter.report(run_event::StepStarted{description});
 
     StepExecutor executor(session.connection.get(), session.database);
@@ -221,38 +229,62 @@ std::string apply_step(const Session& session, const Step& step, const RunReport
             }
         }
     } else {
+        // The history row first, so that a kill leaves the track dirty; then every statement through the journal.
         entry.outcome = "started";
+        entry.statements_done = resume && resume->kind == Resumption::Kind::after_statements
+                                    ? static_cast<std::int64_t>(resume->journal.completed)
+                                    : 0;
         const auto id = history.append(entry);
+        StepJournal journal(*session.connection, history, id,
+                            resume && resume->kind == Resumption::Kind::after_statements ? resume->journal
+                                                                                         : JournalResume{});
+        executor.set_statement_gate(&journal);
         const StepResult result = executor.run(function, label, migration.plugin->path().string());
-        failure = result.succeeded
-                      ? versions.compare_and_set(migration.ref.track, step.from_version(), step.to_version())
-                      : storable_error(result.error);
-        const std::int64_t duration = milliseconds_since(start);
-        try {
-            history.finish(id, failure ? "failed" : "succeeded", utc_now_iso8601(), duration, failure.value_or(""));
-        } catch (const odbc::Error& error) {
-            if (!failure) {
-                throw HostError(ExitCode::step_failed,
-                                fmt::format("{} was applied and {} is at version {}, but its {} row {} could not be "
-                                            "completed: {}; it will show the track as dirty: check the schema, then "
-                                            "run 'migration-host repair {}@{}'",
-                                            label, migration.ref.track, step.to_version(), HistoryStore::table_name, id,
-                                            error.what(), migration.ref.track, step.to_version()));
-            }
-            // A row left "started" for a step that failed would hide how it ended: without the text the database
-            // refused, it may still be stored.
+        const auto finish = [&](const std::string& outcome, const std::string& error) {
+            history.finish(id, outcome, utc_now_iso8601(), milliseconds_since(start), error,
+                           static_cast<std::int64_t>(journal.done()));
+        };
+        if (result.succeeded) {
+            // The version and the row commit with the step's last data statements, or not at all: a kill between
+            // them would leave the version moved and the row saying "started".
             try {
-                history.finish(id, "failed", utc_now_iso8601(), duration,
-                               fmt::format("(the step's error could not be stored: {})", error.what()));
-                further.push_back(
-                    fmt::format("the step's error could not be stored in {} row {} ({}); the row says "
-                                "failed without it",
-                                HistoryStore::table_name, id, error.what()));
-            } catch (const odbc::Error& again) {
-                further.push_back(
-                    fmt::format("could not record the failure in {} row {}, which still says "
-                                "started: {}",
-                                HistoryStore::table_name, id, again.what()));
+                journal.begin_final();
+                failure = versions.compare_and_set(migration.ref.track, step.from_version(), step.to_version());
+                if (!failure) {
+                    finish("succeeded", "");
+                    journal.commit();
+                }
+            } catch (const odbc::Error& error) {
+                journal.roll_back();
+                throw HostError(ExitCode::step_failed,
+                                fmt::format("{} was applied, but {} and its {} row {} could not be recorded: {}; the "
+                                            "track is dirty: run 'migration-host upgrade' again, or check the schema "
+                                            "and run 'migration-host repair {}@{}'",
+                                            label, migration.ref.track, HistoryStore::table_name, id, error.what(),
+                                            migration.ref.track, step.to_version()));
+            }
+        } else {
+            failure = storable_error(result.error);
+        }
+        if (failure) {
+            journal.roll_back();
+            try {
+                finish("failed", *failure);
+            } catch (const odbc::Error& error) {
+                // A row left "started" for a step that failed would hide how it ended: without the text the
+                // database refused, it may still be stored.
+                try {
+                    finish("failed", fmt::format("(the step's error could not be stored: {})", error.what()));
+                    further.push_back(
+                        fmt::format("the step's error could not be stored in {} row {} ({}); the row says "
+                                    "failed without it",
+                                    HistoryStore::table_name, id, error.what()));
+                } catch (const odbc::Error& again) {
+                    further.push_back(
+                        fmt::format("could not record the failure in {} row {}, which still says "
+                                    "started: {}",
+                                    HistoryStore::table_name, id, again.what()));
+                }
             }
         }
         aftermath =
@@ -402,13 +434,18 @@ void run_upgrade(const RunRequest& request, const LoadedCatalog& loaded, const S
         reporter.report(std::move(up_to_date));
         return;
     }
+    auto resumed = resumptions(session, state, loaded.catalog, steps);
     prepare_tables(session, reporter);
     const auto start = Clock::now();
     std::vector<std::pair<const Step*, std::string>> applied;
     for (const auto& step : steps) {
         lock->require_held(step.migration->label());
         ensure_track_row(session, state, step.migration->ref.track, loaded.catalog);
-        applied.emplace_back(&step, apply_step(session, step, reporter));
+        // Only the track's first step resumes: the interrupted attempt was of it.
+        const auto resume = resumed.find(step.migration->ref.track);
+        const Resumption* resuming = resume == resumed.end() ? nullptr : &resume->second;
+        applied.emplace_back(&step, apply_step(session, step, reporter, resuming));
+        if (resuming != nullptr) resumed.erase(resume);
     }
     record_track_summaries(session, state, applied, reporter);
     reporter.report(run_event::Finished{steps.size(), std::chrono::milliseconds(milliseconds_since(start))});

@@ -90,10 +90,60 @@ void refuse_if_dirty(const DatabaseState& state, const std::string& track) {
                                 attempt.from_version));
 }
 
+std::optional<Resumption> resumption(const Session& session, const DatabaseState& state, const Catalog& catalog,
+                                     const DirtyTrack& dirty) {
+    const HistoryEntry& attempt = dirty.attempt;
+    if (attempt.direction != "upgrade" || attempt.outcome != "started") return std::nullopt;
+    if (version_of(state.versions, attempt.track) != attempt.from_version) return std::nullopt;
+    const Migration* migration = catalog.find({attempt.track, attempt.version});
+    if (migration == nullptr || migration->ref.version - 1 != attempt.from_version ||
+        migration->ref.version != attempt.to_version) {
+        return std::nullopt;
+    }
+    if (attempt.statements_done && migration->checksum.empty() && !attempt.checksum.empty() &&
+        step_checksum(*migration, session.database) == attempt.checksum) {
+        // Twice: a step that draws random values or reads the clock renders differently each time, and its
+        // statement numbers say nothing about another run's.
+        const OfflineRender render = render_upgrade_offline(*migration, session.database);
+        const OfflineRender again = render_upgrade_offline(*migration, session.database);
+        if (render.succeeded && again.succeeded && render.statements == again.statements) {
+            Resumption resume;
+            resume.kind = Resumption::Kind::after_statements;
+            for (const auto& statement : render.issued) {
+                if (!is_offline_guard(statement.sql)) resume.journal.expected.push_back(statement.sql);
+            }
+            resume.statements = resume.journal.expected.size();
+            resume.journal.completed = static_cast<std::size_t>(*attempt.statements_done);
+            resume.journal.next_in_doubt = true;
+            if (resume.journal.completed <= resume.statements) return resume;
+        }
+    }
+    if (migration->upgrade_restartable) return Resumption{};
+    return std::nullopt;
+}
+
+std::map<std::string, Resumption> resumptions(const Session& session, const DatabaseState& state,
+                                              const Catalog& catalog, const std::vector<Step>& steps) {
+    std::map<std::string, Resumption> found;
+    if (state.run_in_progress) return found;
+    std::set<std::string> seen;
+    for (const auto& step : steps) {
+        const std::string& track = step.migration->ref.track;
+        if (!seen.insert(track).second || step.direction != Direction::upgrade) continue;
+        const auto dirty = state.dirty.find(track);
+        if (dirty == state.dirty.end() || dirty->second.attempt.version != step.migration->ref.version) continue;
+        if (auto resume = resumption(session, state, catalog, dirty->second)) found.emplace(track, std::move(*resume));
+    }
+    return found;
+}
+
 void refuse_upgrade(const Session& session, const DatabaseState& state, const Catalog& catalog,
                     const std::vector<UpgradeTarget>& targets, const std::vector<Step>& steps) {
     if (!state.run_in_progress) {
-        for (const auto& track : tracks_involved(catalog, targets, steps)) refuse_if_dirty(state, track);
+        const auto resumed = resumptions(session, state, catalog, steps);
+        for (const auto& track : tracks_involved(catalog, targets, steps)) {
+            if (!resumed.count(track)) refuse_if_dirty(state, track);
+        }
     }
     if (steps.empty()) return;
     refuse_unversioned_schema(session, state, steps);

@@ -134,10 +134,13 @@ std::string sql_literal(std::string_view text) {
     return literal + "'";
 }
 
-void require_columns(const odbc::Connection& connection, const DatabaseInfo& database, const std::string& table,
-                     const std::vector<ExpectedColumn>& columns, std::string_view layout) {
+std::set<std::string> require_columns(const odbc::Connection& connection, const DatabaseInfo& database,
+                                      const std::string& table, const std::vector<ExpectedColumn>& columns,
+                                      std::string_view layout) {
     const auto declared = declared_columns(connection, database, table);
-    if (declared.empty()) return;
+    std::set<std::string> names;
+    for (const auto& [name, type] : declared) names.insert(name);
+    if (declared.empty()) return names;
     for (const auto& column : columns) {
         const auto found = declared.find(column.name);
         if (found == declared.end()) {
@@ -151,6 +154,7 @@ void require_columns(const odbc::Connection& connection, const DatabaseInfo& dat
                             column.name, found->second.empty() ? "without a type" : found->second, layout));
         }
     }
+    return names;
 }
 
 bool VersionStore::table_exists() const {

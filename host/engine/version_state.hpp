@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,8 +42,9 @@ std::string host_table_sql(const schema::Table& table, const Dialect& dialect);
 
 // Throws HostError(refused) naming the table and column when one of `columns` is missing from `table`, or is
 // declared with a type that is not an integer type where one is needed. `layout` says what the table should be.
-// Databases whose catalog the host does not know are not checked.
-void require_columns(const odbc::Connection& connection, const DatabaseInfo& database, const std::string& table,
+// Databases whose catalog the host does not know are not checked. Returns every column the table declares, in lower
+// case (empty where the catalog is not known), so that a caller can tell whether a column added later is there.
+std::set<std::string> require_columns(const odbc::Connection& connection, const DatabaseInfo& database, const std::string& table,
                      const std::vector<ExpectedColumn>& columns, std::string_view layout);
 
 struct TrackVersion {

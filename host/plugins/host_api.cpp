@@ -30,6 +30,8 @@ struct StepContext {
     bool query_refused = false;  // offline: the step asked for a query, which only a connection can answer
     std::vector<std::string>* recorded = nullptr;
     std::vector<migration_host::RecordedStatement>* recorded_statements = nullptr;
+    migration_host::StatementGate* gate = nullptr;  // online: what each statement passes through
+    std::size_t statements = 0;                     // online: the statements issued so far
 };
 
 // The contexts of the steps in progress. A step gets a handle, not an address: a number never handed out again
@@ -203,6 +205,33 @@ static int32_t run_query_for_plugin(StepContext* ctx, const char* function, cons
     return MH_OK;
 }
 
+// Executes one of a step's statements online, through its gate when it has one.
+static int32_t execute_for_plugin(StepContext* ctx, const char* sql,
+                                  const std::vector<migration_host::odbc::Parameter>& parameters) noexcept {
+    const std::size_t number = ++ctx->statements;
+    if (ctx->gate != nullptr) {
+        const auto decision = ctx->gate->before(number, sql);
+        if (const auto* diagnostic = std::get_if<Diagnostic>(&decision)) {
+            ctx->last_error = diagnostic->to_string();
+            return MH_E_SQL;
+        }
+        if (std::get<migration_host::StatementGate::Decision>(decision) ==
+            migration_host::StatementGate::Decision::skip) {
+            spdlog::debug("[{}] statement {} skipped: the attempt that stopped had applied it", ctx->label, number);
+            return MH_OK;
+        }
+    }
+    auto result = ctx->connection->try_execute(sql, parameters);
+    if (auto* diagnostic = std::get_if<Diagnostic>(&result)) {
+        if (ctx->gate == nullptr || !ctx->gate->excused(number, *diagnostic)) {
+            ctx->last_error = diagnostic->to_string();
+            return MH_E_SQL;
+        }
+    }
+    if (ctx->gate != nullptr) ctx->gate->after(number);
+    return MH_OK;
+}
+
 static int32_t host_sql_exec(mh_host_context* handle, const char* sql) noexcept {
     StepContext* ctx = LiveContexts::instance().find(handle, "sql_exec");
     if (ctx == nullptr) return MH_E_INVALID;
@@ -220,12 +249,7 @@ static int32_t host_sql_exec(mh_host_context* handle, const char* sql) noexcept 
         ctx->recorded_statements->push_back({sql, std::nullopt});
         return MH_OK;
     }
-    auto result = ctx->connection->try_execute(sql);
-    if (auto* diagnostic = std::get_if<Diagnostic>(&result)) {
-        ctx->last_error = diagnostic->to_string();
-        return MH_E_SQL;
-    }
-    return MH_OK;
+    return execute_for_plugin(ctx, sql, {});
 }
 
 static int32_t host_query_run(mh_host_context* handle, const char* sql, mh_row_fn on_row, void* user) noexcept {
@@ -362,12 +386,7 @@ static int32_t host_sql_exec_params(mh_host_context* handle, const char* sql, co
         ctx->recorded_statements->push_back({sql, std::move(bound)});
         return MH_OK;
     }
-    auto result = ctx->connection->try_execute(sql, text_parameters(values, value_count));
-    if (auto* diagnostic = std::get_if<Diagnostic>(&result)) {
-        ctx->last_error = diagnostic->to_string();
-        return MH_E_SQL;
-    }
-    return MH_OK;
+    return execute_for_plugin(ctx, sql, text_parameters(values, value_count));
 }
 
 static int32_t host_query_run_params(mh_host_context* handle, const char* sql, const char* const* values,
@@ -413,8 +432,8 @@ std::string StepExecutor::aftermath() const {
     if (database_.dialect.transactional_ddl()) {
         return "its transaction ends with the process, so nothing of the step is kept";
     }
-    return "what the step did so far stays applied (DDL commits implicitly here) and its track stays dirty until "
-           "'migration-host repair'";
+    return "what the step did so far stays applied (DDL commits implicitly here) and its track stays dirty until an "
+           "upgrade resumes the step or 'migration-host repair' settles it";
 }
 
 StepResult StepExecutor::run(mh_step_fn step, const std::string& label, const std::string& library) {
@@ -429,6 +448,7 @@ StepResult StepExecutor::run(mh_step_fn step, const std::string& label, const st
     context.label = label;
     context.recorded = &recorded_;
     context.recorded_statements = &recorded_statements_;
+    if (connection_ != nullptr) context.gate = gate_;
     const ContextHandle handle(context);
     const std::string code = library.empty() ? "the step" : "the step (in " + library + ")";
     const auto returned = call_plugin("step " + label + (library.empty() ? "" : " in " + library),

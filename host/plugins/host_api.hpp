@@ -4,9 +4,12 @@
 
 #include <migration_host/plugin.h>
 
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "database/database.hpp"
@@ -26,6 +29,25 @@ struct RecordedStatement {
     std::optional<std::vector<std::optional<std::string>>> bound_values;  // nullopt: issued through sql_exec
 };
 
+// What a live step's statements (sql_exec, sql_exec_params) pass through on their way to the database, in the order
+// the step issues them, numbered from 1: the engine's statement journal (engine/step_journal.hpp). Its functions are
+// called from the host API's C functions and must not throw.
+class StatementGate {
+public:
+    enum class Decision {
+        run,
+        skip,  // the step is told MH_OK and nothing is executed: an earlier attempt of the step applied it
+    };
+    virtual ~StatementGate() = default;
+    // Before statement `number` is executed: run it, skip it, or fail it with a diagnostic (MH_E_SQL, not executed).
+    virtual std::variant<Decision, odbc::Diagnostic> before(std::size_t number, std::string_view sql) noexcept = 0;
+    // After statement `number` was executed and succeeded.
+    virtual void after(std::size_t number) noexcept = 0;
+    // After statement `number` failed with `diagnostic`: true when the failure says an earlier attempt of the step
+    // had applied it, so that the step is told MH_OK.
+    virtual bool excused(std::size_t number, const odbc::Diagnostic& diagnostic) noexcept = 0;
+};
+
 // Runs plugin steps on one connection. With no connection it runs offline:
 // sql_exec records each statement instead of executing it.
 class StepExecutor {
@@ -42,6 +64,8 @@ public:
     // What the database is left with when the process ends inside a step, where the default (said for the
     // database being migrated) would be wrong: e.g. for a scratch database that only verify uses.
     void set_aftermath(std::string aftermath) { aftermath_ = std::move(aftermath); }
+    // Online only: every statement of the next runs goes through `gate` (null: none), which must outlive them.
+    void set_statement_gate(StatementGate* gate) noexcept { gate_ = gate; }
 
     // Offline only: the statements recorded by the last run, bound values in a comment beside the statement (what
     // checksums hash), and the same statements with their values apart.
@@ -62,6 +86,7 @@ private:
     std::vector<std::string> recorded_;
     std::vector<RecordedStatement> recorded_statements_;
     std::string aftermath_;  // set_aftermath's, when not empty
+    StatementGate* gate_ = nullptr;
     bool query_refused_ = false;
 };
 

@@ -158,6 +158,7 @@ Migration read_migration(const mh_migration* raw, std::uint32_t index, const Loa
     migration.upgrade = raw->upgrade;
     migration.downgrade = raw->downgrade;
     migration.irreversible = raw->downgrade == nullptr || (raw->flags & MH_MIGRATION_IRREVERSIBLE) != 0;
+    migration.upgrade_restartable = (raw->flags & MH_MIGRATION_RESTARTABLE) != 0;
     migration.downgrade_refusal =
         optional_text(raw->downgrade_refusal, migration.ref.to_string() + " downgrade_refusal",
                       limits::max_description_bytes)

@@ -25,6 +25,9 @@ struct Migration {
     std::string name;
     std::vector<VersionRef> requirements;
     bool irreversible = false;  // no downgrade function, or flagged so
+    // MH_MIGRATION_RESTARTABLE: the upgrade may be run again from its start where an earlier attempt stopped partway
+    // (a dirty track is then finished by `upgrade`, without repair).
+    bool upgrade_restartable = false;
     std::string downgrade_refusal;
     std::string checksum;  // the plugin's own (ABI >= 1.1), or empty
     mh_step_fn upgrade = nullptr;

@@ -19,15 +19,20 @@
 //   SQLite). Here they rebuild each table exactly as the previous version had it.
 // - 007 downgrade on MySQL also drops the index MySQL created for the foreign key;
 //   upstream leaves it behind.
+// - 004 upgrade is restartable (MH_MIGRATION_RESTARTABLE): run again after a kill
+//   part way on MySQL, it finishes what the killed attempt began, where upstream's
+//   fails or renumbers some volume types twice.
 // - 004 keeps the foreign key from volume_type_extra_specs on SQLite (as upstream,
 //   whose drop fails there and is ignored) but never ignores an error elsewhere.
 #include <migration_host/operations.hpp>
 #include <migration_host/plugin.hpp>
 #include <migration_host/schema.hpp>
 
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cinder_tables.hpp"
@@ -198,16 +203,26 @@ std::string uuid4(std::mt19937_64& random) {
     return out;
 }
 
-// The name of the (non-primary) index MySQL keeps on `column` of `table`.
-std::string mysql_index_on(const Op& op, const std::string& table, const std::string& column) {
-    const auto rows = op.rows("SELECT index_name FROM information_schema.statistics WHERE table_schema = DATABASE() "
-                              "AND table_name = ? AND column_name = ? AND index_name <> 'PRIMARY'",
-                              {table, column});
-    if (rows.size() != 1 || !rows.front()[0]) {
-        throw std::runtime_error("expected one index on " + table + "." + column + ", found " +
-                                 std::to_string(rows.size()));
+// The names of the (non-primary) indexes MySQL keeps on `column` of `table`.
+std::vector<std::string> mysql_indexes_on(const Op& op, const std::string& table, const std::string& column) {
+    std::vector<std::string> names;
+    for (const auto& row :
+         op.rows("SELECT index_name FROM information_schema.statistics WHERE table_schema = DATABASE() "
+                 "AND table_name = ? AND column_name = ? AND index_name <> 'PRIMARY'",
+                 {table, column})) {
+        if (row[0]) names.push_back(*row[0]);
     }
-    return *rows.front()[0];
+    return names;
+}
+
+// The name of the one (non-primary) index MySQL keeps on `column` of `table`.
+std::string mysql_index_on(const Op& op, const std::string& table, const std::string& column) {
+    const auto names = mysql_indexes_on(op, table, column);
+    if (names.size() != 1) {
+        throw std::runtime_error("expected one index on " + table + "." + column + ", found " +
+                                 std::to_string(names.size()));
+    }
+    return names.front();
 }
 
 // Drops the key from volume_type_extra_specs to volume_types where the database
@@ -222,7 +237,19 @@ std::string drop_extra_specs_key(const Op& op, const Table& extra_specs) {
     return *name;
 }
 
-// Gives every volume type a new id, and every volume and extra spec follows its type.
+// Whether `id` is a UUID in its usual text form (what 004 gives every volume type).
+bool is_uuid(const std::string& id) {
+    if (id.size() != 36) return false;
+    for (std::size_t i = 0; i < id.size(); ++i) {
+        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash != (id[i] == '-')) return false;
+        if (!dash && std::string_view("0123456789abcdef").find(id[i]) == std::string_view::npos) return false;
+    }
+    return true;
+}
+
+// Gives every volume type `new_id(old id)` returns a new id for (nullopt: it keeps its id), and every volume and
+// extra spec follows its type.
 template <typename NewId>
 void renumber_volume_types(const Op& op, NewId&& new_id) {
     if (op.dialect() == Dialect::sqlite) {
@@ -233,19 +260,41 @@ void renumber_volume_types(const Op& op, NewId&& new_id) {
     const auto types = op.rows("SELECT id FROM volume_types ORDER BY created_at, id");
     for (const auto& type : types) {
         const std::string old_id = type[0].value_or("");
-        const std::string id = new_id();
-        op.update("volumes", {{"volume_type_id", id}}, "volume_type_id = ?", {old_id});
-        op.update("volume_type_extra_specs", {{"volume_type_id", id}}, "volume_type_id = ?", {old_id});
-        op.update("volume_types", {{"id", id}}, "id = ?", {old_id});
+        const std::optional<std::string> id = new_id(old_id);
+        if (!id) continue;
+        op.update("volumes", {{"volume_type_id", *id}}, "volume_type_id = ?", {old_id});
+        op.update("volume_type_extra_specs", {{"volume_type_id", *id}}, "volume_type_id = ?", {old_id});
+        op.update("volume_types", {{"id", *id}}, "id = ?", {old_id});
     }
 }
 
+// The key's name at version 3 as the database named it (cinder_initial leaves it unnamed): what 004 names the new
+// key when an interrupted attempt already dropped the old one.
+std::string extra_specs_key_at_3(Dialect dialect) {
+    return dialect == Dialect::mysql ? "volume_type_extra_specs_ibfk_1" : "volume_type_extra_specs_volume_type_id_fkey";
+}
+
+// Restartable (MH_MIGRATION_RESTARTABLE): where DDL commits as it goes (MySQL), a killed attempt may have stopped
+// after any statement. Run again, each part checks what is already done: the key is dropped where it is (the new
+// one too, which is then made again), MySQL's index where it is, the column changes are the same whatever the
+// column already is, only types whose id is not yet a UUID are renumbered (the host runs the renumbering's updates
+// in one transaction, so they are all done or none), and the key is made last.
 void upgrade_004(Host& host) {
     host.require_parameters("004_volume_type_to_uuid renumbers with bound values");
     const Op op(host);
     const Dialect dialect = op.dialect();
     const bool keeps_key = dialect == Dialect::sqlite;
-    const std::string key = keeps_key ? "" : drop_extra_specs_key(op, extra_specs_v3());
+    std::string key;
+    if (!keeps_key) {
+        const auto existing = op.foreign_key_name("volume_type_extra_specs", {"volume_type_id"}, "volume_types");
+        key = existing.value_or(extra_specs_key_at_3(dialect));
+        if (existing) op.drop_foreign_key(extra_specs_v3(), key);
+        if (dialect == Dialect::mysql) {
+            for (const auto& index : mysql_indexes_on(op, "volume_type_extra_specs", "volume_type_id")) {
+                op.drop_index("volume_type_extra_specs", index);
+            }
+        }
+    }
     const Table extra_specs = keeps_key ? extra_specs_v3() : without_foreign_keys(extra_specs_v3());
 
     op.alter_column(volumes_v3(), "volume_type_id", ColumnChange{String(36)});
@@ -253,7 +302,10 @@ void upgrade_004(Host& host) {
     op.alter_column(extra_specs, "volume_type_id", ColumnChange{String(36)});
 
     std::mt19937_64 random(std::random_device{}());
-    renumber_volume_types(op, [&] { return uuid4(random); });
+    renumber_volume_types(op, [&](const std::string& old_id) -> std::optional<std::string> {
+        if (is_uuid(old_id)) return std::nullopt;
+        return uuid4(random);
+    });
 
     if (!keeps_key) {
         op.create_foreign_key(without_foreign_keys(extra_specs_v4()),
@@ -270,7 +322,9 @@ void downgrade_004(Host& host) {
     const Table extra_specs = keeps_key ? extra_specs_v4() : without_foreign_keys(extra_specs_v4());
 
     int next = 1;
-    renumber_volume_types(op, [&] { return std::to_string(next++); });
+    renumber_volume_types(op, [&](const std::string&) -> std::optional<std::string> {
+        return std::to_string(next++);
+    });
 
     ColumnChange to_integer{Integer()};
     to_integer.postgresql_using = "CAST(volume_type_id AS INTEGER)";
@@ -373,10 +427,12 @@ constexpr mh_migration m003 = sdk::Migration("cinder", 3, "003_glance_metadata")
                                   .build();
 // Queries the database (foreign key names, the types to renumber) and draws random
 // UUIDs, so it cannot be rendered offline: it vouches for its own checksum.
+// Restartable: see upgrade_004. The checksum stays: what a run leaves is what it was.
 constexpr mh_migration m004 = sdk::Migration("cinder", 4, "004_volume_type_to_uuid")
                                   .upgrade(sdk::step<&upgrade_004>)
                                   .downgrade(sdk::step<&downgrade_004>)
                                   .checksum("cinder_grizzly:004_volume_type_to_uuid:1")
+                                  .restartable()
                                   .build();
 constexpr mh_migration m005 = sdk::Migration("cinder", 5, "005_add_source_volume_column")
                                   .upgrade(sdk::step<&upgrade_005>)

@@ -69,8 +69,8 @@ BackgroundHost start_lock_holder(const TestDatabase& database, const std::string
 void check_simultaneous_upgrades(Backend backend, const LockSetup& setup);
 
 // A host killed with SIGKILL inside slow's step: the next run gets the lock (at once for a lock the database or the
-// kernel frees; after the lease for the portable one) and finds the step rolled back, or the track dirty on MySQL
-// until repair.
+// kernel frees; after the lease for the portable one) and finds the step rolled back, or on MySQL the track dirty,
+// which it finishes by resuming the step after what the killed attempt recorded.
 void check_killed_mid_step(Backend backend, const LockSetup& setup);
 
 }  // namespace test_support

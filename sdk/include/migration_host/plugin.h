@@ -45,7 +45,9 @@
  * changes meaning or layout (never planned). MH_ABI_VERSION_MINOR grows when a
  * member is appended to a struct; members are grouped by the minor version
  * that added them. History: 1.0 first release; 1.1 mh_migration.checksum;
- * 1.2 mh_host_api.sql_exec_params and query_run_params (bound parameters).
+ * 1.2 mh_host_api.sql_exec_params and query_run_params (bound parameters);
+ * 1.3 the flag MH_MIGRATION_RESTARTABLE (no layout change: a bit in the
+ * existing mh_migration.flags).
  * MH_*_SIZE_1_N (after the structs) name each earlier layout's size, so that a
  * plugin can say which layout it fills in.
  *
@@ -63,7 +65,7 @@ extern "C" {
 #endif
 
 #define MH_ABI_VERSION_MAJOR 1u
-#define MH_ABI_VERSION_MINOR 2u
+#define MH_ABI_VERSION_MINOR 3u
 
 /* "MHPL" in ASCII: the first check that a descriptor really is one. */
 #define MH_PLUGIN_MAGIC 0x4D48504Cu
@@ -111,6 +113,16 @@ extern "C" {
 
 /* mh_migration.flags */
 #define MH_MIGRATION_IRREVERSIBLE 0x1u /* downgrade is refused even if set */
+/* The upgrade may be run again from its start on a database where an earlier
+ * attempt of it stopped partway (a killed host or a lost machine, on
+ * MySQL/MariaDB, where DDL commits as it goes): it checks what is already done
+ * (drops only what is there, creates only what is missing, changes only rows
+ * not yet changed) and leaves what a single clean run leaves. A 1.3 host then
+ * finishes such a step on a track left dirty by a kill by running it again,
+ * with no `repair` (a step that failed with its own error still needs one).
+ * Set it only when that holds from every point the step can stop at; a host
+ * before 1.3 ignores it (the track then needs `repair`, as for any step). */
+#define MH_MIGRATION_RESTARTABLE 0x2u
 
 /* Opaque per-call host context. Owned by the host; valid only during the call
  * of the step that received it. NULL is never passed to a step. A context kept

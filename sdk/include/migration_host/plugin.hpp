@@ -248,6 +248,13 @@ public:
         copy.value_.requirement_count = static_cast<uint32_t>(N);
         return copy;
     }
+    // The upgrade may be run again from its start where an earlier attempt stopped partway: it checks what is
+    // already done (MH_MIGRATION_RESTARTABLE, ABI 1.3).
+    constexpr Migration restartable() const {
+        Migration copy = *this;
+        copy.value_.flags |= MH_MIGRATION_RESTARTABLE;
+        return copy;
+    }
     // A checksum the plugin vouches for (see mh_migration.checksum).
     constexpr Migration checksum(const char* value) const {
         Migration copy = *this;

@@ -45,14 +45,16 @@ const std::string migrate_version_ddl =
     "CREATE TABLE migrate_version (repository_id VARCHAR(250) NOT NULL, repository_path TEXT, version INTEGER, "
     "PRIMARY KEY (repository_id))";
 
-std::string history_ddl(bool mysql) {
+// `journal`: with the statement journal's column, which the host declares since the journal came;
+// tables made before have none, and a run on MySQL/MariaDB adds it.
+std::string history_ddl(bool mysql, bool journal = false) {
     return std::string(
                "CREATE TABLE migration_host_history (id INTEGER NOT NULL, track VARCHAR(250) NOT NULL, version "
                "INTEGER NOT NULL, direction VARCHAR(16) NOT NULL, from_version INTEGER NOT NULL, to_version INTEGER "
                "NOT NULL, plugin_id VARCHAR(250), plugin_version VARCHAR(100), library_path TEXT, checksum "
                "VARCHAR(100), os_user VARCHAR(250), host_name VARCHAR(250), started_at VARCHAR(32) NOT NULL, "
-               "finished_at VARCHAR(32), duration_ms INTEGER, outcome VARCHAR(16) NOT NULL, error TEXT, PRIMARY KEY "
-               "(id))") +
+               "finished_at VARCHAR(32), duration_ms INTEGER, outcome VARCHAR(16) NOT NULL, error TEXT, ") +
+           (journal ? "statements_done INTEGER, " : "") + "PRIMARY KEY (id))" +
            (mysql ? " DEFAULT CHARSET=utf8mb4" : "");
 }
 
@@ -184,15 +186,15 @@ TEST_CASE("each host table's CREATE TABLE is the one the host has always sent, f
         };
         CHECK(VersionStore::create_table_sql(known) == migrate_version_ddl);
         CHECK(one_line(VersionStore::table()) == migrate_version_ddl);
-        CHECK(HistoryStore::create_table_sql(known) == history_ddl(mysql));
-        CHECK(one_line(HistoryStore::table()) == history_ddl(mysql));
+        CHECK(HistoryStore::create_table_sql(known) == history_ddl(mysql, true));
+        CHECK(one_line(HistoryStore::table()) == history_ddl(mysql, true));
         CHECK(TrackSummaryStore::create_table_sql(known) == track_state_ddl(mysql));
         CHECK(one_line(TrackSummaryStore::table()) == track_state_ddl(mysql));
     }
     // Another DBMS gets the plain spelling, as before.
     const Dialect other = Dialect::for_dbms("Oracle");
     CHECK(VersionStore::create_table_sql(other) == migrate_version_ddl);
-    CHECK(HistoryStore::create_table_sql(other) == history_ddl(false));
+    CHECK(HistoryStore::create_table_sql(other) == history_ddl(false, true));
     CHECK(TrackSummaryStore::create_table_sql(other) == track_state_ddl(false));
 }
 

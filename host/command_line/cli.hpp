@@ -23,6 +23,8 @@ struct GlobalOptions {
     // verify's scratch: a DSN name or connection string of an empty database to build in (--scratch-dsn); none: a
     // scratch database that verify creates itself.
     std::optional<std::string> scratch_dsn;
+    // --expect-database: the database the connection must reach (its current database; for SQLite, its file).
+    std::optional<std::string> expect_database;
     // Every directory to load plugins from, in search order: the default one first (unless no_default_plugins),
     // then those given by --plugin-path, MIGRATION_HOST_PLUGIN_PATH or the configuration file.
     std::vector<std::string> plugin_paths;

@@ -52,7 +52,8 @@ const SwitchOption switch_options[] = {
 // The global options the environment and the configuration file can set, in the order `config` shows them.
 const std::vector<std::string> configurable_options = {
     "dsn",          "plugin-path",       "no-default-plugins", "log-level",           "connect-timeout",
-    "lock-timeout", "statement-timeout", "skip-broken-plugins", "allow-insecure-plugins", "scratch-dsn"};
+    "lock-timeout", "statement-timeout", "skip-broken-plugins", "allow-insecure-plugins", "scratch-dsn",
+    "expect-database"};
 
 // What a configuration file may say: the options above; password-file or password-env for its DSN; at the top
 // level also the target to use when neither --target nor MIGRATION_HOST_TARGET names one.
@@ -325,6 +326,8 @@ void resolve_global_options(const SourcedValues& command_line, GlobalOptions& gl
     std::string scratch_origin;
     global.scratch_dsn = resolve_scratch_dsn(sources, scratch_origin);
     show("scratch-dsn", global.scratch_dsn.value_or(""), scratch_origin);
+    if (const auto* expected = sources.find("expect-database")) global.expect_database = expected->values.front();
+    show("expect-database", global.expect_database.value_or(""), origin_of("expect-database"));
 
     if (const auto* level = sources.find("log-level")) global.log_level = log_level_value(*level);
     show("log-level", global.log_level, origin_of("log-level"));
@@ -384,6 +387,7 @@ ConnectionOptions connection_options(const GlobalOptions& global) {
     if (global.dsn) options.target = ConnectionTarget::parse(*global.dsn);
     options.connect_timeout_seconds = global.connect_timeout_seconds;
     options.statement_timeout_seconds = global.statement_timeout_seconds;
+    options.expected_database = global.expect_database;
     return options;
 }
 

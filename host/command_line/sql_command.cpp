@@ -9,6 +9,7 @@
 
 #include "command_line/cli.hpp"
 #include "command_line/output.hpp"
+#include "engine/offline.hpp"
 #include "engine/sql_preview.hpp"
 #include "engine/utf8.hpp"
 #include "exit_codes.hpp"

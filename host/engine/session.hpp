@@ -37,6 +37,10 @@ struct ConnectionOptions {
     std::optional<ConnectionTarget> target;  // none: the embedded default, ./migration-host.sqlite
     std::uint32_t connect_timeout_seconds = 15;
     std::uint32_t statement_timeout_seconds = 0;  // 0: no bound
+    // --expect-database: the session is refused (exit 5) unless it reaches this database, before anything is read
+    // or written: the current database on a server, the file for SQLite (compared as a path, before the driver
+    // could create it).
+    std::optional<std::string> expected_database;
 
     // `target`, or the embedded default in the current directory.
     ConnectionTarget effective_target() const { return target ? *target : ConnectionTarget::embedded_default(); }

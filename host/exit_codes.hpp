@@ -26,6 +26,9 @@ enum class ExitCode : int {
     // sql: the script stops before a step that cannot be rendered offline (it queries the database) or written
     // into a script; what it prints is correct up to there, and says so
     sql_incomplete = 10,
+    // another run held the run lock for all of --lock-timeout: nothing was changed, and trying again later is right
+    // (unlike 5, whose causes stay until someone acts)
+    lock_timeout = 11,
 };
 
 // An error with the exit code it maps to. The message is one line, names the

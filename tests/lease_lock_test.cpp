@@ -110,7 +110,7 @@ void check_live_lease_is_kept(Backend backend) {
     CHECK_FALSE(contains(during.out, "DIRTY"));
     if (backend == Backend::mysql) CHECK(contains(during.out, "IN PROGRESS"));
     CHECK(holder_still_running);
-    CHECK(contender.exit_code == 5);
+    CHECK(contender.exit_code == 11);
     const auto lines = error_lines(contender.err);
     REQUIRE(lines.size() == 1);
     CHECK(contains(lines.front(), "timed out after 10 s waiting for the lock portable lease lock 'run' in "

@@ -37,7 +37,7 @@ const char* const exit_code_help =
     "            configuration file), 3 cannot connect, 4 plugin error, 5 refused by the state of the\n"
     "            database (or drift, for verify); status --check: 6 pending, 7 dirty, 8 ahead of the\n"
     "            plugins, 9 track without a plugin; sql: 10 the script stops before a step that needs a live\n"
-    "            connection.\n";
+    "            connection; 11 the run lock did not come within --lock-timeout (retry later).\n";
 
 const char* const configuration_help =
     "Every global option can also be set by its environment variable (shown with it) or in an INI file:\n"
@@ -79,6 +79,9 @@ po::options_description global_options_description() {
         "ODBC DSN name or full connection string (default: SQLite file ./migration-host.sqlite through the "
         "SQLite3 driver, unless a configuration file defines targets and none is chosen: exit 2); its keys, and "
         "those of its odbc.ini section, must be ones the driver reads (exit 2 naming the nearest)");
+    add("expect-database", po::value<std::string>()->value_name("NAME"),
+        "refuse (exit 5) before anything is read or written unless the connection reaches the database NAME: "
+        "MySQL/MariaDB's and PostgreSQL's current database, SQLite's file (as a path)");
     add("scratch-dsn", po::value<std::string>()->value_name("DSN"),
         "verify only: an empty database of the live one's kind (MySQL/MariaDB, PostgreSQL) to build the expected "
         "schema in, emptied again afterwards, instead of a scratch database verify creates (for a user who may "

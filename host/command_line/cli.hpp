@@ -29,6 +29,8 @@ struct GlobalOptions {
     // Why there is no dsn although one is needed, when the configuration file defines targets and none is chosen (the
     // SQLite default stands in only when no configuration file names a connection); refused where a command connects.
     std::optional<std::string> default_refused;
+    // --expect-database: the database the connection must reach (its current database; for SQLite, its file).
+    std::optional<std::string> expect_database;
     // Every directory to load plugins from, in search order: the default one first (unless no_default_plugins),
     // then those given by --plugin-path, MIGRATION_HOST_PLUGIN_PATH or the configuration file.
     std::vector<std::string> plugin_paths;

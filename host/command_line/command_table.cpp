@@ -27,7 +27,8 @@ namespace {
 
 // clang-format off: one entry per command, laid out as --help reads
 #define MH_PLUGIN_OPTIONS "plugin-path", "no-default-plugins", "skip-broken-plugins", "allow-insecure-plugins"
-#define MH_CONNECTION_OPTIONS "dsn", "connect-timeout", "statement-timeout", "allow-connection-key"
+#define MH_CONNECTION_OPTIONS \
+    "dsn", "expect-database", "connect-timeout", "statement-timeout", "allow-connection-key"
 
 const std::vector<CommandSpec> commands = {
     {"plugins", "", 0, 0, "List the plugins found in the plugin path, their tracks and versions",

@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "command_line/output.hpp"
+#include "command_line/result_json.hpp"
 
 namespace migration_host {
 namespace {
@@ -68,7 +69,10 @@ void RunTextResult::on_event(const RunEvent& event) {
     std::visit(
         [](const auto& what) {
             using Event = std::decay_t<decltype(what)>;
-            if constexpr (std::is_same_v<Event, run_event::StepFinished>) {
+            if constexpr (std::is_same_v<Event, run_event::Started>) {
+                // Before anything changes: which database this is, as status says it.
+                print_line(database_line(what.database));
+            } else if constexpr (std::is_same_v<Event, run_event::StepFinished>) {
                 const StepDescription& step = what.step;
                 print_line(fmt::format("{} {} {} -> {}: {} ({} {}) in {:.3f} s",
                                        step.direction == Direction::upgrade ? "Upgraded" : "Downgraded", step.track,

@@ -53,7 +53,7 @@ const SwitchOption switch_options[] = {
 const std::vector<std::string> configurable_options = {
     "dsn",          "plugin-path",       "no-default-plugins", "log-level",           "connect-timeout",
     "lock-timeout", "statement-timeout", "skip-broken-plugins", "allow-insecure-plugins", "scratch-dsn",
-    "allow-connection-key"};
+    "allow-connection-key", "expect-database"};
 
 // What a configuration file may say: the options above; password-file or password-env for its DSN; at the top
 // level also the target to use when neither --target nor MIGRATION_HOST_TARGET names one.
@@ -371,6 +371,8 @@ void resolve_global_options(const SourcedValues& command_line, GlobalOptions& gl
     std::string scratch_origin;
     global.scratch_dsn = resolve_scratch_dsn(sources, scratch_origin);
     show("scratch-dsn", global.scratch_dsn.value_or(""), scratch_origin);
+    if (const auto* expected = sources.find("expect-database")) global.expect_database = expected->values.front();
+    show("expect-database", global.expect_database.value_or(""), origin_of("expect-database"));
 
     if (const auto* level = sources.find("log-level")) global.log_level = log_level_value(*level);
     show("log-level", global.log_level, origin_of("log-level"));
@@ -432,6 +434,7 @@ ConnectionOptions connection_options(const GlobalOptions& global) {
     options.statement_timeout_seconds = global.statement_timeout_seconds;
     options.allowed_connection_keys = global.allowed_connection_keys;
     options.default_refused = global.default_refused;
+    options.expected_database = global.expect_database;
     return options;
 }
 

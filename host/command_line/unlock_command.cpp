@@ -4,6 +4,7 @@
 
 #include "command_line/cli.hpp"
 #include "command_line/output.hpp"
+#include "command_line/result_json.hpp"
 #include "engine/lease_lock.hpp"
 #include "engine/session.hpp"
 #include "exit_codes.hpp"
@@ -13,6 +14,7 @@ namespace migration_host {
 ExitCode run_unlock(const Invocation& invocation) {
     // Creates nothing: a lock table that is not there holds no lock.
     const auto session = open_session(connection_options(invocation.global), Access::read_only);
+    print_line(database_line(session->database));  // before anything is released, as every writing command does
     const UnlockOutcome outcome = unlock_lease_lock(*session->connection, session->database, invocation.options.force);
     if (outcome.kind == UnlockOutcome::Kind::refused) throw HostError(ExitCode::refused, outcome.message);
     print_line(outcome.message);

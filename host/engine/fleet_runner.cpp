@@ -33,7 +33,7 @@ std::string trimmed(const std::string& text) {
 
 // Worst first; see worse_exit_code. A code not listed (none is expected) ranks just below a failed step.
 int severity(int code) {
-    static const int order[] = {1, 5, 4, 3, 2, 7, 8, 9, 6, 10, 0};
+    static const int order[] = {1, 5, 4, 3, 11, 2, 7, 8, 9, 6, 10, 0};
     const auto* found = std::find(std::begin(order), std::end(order), code);
     if (found == std::end(order)) return 21;
     return static_cast<int>(std::end(order) - found) * 2;
@@ -55,6 +55,8 @@ const char* exit_code_name(int code) {
             return "plugin error";
         case 5:
             return "refused";
+        case 11:
+            return "lock timeout";
         case 6:
             return "pending";
         case 7:

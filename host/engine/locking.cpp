@@ -38,7 +38,7 @@ std::string held_by(const std::optional<std::string>& holder) {
 }
 
 HostError lock_timeout(const RunLock& lock, std::chrono::seconds timeout) {
-    return HostError(ExitCode::refused,
+    return HostError(ExitCode::lock_timeout,
                      fmt::format("timed out after {} s waiting for the lock {}{}: another migration-host is running "
                                  "against this database (raise --lock-timeout to wait longer)",
                                  timeout.count(), lock.name(), held_by(lock.holder())));

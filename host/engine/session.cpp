@@ -86,6 +86,23 @@ HostError missing_database_file(const std::string& file) {
                      fmt::format("database file {} does not exist (a read-only command creates no database)", file));
 }
 
+HostError unexpected_database(const std::string& reached, const std::string& expected) {
+    return HostError(ExitCode::refused,
+                     fmt::format("the connection reaches {}, not '{}' (--expect-database): nothing was read or "
+                                 "written; check the DSN's database key",
+                                 reached, expected));
+}
+
+// SQLite: the file the connection names is the expected one (the same file however spelt, or the same path where
+// neither exists yet). Checked before connecting, where the driver would create a missing file.
+void check_expected_sqlite_file(const std::string& file, const std::string& expected) {
+    namespace fs = std::filesystem;
+    std::error_code error;
+    if (fs::exists(file, error) && fs::exists(expected, error) && fs::equivalent(file, expected, error)) return;
+    if (fs::weakly_canonical(file, error) == fs::weakly_canonical(expected, error) && !error) return;
+    throw unexpected_database(fmt::format("the SQLite file '{}'", file), expected);
+}
+
 // Session::open_another: connects as open_session does, with the same string (NoCreat included) and timeouts.
 ConnectionOpener another_connection(const odbc::Environment& environment, std::string connection_string,
                                     const ConnectionOptions& options) {
@@ -156,6 +173,11 @@ std::unique_ptr<Session> open_session(const ConnectionOptions& options, Access a
             }
         }
     }
+    if (options.expected_database) {
+        if (const auto file = target.sqlite_database_file()) {
+            check_expected_sqlite_file(*file, *options.expected_database);
+        }
+    }
     const std::string& connection_string = target.connection_string();
     spdlog::debug("connecting to {}", target.redacted());
     const Alarm watchdog = connect_watchdog(options.connect_timeout_seconds, target.redacted());
@@ -179,6 +201,13 @@ std::unique_ptr<Session> open_session(const ConnectionOptions& options, Access a
                         fmt::format("{} connected with no current database: the connection names none (DATABASE=NAME "
                                     "in the connection string, or Database in its odbc.ini DSN)",
                                     target.redacted()));
+    }
+    if (options.expected_database && !target.sqlite_database_file() &&
+        session->database.database_name != *options.expected_database) {
+        throw unexpected_database(session->database.database_name.empty()
+                                      ? std::string("no current database")
+                                      : fmt::format("database '{}'", session->database.database_name),
+                                  *options.expected_database);
     }
     session->target = std::move(target);
     spdlog::debug("connected to {} {} (dialect {}{}{})", session->database.dbms_name, session->database.dbms_version,

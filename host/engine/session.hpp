@@ -42,6 +42,10 @@ struct ConnectionOptions {
     // Set when the embedded default may not stand in for a missing `target`, saying why: a configuration file defines
     // targets and none was chosen. open_session then refuses (exit 2) instead of creating ./migration-host.sqlite.
     std::optional<std::string> default_refused;
+    // --expect-database: the session is refused (exit 5) unless it reaches this database, before anything is read
+    // or written: the current database on a server, the file for SQLite (compared as a path, before the driver
+    // could create it).
+    std::optional<std::string> expected_database;
 
     // `target`, or the embedded default in the current directory.
     ConnectionTarget effective_target() const { return target ? *target : ConnectionTarget::embedded_default(); }

@@ -198,7 +198,9 @@ TEST_CASE("fleet: 32 SQLite, 8 MariaDB and 8 PostgreSQL databases in one upgrade
         CHECK(header >= previous);
         previous = header;
     }
-    CHECK(contains(result.out, fmt::format("=== {} ===\nUpgraded cinder 0 -> 1", label_of(*databases[0]))));
+    // Each database's own output under its label: the Database line every writing command starts with, then its steps.
+    CHECK(contains(result.out, fmt::format("=== {} ===\nDatabase: ", label_of(*databases[0]))));
+    CHECK(contains(result.out, "\nUpgraded cinder 0 -> 1: "));
     // No password anywhere: neither the unreachable one's nor the servers'.
     CHECK_FALSE(contains(result.all(), secret));
     for (const auto& db : databases) {

@@ -44,17 +44,6 @@ bool same_plugin_options(const GlobalOptions& a, const GlobalOptions& b) {
            a.skip_broken_plugins == b.skip_broken_plugins && a.allow_insecure_plugins == b.allow_insecure_plugins;
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        const auto end = std::min(text.find('\n', start), text.size());
-        lines.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return lines;
-}
-
 void write_stream(std::FILE* stream, const std::string& text) {
     std::fwrite(text.data(), 1, text.size(), stream);
     std::fflush(stream);

@@ -39,20 +39,6 @@ SQLSMALLINT argument_length(const std::optional<std::string>& text) {
     return text ? static_cast<SQLSMALLINT>(SQL_NTS) : static_cast<SQLSMALLINT>(0);
 }
 
-std::string text_at(const odbc::Row& row, std::size_t column) {
-    return column < row.size() && row[column] ? *row[column] : std::string();
-}
-
-std::optional<std::int64_t> number_at(const odbc::Row& row, std::size_t column) {
-    const std::string text = text_at(row, column);
-    if (text.empty()) return std::nullopt;
-    try {
-        return std::stoll(text);
-    } catch (const std::logic_error&) {
-        return std::nullopt;
-    }
-}
-
 // A catalog row as the driver gave it, for trace logs: what canonicalisation starts from.
 std::string describe_row(const odbc::Row& row) {
     std::string text;

@@ -17,20 +17,6 @@
 namespace migration_host::catalog {
 namespace {
 
-std::string text_at(const odbc::Row& row, std::size_t column) {
-    return column < row.size() && row[column] ? *row[column] : std::string();
-}
-
-std::optional<std::int64_t> number_at(const odbc::Row& row, std::size_t column) {
-    const std::string text = text_at(row, column);
-    if (text.empty()) return std::nullopt;
-    try {
-        return std::stoll(text);
-    } catch (const std::logic_error&) {
-        return std::nullopt;
-    }
-}
-
 // A boolean as the driver gives it: psqlODBC "1" (its BoolsAsChar), MySQL 1.
 bool true_at(const odbc::Row& row, std::size_t column) {
     const std::string text = text_at(row, column);

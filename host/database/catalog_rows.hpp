@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,21 @@
 #include "database/schema_catalog.hpp"
 
 namespace migration_host::catalog {
+
+// A catalog row's column as text ("" for NULL or a column the row lacks), and as a number (nullopt for none).
+inline std::string text_at(const odbc::Row& row, std::size_t column) {
+    return column < row.size() && row[column] ? *row[column] : std::string();
+}
+
+inline std::optional<std::int64_t> number_at(const odbc::Row& row, std::size_t column) {
+    const std::string text = text_at(row, column);
+    if (text.empty()) return std::nullopt;
+    try {
+        return std::stoll(text);
+    } catch (const std::logic_error&) {
+        return std::nullopt;
+    }
+}
 
 // One column, as SQLColumns reports it (the two readers below report the same values).
 struct ColumnRow {

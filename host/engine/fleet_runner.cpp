@@ -85,17 +85,6 @@ struct Child {
 
 const std::string error_prefix = "migration-host: error: ";
 
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        const auto end = std::min(text.find('\n', start), text.size());
-        lines.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return lines;
-}
-
 // The child's own first error line (the cause; further lines follow it), else its last line, else what the exit
 // code means.
 // A child killed by a signal says so after that, as its own crash report may not.
@@ -200,6 +189,17 @@ void reap(Child& child) {
 }
 
 }  // namespace
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const auto end = std::min(text.find('\n', start), text.size());
+        lines.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return lines;
+}
 
 int worse_exit_code(int a, int b) {
     return severity(a) >= severity(b) ? a : b;

@@ -21,9 +21,12 @@ struct FleetOutcome {
 };
 
 // The worse of two exit codes, in this order, worst first: 1 (a step failed: the database may be half changed),
-// 5 (refused by its state), 4 (plugins), 3 (cannot connect), 2 (usage), then status --check's 7, 8, 9, 6, then 10,
-// then 0.
+// 5 (refused by its state), 4 (plugins), 3 (cannot connect), 11 (lock timeout), 2 (usage), then status --check's
+// 7, 8, 9, 6, then 10, then 0.
 int worse_exit_code(int a, int b);
+
+// A child's captured output as lines, without their newlines (a last line without one included).
+std::vector<std::string> lines_of(const std::string& text);
 
 // What an exit code means, in a word or two ("ok", "step failed", "refused", ...).
 const char* exit_code_name(int code);

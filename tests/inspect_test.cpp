@@ -48,7 +48,7 @@ std::string portable_type(Backend backend, const json& column) {
     return type;
 }
 
-// The text block inspect prints for one table, rendered from its JSON as the README documents it.
+// The text block inspect prints for one table, rendered from its JSON as docs/drift.md documents it.
 std::vector<std::string> text_block(const json& table, Backend backend) {
     std::vector<std::string> lines{fmt::format("table {}", table.at("name").get<std::string>())};
     if (backend == Backend::mysql) {

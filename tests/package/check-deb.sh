@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # with dpkg -i, runs the installed /usr/bin/migration-host with the installed Cinder plugins on a temporary SQLite
 # database, builds the installed examples against the installed SDK (CMake and pkg-config) and ships one as its own
-# .deb as the README shows, then removes and purges everything and checks that no file of the packages is left.
+# .deb as docs/plugin-authoring.md shows, then removes and purges everything and checks that no file of the
+# packages is left.
 # The machine is left as it was found, also on failure or interruption (and a run killed outright is cleaned up by
 # the next one), and a lock keeps the suites of several builds on one machine from installing at the same time.
 # Needs root, dpkg, dpkg-dev and lintian: without them it skips (exit 77), except under CI=true, where that is a
@@ -173,7 +174,7 @@ cc -std=c99 -Wall -Wextra -Wmissing-prototypes -Werror -shared -fPIC -fvisibilit
 plugindir=$(pkg-config --variable=plugindir migration-host-sdk)
 [[ $(realpath -m "$plugindir") == /usr/lib/migration-host/plugins ]] || fail "pkg-config plugindir is $plugindir"
 
-# The README's "Shipping a plugin", with the C++ example as the third party's project.
+# docs/plugin-authoring.md's "Shipping a plugin", with the C++ example as the third party's project.
 cmake -S "$examples/cpp-plugin" -B "$work/cpp-plugin" -G Ninja -DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_CXX_FLAGS=-Werror \
     >/dev/null
 cmake --build "$work/cpp-plugin" >/dev/null

@@ -1,4 +1,4 @@
-// The README's example plugin, built outside this tree against the installed SDK package.
+// docs/plugin-authoring.md's C++ SDK example plugin, built outside this tree against the installed SDK package.
 // SPDX-License-Identifier: Apache-2.0
 #include <migration_host/plugin.hpp>
 #include <migration_host/schema.hpp>

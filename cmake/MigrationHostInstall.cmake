@@ -1,6 +1,6 @@
 # Installs the host, the SDK (headers, CMake package, pkg-config file, docs, examples) and the licences, by component:
 # SPDX-License-Identifier: Apache-2.0
-#   host  bin/migration-host, its (empty) plugin directory, README, LICENSE, NOTICE
+#   host  bin/migration-host, its (empty) plugin directory, README, its pages of docs/, LICENSE, NOTICE
 #   dev   the SDK: include/migration_host, lib/cmake/MigrationHost, share/pkgconfig/migration-host-sdk.pc, the plugin
 #         author docs and examples under share/doc/migration-host
 # (plugins/ installs its plugins as component plugin_cinder). MigrationHostPackaging turns each into a .deb.
@@ -18,6 +18,10 @@ install(TARGETS migration-host RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}" COM
 install(DIRECTORY DESTINATION "${MIGRATION_HOST_PLUGIN_SUBDIR}" COMPONENT host)
 install(FILES "${PROJECT_SOURCE_DIR}/README.md" "${PROJECT_SOURCE_DIR}/LICENSE" "${PROJECT_SOURCE_DIR}/NOTICE"
     DESTINATION "${MIGRATION_HOST_DOC_DIR}" COMPONENT host)
+# The pages of docs/ the README links to, beside it; the plugin author's two pages go with the SDK (below).
+file(GLOB operator_docs CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/docs/*.md")
+list(REMOVE_ITEM operator_docs "${PROJECT_SOURCE_DIR}/docs/plugin-authoring.md" "${PROJECT_SOURCE_DIR}/docs/plugin-abi.md")
+install(FILES ${operator_docs} DESTINATION "${MIGRATION_HOST_DOC_DIR}/docs" COMPONENT host)
 
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/sdk/include/" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}" COMPONENT dev)
 install(TARGETS migration_host_sdk EXPORT MigrationHostTargets COMPONENT dev)

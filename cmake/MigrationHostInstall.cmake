@@ -1,6 +1,7 @@
 # Installs the host, the SDK (headers, CMake package, pkg-config file, docs, examples) and the licences, by component:
 # SPDX-License-Identifier: Apache-2.0
-#   host  bin/migration-host, its (empty) plugin directory, README, its pages of docs/, LICENSE, NOTICE
+#   host  bin/migration-host, its (empty) plugin directory, README, its pages of docs/, LICENSE, NOTICE, its manual
+#         page and its bash and zsh completion scripts
 #   dev   the SDK: include/migration_host, lib/cmake/MigrationHost, share/pkgconfig/migration-host-sdk.pc, the plugin
 #         author docs and examples under share/doc/migration-host
 # (plugins/ installs its plugins as component plugin_cinder). MigrationHostPackaging turns each into a .deb.
@@ -22,6 +23,15 @@ install(FILES "${PROJECT_SOURCE_DIR}/README.md" "${PROJECT_SOURCE_DIR}/LICENSE" 
 file(GLOB operator_docs CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/docs/*.md")
 list(REMOVE_ITEM operator_docs "${PROJECT_SOURCE_DIR}/docs/plugin-authoring.md" "${PROJECT_SOURCE_DIR}/docs/plugin-abi.md")
 install(FILES ${operator_docs} DESTINATION "${MIGRATION_HOST_DOC_DIR}/docs" COMPONENT host)
+# Made when the host is linked (host/CMakeLists.txt): `man migration-host`, and completion in bash (bash-completion
+# loads it on demand) and zsh (vendor-completions is in Debian's default $fpath).
+if(MIGRATION_HOST_HELP2MAN)
+    install(FILES "${MIGRATION_HOST_MAN_PAGE}" DESTINATION "${CMAKE_INSTALL_MANDIR}/man1" COMPONENT host)
+endif()
+install(FILES "${MIGRATION_HOST_BASH_COMPLETION}" DESTINATION "${CMAKE_INSTALL_DATADIR}/bash-completion/completions"
+    COMPONENT host)
+install(FILES "${MIGRATION_HOST_ZSH_COMPLETION}" DESTINATION "${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions"
+    COMPONENT host)
 
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/sdk/include/" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}" COMPONENT dev)
 install(TARGETS migration_host_sdk EXPORT MigrationHostTargets COMPONENT dev)

@@ -11,6 +11,8 @@ packages=(
     unixodbc unixodbc-dev libsqliteodbc odbc-mariadb odbc-postgresql
     libspdlog-dev libfmt-dev nlohmann-json3-dev catch2
     pkgconf dpkg-dev file
+    # The manual page is made from --help at build time (without help2man the build leaves it out).
+    help2man
 )
 for option in "$@"; do
     case "$option" in

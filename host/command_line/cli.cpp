@@ -10,9 +10,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "bounded_list.hpp"
 #include "exit_codes.hpp"
@@ -32,12 +34,14 @@ namespace po = boost::program_options;
 namespace migration_host {
 namespace {
 
+// A paragraph without a hanging indent: help2man, which makes the manual page from --help, would take indented lines
+// for an option's description.
 const char* const exit_code_help =
-    "Exit codes: 0 success, 1 a migration step failed, 2 usage error (command line, environment or\n"
-    "            configuration file), 3 cannot connect, 4 plugin error, 5 refused by the state of the\n"
-    "            database (or drift, for verify); status --check: 6 pending, 7 dirty, 8 ahead of the\n"
-    "            plugins, 9 track without a plugin; sql: 10 the script stops before a step that needs a live\n"
-    "            connection; 11 the run lock did not come within --lock-timeout (retry later).\n";
+    "Exit codes: 0 success, 1 a migration step failed, 2 usage error (command line, environment or configuration\n"
+    "file), 3 cannot connect, 4 plugin error, 5 refused by the state of the database (or drift, for verify);\n"
+    "status --check: 6 pending, 7 dirty, 8 ahead of the plugins, 9 track without a plugin; sql: 10 the script\n"
+    "stops before a step that needs a live connection; 11 the run lock did not come within --lock-timeout (retry\n"
+    "later).\n";
 
 const char* const configuration_help =
     "Every global option can also be set by its environment variable (shown with it) or in an INI file:\n"
@@ -53,6 +57,10 @@ const char* const configuration_help =
 // Wide enough for the options' descriptions to read as sentences rather than narrow columns.
 constexpr unsigned help_line_length = 110;
 constexpr unsigned help_min_description_length = 60;
+
+// --format's values: the check in read_command_options, and the completion scripts' list.
+constexpr std::array<std::pair<std::string_view, OutputFormat>, 2> output_formats = {
+    {{"text", OutputFormat::text}, {"json", OutputFormat::json}}};
 
 // Options that some commands take and others refuse.
 const std::set<std::string> command_option_names = {"format", "check", "dialect", "database", "table", "force",
@@ -155,7 +163,9 @@ std::string general_help(const po::options_description& global) {
     out << "Usage: migration-host [global options] COMMAND [arguments]\n\n"
         << "Applies versioned schema migrations from plugin libraries to a database reached through ODBC.\n\n"
         << "Commands:\n";
-    for (const auto& spec : command_table()) out << fmt::format("  {:<10} {}\n", spec.name, spec.summary);
+    for (const auto& spec : command_table()) {
+        if (spec.listed) out << fmt::format("  {:<10} {}\n", spec.name, spec.summary);
+    }
     out << "\n" << global << "\n"
         << configuration_help << "\n"
         << "Run 'migration-host COMMAND --help' for a command's help.\n"
@@ -177,13 +187,12 @@ void read_command_options(const po::variables_map& values, CommandOptions& optio
     if (values.count("format")) {
         options.format_given = true;
         const auto& format = values["format"].as<std::string>();
-        if (format == "text") {
-            options.format = OutputFormat::text;
-        } else if (format == "json") {
-            options.format = OutputFormat::json;
-        } else {
+        const auto known = std::find_if(output_formats.begin(), output_formats.end(),
+                                        [&](const auto& entry) { return entry.first == format; });
+        if (known == output_formats.end()) {
             throw usage_error(fmt::format("invalid --format '{}': expected text or json", format));
         }
+        options.format = known->second;
     }
     if (values.count("dialect")) options.dialect = values["dialect"].as<std::string>();
     if (values.count("database")) options.database_name = values["database"].as<std::string>();
@@ -220,7 +229,31 @@ SourcedValues command_line_values(const po::variables_map& values) {
     return given;
 }
 
+std::vector<OptionSummary> option_summaries(const po::options_description& description) {
+    std::vector<OptionSummary> summaries;
+    for (const auto& option : description.options()) {
+        const std::string& text = option->description();
+        summaries.push_back({option->long_name(), option->format_parameter(), text.substr(0, text.find('\n'))});
+    }
+    return summaries;
+}
+
 }  // namespace
+
+std::vector<OptionSummary> global_option_summaries() {
+    return option_summaries(global_options_description());
+}
+
+std::vector<OptionSummary> command_option_summaries() {
+    CommandOptions unused;
+    return option_summaries(command_options_description(unused));
+}
+
+std::vector<std::string> output_format_names() {
+    std::vector<std::string> names;
+    for (const auto& [name, format] : output_formats) names.emplace_back(name);
+    return names;
+}
 
 std::optional<std::uint32_t> parse_bounded_number(std::string_view text, std::uint32_t min, std::uint32_t max) {
     // from_chars alone would accept a leading '-' and stop at the first non-digit.

@@ -93,6 +93,20 @@ std::vector<std::string> configured_target_names(const GlobalOptions& global);
 PluginOptions plugin_options(const GlobalOptions& global);
 ConnectionOptions connection_options(const GlobalOptions& global);
 
+// An option as --help lists it, for the completion scripts.
+struct OptionSummary {
+    std::string name;         // long name, without "--"
+    std::string value_name;   // "FILE", "NAME", ...; empty for a switch, which takes no value
+    std::string description;  // its first line in --help
+};
+// The global options, --help and --version included, in --help's order.
+std::vector<OptionSummary> global_option_summaries();
+// The options that only some commands take (each command's entry in the command table lists those it uses).
+std::vector<OptionSummary> command_option_summaries();
+
+// The values --format takes, as read_command_options checks them.
+std::vector<std::string> output_format_names();
+
 // A whole number from `min` to `max`, written in decimal digits only: no sign,
 // blank, exponent or fraction. nullopt for anything else.
 std::optional<std::uint32_t> parse_bounded_number(std::string_view text, std::uint32_t min, std::uint32_t max);

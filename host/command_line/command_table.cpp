@@ -8,6 +8,8 @@ namespace migration_host {
 
 // Each command's handler, defined in a file of its own (command_line/NAME_command.cpp): it builds the command's
 // request from the invocation, hands it to the engine and renders the result.
+ExitCode run_complete(const Invocation& invocation);
+ExitCode run_completion(const Invocation& invocation);
 ExitCode run_config(const Invocation& invocation);
 ExitCode run_downgrade(const Invocation& invocation);
 ExitCode run_history(const Invocation& invocation);
@@ -111,6 +113,20 @@ const std::vector<CommandSpec> commands = {
      "who held it. A lock whose lease ran out is taken over by the next run anyway; this saves the wait.",
      {MH_CONNECTION_OPTIONS, "log-level", "force"},
      CommandSpec::Access::writes, run_unlock},
+    {"completion", "bash|zsh", 1, 1, "Print the shell completion script for bash or zsh",
+     "Prints a script that completes commands, options, their values, the configuration file's targets and the\n"
+     "loaded plugins' tracks (asking this program, with the --config and plugin options typed on the line).\n"
+     "The packages install both; elsewhere: source <(migration-host completion bash) in ~/.bashrc, or in zsh\n"
+     "migration-host completion zsh > ~/.zfunc/_migration-host with ~/.zfunc in $fpath before compinit.",
+     {},
+     CommandSpec::Access::reads, run_completion},
+    // What the completion scripts ask at completion time: the words, one a line, that only the configuration and
+    // the plugins know.
+    {"__complete", "targets|tracks|versions", 1, 1, "List the configuration's targets or the plugins' tracks",
+     "For the completion scripts: prints, one a line, the configuration file's target names, the loaded\n"
+     "plugins' tracks, or every TRACK@VERSION they can reach. Prints nothing for a library it cannot load.",
+     {MH_PLUGIN_OPTIONS, "log-level"},
+     CommandSpec::Access::reads, run_complete, false},
 };
 
 #undef MH_PLUGIN_OPTIONS

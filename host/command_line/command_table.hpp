@@ -29,6 +29,8 @@ struct CommandSpec {
     Access access;
     // Carries the command out; throws HostError (or odbc::Error) for failures, which the top level reports.
     ExitCode (*handler)(const Invocation& invocation);
+    // Whether --help and the completion scripts list it; not for a command that only those scripts run.
+    bool listed = true;
 };
 
 inline constexpr std::size_t unlimited_arguments = 1000;

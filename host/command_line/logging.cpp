@@ -5,8 +5,11 @@
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <mutex>
+#include <utility>
 
 #include "command_line/output.hpp"
 #include "command_line/terminal_text.hpp"
@@ -35,16 +38,30 @@ protected:
     void flush_() override { std::fflush(stderr); }
 };
 
+// --log-level's values: what parse_log_level reads, and what the completion scripts offer.
+constexpr std::array<std::pair<std::string_view, spdlog::level::level_enum>, 6> log_levels = {{
+    {"trace", spdlog::level::trace},
+    {"debug", spdlog::level::debug},
+    {"info", spdlog::level::info},
+    {"warn", spdlog::level::warn},
+    {"error", spdlog::level::err},
+    {"off", spdlog::level::off},
+}};
+
 }  // namespace
 
 std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name) {
-    if (name == "trace") return spdlog::level::trace;
-    if (name == "debug") return spdlog::level::debug;
-    if (name == "info") return spdlog::level::info;
-    if (name == "warn" || name == "warning") return spdlog::level::warn;
-    if (name == "error") return spdlog::level::err;
-    if (name == "off") return spdlog::level::off;
-    return std::nullopt;
+    if (name == "warning") return spdlog::level::warn;
+    const auto known =
+        std::find_if(log_levels.begin(), log_levels.end(), [&](const auto& entry) { return entry.first == name; });
+    if (known == log_levels.end()) return std::nullopt;
+    return known->second;
+}
+
+std::vector<std::string> log_level_names() {
+    std::vector<std::string> names;
+    for (const auto& [name, level] : log_levels) names.emplace_back(name);
+    return names;
 }
 
 void setup_logging(spdlog::level::level_enum level) {

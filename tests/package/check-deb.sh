@@ -2,9 +2,9 @@
 # Builds the Debian packages with CPack, has lintian judge them (any error fails), installs them into this machine
 # SPDX-License-Identifier: Apache-2.0
 # with dpkg -i, runs the installed /usr/bin/migration-host with the installed Cinder plugins on a temporary SQLite
-# database, builds the installed examples against the installed SDK (CMake and pkg-config) and ships one as its own
-# .deb as docs/plugin-authoring.md shows, then removes and purges everything and checks that no file of the
-# packages is left.
+# database, opens its manual page and calls its bash completion, builds the installed examples against the installed
+# SDK (CMake and pkg-config) and ships one as its own .deb as docs/plugin-authoring.md shows, then removes and purges
+# everything and checks that no file of the packages is left.
 # The machine is left as it was found, also on failure or interruption (and a run killed outright is cleaned up by
 # the next one), and a lock keeps the suites of several builds on one machine from installing at the same time.
 # Needs root, dpkg, dpkg-dev and lintian: without them it skips (exit 77), except under CI=true, where that is a
@@ -142,6 +142,11 @@ grep -q "^migration-host (>= $version)" <<<"$(dpkg-deb -f "$cinder_deb" Depends)
     fail "migration-host-plugin-cinder does not depend on migration-host: $(dpkg-deb -f "$cinder_deb" Depends)"
 paths_of "$cinder_deb" | grep -qx /usr/lib/migration-host/plugins/cinder_grizzly.so || fail "cinder_grizzly.so not packaged"
 paths_of "$host_deb" | grep -qx /usr/share/doc/migration-host/NOTICE || fail "NOTICE not packaged"
+# The manual page (help2man must have been there at build time) and the completion scripts.
+for path in /usr/share/man/man1/migration-host.1.gz /usr/share/bash-completion/completions/migration-host \
+    /usr/share/zsh/vendor-completions/_migration-host; do
+    paths_of "$host_deb" | grep -qx "$path" || fail "$path not packaged (help2man is needed for the manual page)"
+done
 
 echo "== installing them with dpkg -i"
 install_debs "$host_deb" "$dev_deb" "$cinder_deb"
@@ -159,6 +164,28 @@ dsn="DRIVER=SQLite3;DATABASE=$work/run/cinder.sqlite"
 status=$(/usr/bin/migration-host --dsn "$dsn" status)
 echo "$status"
 grep -Eq "^cinder +9 +9 +-$" <<<"$status" || fail "cinder is not at 9"
+
+echo "== the installed manual page and bash completion"
+if command -v man >/dev/null; then
+    [[ $(man -w migration-host) == /usr/share/man/man1/migration-host.1.gz ]] ||
+        fail "man does not find the installed page: $(man -w migration-host 2>&1)"
+    MANWIDTH=120 man migration-host 2>/dev/null | grep -q "Apply pending migrations" ||
+        fail "the manual page does not describe the commands"
+fi
+# complete_installed WORD...: what the installed script offers for the last word, in bash without start-up files.
+complete_installed() {
+    bash --norc --noprofile -c 'source /usr/share/bash-completion/completions/migration-host
+        COMP_WORDS=(migration-host "$@"); COMP_CWORD=$#; COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}
+        _migration_host && printf "%s\n" "${COMPREPLY[@]}"' complete-installed "$@" | sort | tr '\n' ' '
+}
+[[ $(complete_installed up) == "upgrade " ]] || fail "migration-host up<TAB> offers: $(complete_installed up)"
+[[ $(complete_installed status --format "") == "json text " ]] ||
+    fail "--format <TAB> offers: $(complete_installed status --format "")"
+grep -q "cinder@9 " <<<"$(complete_installed upgrade cinder@)" ||
+    fail "upgrade cinder@<TAB> does not offer the installed plugins' cinder@9: $(complete_installed upgrade cinder@)"
+if command -v zsh >/dev/null; then
+    zsh -n /usr/share/zsh/vendor-completions/_migration-host || fail "the zsh completion does not parse"
+fi
 
 echo "== the installed SDK: the examples with CMake and pkg-config, and one shipped as its own .deb"
 examples=/usr/share/doc/migration-host/examples

@@ -21,6 +21,7 @@
 
 #include "cinder_schema_check.hpp"
 #include "database/redact.hpp"
+#include "end_state.hpp"
 #include "host_process.hpp"
 #include "test_database.hpp"
 
@@ -60,28 +61,6 @@ std::string write_file(const std::string& directory, const std::string& name, co
 
 std::string label_of(const TestDatabase& db) {
     return migration_host::redact_connection_string(db.connection_string());
-}
-
-// Everything a run leaves that the tests compare: versions, history, and the schema itself.
-struct EndState {
-    std::vector<std::string> versions;
-    std::vector<std::string> history;
-    std::vector<std::string> tables;
-    friend bool operator==(const EndState&, const EndState&) = default;
-};
-
-EndState end_state(const TestDatabase& db) {
-    EndState state;
-    for (const auto& row : db.query("SELECT repository_id, version FROM migrate_version ORDER BY repository_id")) {
-        state.versions.push_back(fmt::format("{}@{}", row[0].value_or(""), row[1].value_or("")));
-    }
-    for (const auto& row :
-         db.query("SELECT track, version, direction, outcome, checksum FROM migration_host_history ORDER BY id")) {
-        state.history.push_back(fmt::format("{}@{} {} {} {}", row[0].value_or(""), row[1].value_or(""),
-                                            row[2].value_or(""), row[3].value_or(""), row[4].value_or("")));
-    }
-    state.tables = describe_tables(read_tables(db));
-    return state;
 }
 
 // A local TCP port nobody listens on (bound, then released).

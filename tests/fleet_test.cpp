@@ -296,6 +296,29 @@ TEST_CASE("fleet: a database whose process dies by a signal stops no other, and 
     std::filesystem::remove_all(directory);
 }
 
+// upgrade has no JSON of its own: --format json serves the fleet's summary only, and reached every database's own
+// upgrade, which refused it (exit 2 for all of them).
+TEST_CASE("fleet: upgrade --targets --format json upgrades every database and lists its output lines",
+          "[sqlite][fleet]") {
+    const auto first = TestDatabase::create(Backend::sqlite);
+    const auto second = TestDatabase::create(Backend::sqlite);
+    const auto directory = make_temp_dir("mh-fleet");
+    const auto targets =
+        write_file(directory, "targets", first->connection_string() + "\n" + second->connection_string() + "\n");
+    const auto result = run_fleet({"upgrade", "--targets", targets, "--format", "json"});
+    INFO(result.all());
+    CHECK(result.exit_code == 0);
+    const auto document = json::parse(result.out);
+    REQUIRE(document["targets"].size() == 2);
+    for (const auto& target : document["targets"]) {
+        CHECK(target["exit_code"] == 0);
+        CHECK(contains(target["output_lines"].dump(), "Upgraded cinder 0 -> 1: "));
+    }
+    CHECK(first->version_of("cinder") == 9);
+    CHECK(second->version_of("cinder") == 9);
+    std::filesystem::remove_all(directory);
+}
+
 TEST_CASE("fleet: usage errors in --targets and --jobs", "[sqlite][fleet]") {
     const auto directory = make_temp_dir("mh-fleet");
     const auto db = TestDatabase::create(Backend::sqlite);

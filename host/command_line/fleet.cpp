@@ -199,7 +199,10 @@ int run_fleet(const Invocation& invocation, const std::function<int(const Invoca
             one.options.targets_file.reset();
             one.options.jobs = 1;
             // upgrade's own output is text; --format serves the fleet summary only.
-            if (one.command == "upgrade") one.options.format = OutputFormat::text;
+            if (one.command == "upgrade") {
+                one.options.format = OutputFormat::text;
+                one.options.format_given = false;  // else each database's upgrade refuses --format
+            }
             return run_one(one);
         },
         [&](std::size_t index, const FleetOutcome& outcome, std::size_t done) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,10 @@
 #include "help_text.hpp"
 #include "host_process.hpp"
 #include "test_database.hpp"
+
+#ifndef KUBERNETES_DOCS_DIR
+#error "KUBERNETES_DOCS_DIR must be defined by the build"
+#endif
 
 using namespace test_support;
 using migration_host::FleetShard;
@@ -141,9 +146,9 @@ void check_eight_shards_upgrade_every_database_once(Backend backend, std::size_t
 }  // namespace
 
 TEST_CASE("fleet shard: a name's weights are SplitMix64's outputs seeded with its FNV-1a hash", "[fleet][shard]") {
-    // Computed with an independent Python implementation of both functions, which matches their published test
-    // vectors (FNV-1a 64 of "" and "a"; SplitMix64's first output from seed 0): every machine, whatever build of the
-    // host it runs, must give the same weights, or two shards would both take a target.
+    // Computed with the few lines of Python in docs/kubernetes/README.md, which match the published test vectors of
+    // both functions (FNV-1a 64 of "" and "a"; SplitMix64's first output from seed 0): every machine, whatever
+    // build of the host it runs, must give the same weights, or two shards would both take a target.
     CHECK(migration_host::shard_weight("", 0) == 0xc3817c016ba4ff30ULL);
     CHECK(migration_host::shard_weight("", 7) == 0x65b20ffba289d397ULL);
     CHECK(migration_host::shard_weight("tenant-001", 0) == 0x3f2f650edf5fe06fULL);
@@ -339,4 +344,99 @@ TEST_CASE("fleet shard: a malformed shard, or one without --targets, is exit 2 n
     const auto help = run_host({"upgrade", "--help"});
     CHECK(help_shows(help.out, "--shard"));
     CHECK(contains(help.out, "MIGRATION_HOST_SHARD"));
+}
+
+TEST_CASE("docs/kubernetes: the manifests parse as YAML and give the host only options and variables it has",
+          "[cli][kubernetes]") {
+    // Each container of each manifest, as one line per container: its args, tab-separated, then its environment
+    // variables' names after a tab and "|".
+    const std::string script = R"(
+import glob, sys, yaml
+for path in sorted(glob.glob(sys.argv[1] + '/*.yaml')):
+    for document in yaml.safe_load_all(open(path)):
+        if not document or document.get('kind') != 'Job':
+            continue
+        spec = document['spec']['template']['spec']
+        for container in spec['containers']:
+            args = [str(a) for a in container.get('args', [])]
+            env = [e['name'] for e in container.get('env', [])]
+            print('\t'.join([path] + args + ['|'] + env))
+)";
+    const auto parsed = run_process({"python3", "-c", script, KUBERNETES_DOCS_DIR});
+    INFO(parsed.all());
+    REQUIRE(parsed.exit_code == 0);
+    std::vector<std::vector<std::string>> containers;
+    std::size_t start = 0;
+    while (start < parsed.out.size()) {
+        const auto end = std::min(parsed.out.find('\n', start), parsed.out.size());
+        std::vector<std::string> fields;
+        std::size_t field = start;
+        while (field <= end) {
+            const auto tab = std::min(parsed.out.find('\t', field), end);
+            fields.push_back(parsed.out.substr(field, tab - field));
+            field = tab + 1;
+        }
+        containers.push_back(fields);
+        start = end + 1;
+    }
+    CHECK(containers.size() >= 2);  // the Indexed Job's and the Helm hook's
+    const auto general = run_host({"--help"});
+    bool sharded = false;
+    for (const auto& fields : containers) {
+        INFO(fmt::format("{}", fmt::join(fields, " ")));
+        const auto bar = std::find(fields.begin(), fields.end(), "|");
+        REQUIRE(bar != fields.end());
+        // The command: the first argument that is not an option or an option's value with a help of its own.
+        std::string command_help;
+        for (auto it = fields.begin() + 1; it != bar && command_help.empty(); ++it) {
+            if (it->rfind("-", 0) == 0) continue;
+            const auto help = run_host({*it, "--help"});
+            if (help.exit_code == 0 && contains(help.out, "Usage: migration-host [global options] " + *it)) {
+                command_help = help.out;
+            }
+        }
+        CHECK_FALSE(command_help.empty());
+        for (auto it = fields.begin() + 1; it != bar; ++it) {
+            if (it->rfind("--", 0) != 0) continue;
+            const auto option = it->substr(0, it->find('='));
+            INFO(option);
+            CHECK(help_shows(command_help, option));
+            if (option == "--shard") sharded = true;
+        }
+        for (auto it = bar + 1; it != fields.end(); ++it) {
+            if (it->rfind("MIGRATION_HOST_", 0) != 0) continue;
+            INFO(*it);
+            CHECK((contains(general.out, "env " + *it + "\n") || contains(command_help, "env " + *it + "\n")));
+        }
+    }
+    CHECK(sharded);
+}
+
+TEST_CASE("docs/kubernetes: the README's Python gives every name the shard the host gives it", "[cli][kubernetes]") {
+    // Operators use it to find which pod ran a database; it must stay the host's function.
+    const std::string script = R"(
+import re, sys
+text = open(sys.argv[1] + '/README.md').read()
+blocks = re.findall(r'```python\n(.*?)```', text, re.S)
+assert len(blocks) == 1, blocks
+exec(blocks[0])
+for count in (1, 8, 9, 100):
+    for i in range(200):
+        name = 'target:tenant-%03d' % i
+        print(count, name, owning_shard(name, count))
+print(1000, 'caf\u00e9', owning_shard('caf\u00e9', 1000))
+)";
+    const auto computed = run_process({"python3", "-c", script, KUBERNETES_DOCS_DIR});
+    INFO(computed.all());
+    REQUIRE(computed.exit_code == 0);
+    std::istringstream lines(computed.out);
+    std::size_t checked = 0;
+    for (std::uint32_t count = 0, owner = 0; lines >> count;) {
+        std::string name;
+        lines >> name >> owner;
+        INFO(name << " of " << count);
+        CHECK(owning_shard(name, count) == owner);
+        ++checked;
+    }
+    CHECK(checked == 4 * 200 + 1);
 }

@@ -21,6 +21,7 @@
 
 #include "cinder_schema_check.hpp"
 #include "database/redact.hpp"
+#include "end_state.hpp"
 #include "host_process.hpp"
 #include "test_database.hpp"
 
@@ -60,28 +61,6 @@ std::string write_file(const std::string& directory, const std::string& name, co
 
 std::string label_of(const TestDatabase& db) {
     return migration_host::redact_connection_string(db.connection_string());
-}
-
-// Everything a run leaves that the tests compare: versions, history, and the schema itself.
-struct EndState {
-    std::vector<std::string> versions;
-    std::vector<std::string> history;
-    std::vector<std::string> tables;
-    friend bool operator==(const EndState&, const EndState&) = default;
-};
-
-EndState end_state(const TestDatabase& db) {
-    EndState state;
-    for (const auto& row : db.query("SELECT repository_id, version FROM migrate_version ORDER BY repository_id")) {
-        state.versions.push_back(fmt::format("{}@{}", row[0].value_or(""), row[1].value_or("")));
-    }
-    for (const auto& row :
-         db.query("SELECT track, version, direction, outcome, checksum FROM migration_host_history ORDER BY id")) {
-        state.history.push_back(fmt::format("{}@{} {} {} {}", row[0].value_or(""), row[1].value_or(""),
-                                            row[2].value_or(""), row[3].value_or(""), row[4].value_or("")));
-    }
-    state.tables = describe_tables(read_tables(db));
-    return state;
 }
 
 // A local TCP port nobody listens on (bound, then released).
@@ -314,6 +293,29 @@ TEST_CASE("fleet: a database whose process dies by a signal stops no other, and 
         CHECK(contains(row, fmt::format("ended by signal {}", SIGABRT)));
     }
     CHECK(contains(result.out, "Fleet summary: upgrade on 2 databases, 2 at a time"));
+    std::filesystem::remove_all(directory);
+}
+
+// upgrade has no JSON of its own: --format json serves the fleet's summary only, and reached every database's own
+// upgrade, which refused it (exit 2 for all of them).
+TEST_CASE("fleet: upgrade --targets --format json upgrades every database and lists its output lines",
+          "[sqlite][fleet]") {
+    const auto first = TestDatabase::create(Backend::sqlite);
+    const auto second = TestDatabase::create(Backend::sqlite);
+    const auto directory = make_temp_dir("mh-fleet");
+    const auto targets =
+        write_file(directory, "targets", first->connection_string() + "\n" + second->connection_string() + "\n");
+    const auto result = run_fleet({"upgrade", "--targets", targets, "--format", "json"});
+    INFO(result.all());
+    CHECK(result.exit_code == 0);
+    const auto document = json::parse(result.out);
+    REQUIRE(document["targets"].size() == 2);
+    for (const auto& target : document["targets"]) {
+        CHECK(target["exit_code"] == 0);
+        CHECK(contains(target["output_lines"].dump(), "Upgraded cinder 0 -> 1: "));
+    }
+    CHECK(first->version_of("cinder") == 9);
+    CHECK(second->version_of("cinder") == 9);
     std::filesystem::remove_all(directory);
 }
 

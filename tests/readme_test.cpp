@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "help_text.hpp"
 #include "host_process.hpp"
 #include "test_database.hpp"
 
@@ -122,10 +123,6 @@ std::vector<OptionMention> documented_options(const std::vector<std::string>& li
         }
     }
     return mentions;
-}
-
-bool help_shows(const std::string& help, const std::string& option) {
-    return std::regex_search(help, std::regex("(^|[\\s\\[])" + option + "($|[\\s=])"));
 }
 
 // GitHub's anchor for a heading's text: lower case; letters, digits, '-' and '_' kept (and the bytes of non-ASCII

@@ -64,7 +64,7 @@ constexpr std::array<std::pair<std::string_view, OutputFormat>, 2> output_format
 
 // Options that some commands take and others refuse.
 const std::set<std::string> command_option_names = {"format", "check", "dialect", "database", "table", "force",
-                                                     "targets", "jobs"};
+                                                     "targets", "jobs", "shard"};
 
 // The variable on a line of its own, under the description: a name cut in two by the wrapping is hard to find.
 std::string with_environment(const std::string& description, const char* option) {
@@ -141,7 +141,15 @@ po::options_description command_options_description(CommandOptions& options) {
          "run on every database FILE lists, one per line: a DSN name, a connection string or a configuration "
          "file target (see README, Fleet runs); exit code: the worst of theirs")
         ("jobs", po::value<std::string>()->value_name("N"),
-         "with --targets: how many databases to work on at once, 1 to 64 (default 1)");
+         "with --targets: how many databases to work on at once, 1 to 64 (default 1)")
+        ("shard", po::value<std::string>()->value_name("INDEX/COUNT"),
+         with_environment(fmt::format("with --targets: run only shard INDEX (from 0) of COUNT (1 to {}), for COUNT "
+                                      "machines splitting one targets file; a target's shard follows from its name "
+                                      "alone (rendezvous hashing), the same on every machine; also the file's "
+                                      "top-level key shard",
+                                      max_shard_count),
+                          "shard")
+             .c_str());
     return description;
 }
 
@@ -337,6 +345,11 @@ Invocation parse_command_line(int argc, const char* const argv[]) {
         }
     }
     read_command_options(values, invocation.options);
+    // From the environment or the file, a shard only applies to fleet runs: a single-database run in the same pod is
+    // not refused for it.
+    if (invocation.command_line_sources.count("shard") && !invocation.options.targets_file) {
+        throw usage_error("--shard needs --targets FILE");
+    }
     if (invocation.options.targets_file && invocation.command_line_sources.count("dsn")) {
         throw usage_error("--targets and --dsn: a fleet run takes each database from its targets file");
     }

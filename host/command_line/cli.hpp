@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "command_line/config.hpp"
+#include "engine/fleet_shard.hpp"
 #include "engine/session.hpp"
 #include "exit_codes.hpp"
 
@@ -43,6 +44,9 @@ struct GlobalOptions {
     std::uint32_t statement_timeout_seconds = 0;  // 0..86400, 0: no bound
     bool skip_broken_plugins = false;
     bool allow_insecure_plugins = false;
+    // --shard INDEX/COUNT: the share of a fleet's targets file this process runs, when several machines split it;
+    // none: all of it. A fleet's only (refused on the command line without --targets, unused by other runs).
+    std::optional<FleetShard> shard;
 };
 
 // How a command renders its result on stdout (--format).

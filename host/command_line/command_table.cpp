@@ -40,14 +40,14 @@ const std::vector<CommandSpec> commands = {
      CommandSpec::Access::reads, run_plugins},
     {"status", "", 0, 0, "Show each track's version in the database, the latest available, and what is pending",
      "Reads migrate_version (without creating it) and compares it with the loaded plugins.",
-     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "check", "targets", "jobs"},
+     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "check", "targets", "jobs", "shard"},
      CommandSpec::Access::reads, run_status},
     {"upgrade", "[TRACK[@VERSION]...]", 0, unlimited_arguments,
      "Apply pending migrations (default: every track to its latest)",
      "Applies, in dependency order, every step the targets need, requirements on other tracks included.\n"
      "TRACK alone means its latest version. Each step and its version update commit together where the\n"
      "database has transactional DDL (SQLite, PostgreSQL).",
-     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level", "targets", "jobs", "format"},
+     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level", "targets", "jobs", "shard", "format"},
      CommandSpec::Access::writes, run_upgrade},
     {"downgrade", "TRACK@VERSION", 1, 1, "Undo migrations of one track down to VERSION",
      "Runs the downgrade steps from the current version down to VERSION, newest first. Refused (exit 5,\n"
@@ -57,7 +57,7 @@ const std::vector<CommandSpec> commands = {
     {"plan", "[TRACK[@VERSION]...]", 0, unlimited_arguments,
      "Print the steps an upgrade to the targets would run, in order",
      "Reads the database's versions and prints the ordered steps without running anything.",
-     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "targets", "jobs"},
+     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "targets", "jobs", "shard"},
      CommandSpec::Access::reads, run_plan},
     {"sql", "upgrade|downgrade [TRACK[@VERSION]...]", 1, unlimited_arguments,
      "Print the SQL an upgrade or downgrade would run, without running it",
@@ -77,7 +77,7 @@ const std::vector<CommandSpec> commands = {
      CommandSpec::Access::reads, run_history},
     {"validate", "", 0, 0, "Check that applied steps still match the loaded plugins (checksums)",
      "Compares each applied step's recorded checksum with the loaded plugin's. Exit 5 when one changed.",
-     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "targets", "jobs"},
+     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "targets", "jobs", "shard"},
      CommandSpec::Access::reads, run_validate},
     {"inspect", "", 0, 0, "Print the live schema: tables, columns, keys, indexes and views",
      "Reads the schema from the database's catalog, canonical and sorted, leaving out the host's own tables.\n"
@@ -93,7 +93,7 @@ const std::vector<CommandSpec> commands = {
      "next.\n"
      "Exit 5 on drift, 1 when the scratch cannot be created. The database itself is only read.",
      {MH_CONNECTION_OPTIONS, "scratch-dsn", "lock-timeout", MH_PLUGIN_OPTIONS, "log-level", "format", "targets",
-      "jobs"},
+      "jobs", "shard"},
      CommandSpec::Access::reads, run_verify},
     {"config", "", 0, 0, "Print the effective global options and where each one comes from",
      "Resolves the options as any other command would (command line, environment, configuration file,\n"

@@ -20,6 +20,7 @@
 #include "command_line/config.hpp"
 #include "command_line/output.hpp"
 #include "engine/fleet_runner.hpp"
+#include "engine/fleet_shard.hpp"
 #include "engine/session.hpp"
 #include "command_line/terminal_text.hpp"
 #include "database/redact.hpp"
@@ -63,8 +64,30 @@ void report_progress(const FleetTarget& target, const FleetOutcome& outcome, std
     write_stream(stderr, text);
 }
 
+std::string targets_counted(std::size_t count) {
+    return fmt::format("{} target{}", count, count == 1 ? "" : "s");
+}
+
+// The targets of this run's shard (--shard), in the file's order; all of them without one.
+std::vector<FleetTarget> shard_of(std::vector<FleetTarget> listed, const std::optional<FleetShard>& shard) {
+    if (!shard) return listed;
+    std::vector<std::string> names;
+    for (const auto& target : listed) names.push_back(target.label);  // the name every machine's summary shows
+    std::vector<FleetTarget> owned;
+    for (const auto index : owned_by_shard(names, *shard)) owned.push_back(std::move(listed[index]));
+    return owned;
+}
+
 void print_text_report(const Invocation& invocation, const std::vector<FleetTarget>& targets,
-                       const std::vector<FleetOutcome>& outcomes, double seconds, int worst) {
+                       const std::vector<FleetOutcome>& outcomes, double seconds, int worst, std::size_t listed) {
+    const auto& shard = invocation.global.shard;
+    if (targets.empty()) {
+        write_stream(stdout, fmt::format("Fleet summary: {} on 0 databases: shard {}/{} owns none of the {} {} lists: "
+                                         "nothing to do\n",
+                                         invocation.command, shard->index, shard->count, targets_counted(listed),
+                                         *invocation.options.targets_file));
+        return;
+    }
     std::string text;
     for (std::size_t i = 0; i < targets.size(); ++i) {
         text += fmt::format("=== {} ===\n", targets[i].label);
@@ -77,8 +100,11 @@ void print_text_report(const Invocation& invocation, const std::vector<FleetTarg
         label_width = std::max(label_width, targets[i].label.size());
         result_width = std::max(result_width, std::string(exit_code_name(outcomes[i].exit_code)).size());
     }
-    text += fmt::format("\nFleet summary: {} on {} database{}, {} at a time, in {:.2f} s: {}\n", invocation.command,
-                        targets.size(), targets.size() == 1 ? "" : "s", invocation.options.jobs, seconds,
+    const std::string share = shard ? fmt::format(" (shard {}/{}: {} of {})", shard->index, shard->count,
+                                                  targets.size(), targets_counted(listed))
+                                    : std::string();
+    text += fmt::format("\nFleet summary: {} on {} database{}{}, {} at a time, in {:.2f} s: {}\n", invocation.command,
+                        targets.size(), targets.size() == 1 ? "" : "s", share, invocation.options.jobs, seconds,
                         worst == 0 ? "all ok" : fmt::format("exit {} ({})", worst, exit_code_name(worst)));
     text += fmt::format("{:<{}}  {:<{}}  {:>4}  {:>8}  {}\n", "TARGET", label_width, "RESULT", result_width, "EXIT",
                         "SECONDS", "CAUSE");
@@ -92,7 +118,7 @@ void print_text_report(const Invocation& invocation, const std::vector<FleetTarg
 }
 
 void print_json_report(const Invocation& invocation, const std::vector<FleetTarget>& targets,
-                       const std::vector<FleetOutcome>& outcomes, double seconds, int worst) {
+                       const std::vector<FleetOutcome>& outcomes, double seconds, int worst, std::size_t listed) {
     using nlohmann::json;
     json results = json::array();
     for (std::size_t i = 0; i < targets.size(); ++i) {
@@ -111,8 +137,11 @@ void print_json_report(const Invocation& invocation, const std::vector<FleetTarg
         }
         results.push_back(std::move(entry));
     }
+    const auto& shard = invocation.global.shard;
     print_json({{"command", invocation.command},
                 {"jobs", invocation.options.jobs},
+                {"shard", shard ? json{{"index", shard->index}, {"count", shard->count}, {"targets_listed", listed}}
+                                : json(nullptr)},
                 {"seconds", seconds},
                 {"exit_code", worst},
                 {"result", exit_code_name(worst)},
@@ -186,7 +215,8 @@ std::vector<FleetTarget> read_fleet_targets(const Invocation& invocation) {
 }
 
 int run_fleet(const Invocation& invocation, const std::function<int(const Invocation&)>& run_one) {
-    const auto targets = read_fleet_targets(invocation);
+    const auto listed = read_fleet_targets(invocation);
+    const auto targets = shard_of(listed, invocation.global.shard);
     // Once, before any child exists and before any thread or ODBC environment: each child inherits the loaded
     // libraries and the checked catalog.
     preload_catalog(plugin_options(invocation.global));
@@ -199,7 +229,10 @@ int run_fleet(const Invocation& invocation, const std::function<int(const Invoca
             one.options.targets_file.reset();
             one.options.jobs = 1;
             // upgrade's own output is text; --format serves the fleet summary only.
-            if (one.command == "upgrade") one.options.format = OutputFormat::text;
+            if (one.command == "upgrade") {
+                one.options.format = OutputFormat::text;
+                one.options.format_given = false;  // else each database's upgrade refuses --format
+            }
             return run_one(one);
         },
         [&](std::size_t index, const FleetOutcome& outcome, std::size_t done) {
@@ -209,9 +242,9 @@ int run_fleet(const Invocation& invocation, const std::function<int(const Invoca
     int worst = 0;
     for (const auto& outcome : outcomes) worst = worse_exit_code(worst, outcome.exit_code);
     if (invocation.options.format == OutputFormat::json) {
-        print_json_report(invocation, targets, outcomes, seconds, worst);
+        print_json_report(invocation, targets, outcomes, seconds, worst, listed.size());
     } else {
-        print_text_report(invocation, targets, outcomes, seconds, worst);
+        print_text_report(invocation, targets, outcomes, seconds, worst, listed.size());
     }
     return worst;
 }

@@ -7,7 +7,9 @@
 #include <fmt/ranges.h>
 
 #include <filesystem>
+#include <limits>
 #include <optional>
+#include <string_view>
 
 #include "bounded_list.hpp"
 #include "command_line/logging.hpp"
@@ -62,6 +64,8 @@ ConfigKeys config_file_keys() {
     keys.keys.insert(configurable_options.begin(), configurable_options.end());
     keys.keys.insert({"password-file", "password-env"});
     keys.top_level_only.insert("target");
+    // A fleet's targets are split before any target section is read: a shard in one would split nothing.
+    keys.top_level_only.insert("shard");
     keys.repeatable.insert("plugin-path");
     keys.repeatable.insert("allow-connection-key");
     return keys;
@@ -73,6 +77,7 @@ std::vector<std::string> environment_options() {
     std::vector<std::string> options = configurable_options;
     options.push_back("config");
     options.push_back("target");
+    options.push_back("shard");
     return options;
 }
 
@@ -126,6 +131,30 @@ std::uint32_t seconds_value(const SecondsOption& option, const SourcedValue& sou
     return *seconds;
 }
 
+// INDEX/COUNT (3/8): shard INDEX, counted from 0, of COUNT.
+FleetShard shard_value(const SourcedValue& sourced) {
+    const std::string& text = sourced.values.front();
+    const auto slash = text.find('/');
+    const auto whole = [](std::string_view digits) {
+        return parse_bounded_number(digits, 0, std::numeric_limits<std::uint32_t>::max());
+    };
+    const auto index = slash == std::string::npos ? std::nullopt : whole(std::string_view(text).substr(0, slash));
+    const auto count = slash == std::string::npos ? std::nullopt : whole(std::string_view(text).substr(slash + 1));
+    if (!index || !count) {
+        throw usage_error(invalid(sourced, text,
+                                  "expected INDEX/COUNT, two whole numbers such as 3/8: this process runs shard INDEX, "
+                                  "counted from 0, of COUNT"));
+    }
+    if (*count < 1 || *count > max_shard_count) {
+        throw usage_error(invalid(sourced, text, fmt::format("COUNT must be from 1 to {}", max_shard_count)));
+    }
+    if (*index >= *count) {
+        throw usage_error(invalid(
+            sourced, text, fmt::format("INDEX {} is not below COUNT {} (shards are counted from 0)", *index, *count)));
+    }
+    return {*index, *count};
+}
+
 // Every section of the file, the targets not in use included: a mistake in [target.prod] is found when the file is
 // first used, not the day prod is.
 void check_file_values(const ConfigFile& file) {
@@ -133,6 +162,7 @@ void check_file_values(const ConfigFile& file) {
     for (const auto& [name, section] : file.targets) sections.push_back(&section);
     for (const auto* section : sections) {
         if (const auto it = section->find("log-level"); it != section->end()) log_level_value(it->second);
+        if (const auto it = section->find("shard"); it != section->end()) shard_value(it->second);
         for (const auto& option : seconds_options) {
             if (const auto it = section->find(option.name); it != section->end()) seconds_value(option, it->second);
         }
@@ -385,6 +415,11 @@ void resolve_global_options(const SourcedValues& command_line, GlobalOptions& gl
         if (const auto* sourced = sources.find(option.name)) global.*option.field = parse_switch(*sourced);
         show(option.name, global.*option.field ? "true" : "false", origin_of(option.name));
     }
+
+    global.shard.reset();
+    if (const auto* sourced = sources.find("shard")) global.shard = shard_value(*sourced);
+    show("shard", global.shard ? fmt::format("{}/{}", global.shard->index, global.shard->count) : std::string(),
+         origin_of("shard"));
 
     std::vector<std::string> added;
     if (const auto* sourced = sources.find("plugin-path")) added = plugin_dirs_from(*sourced);

@@ -276,6 +276,42 @@ TEST_CASE("fleet: configured targets, DSN names and connection strings, told apa
     std::filesystem::remove_all(directory);
 }
 
+TEST_CASE("fleet: a plugin that starts a thread as it loads: each database's run executes the host anew, "
+          "16 databases at --jobs 4",
+          "[sqlite][fleet]") {
+    std::vector<std::unique_ptr<TestDatabase>> databases;
+    for (int i = 0; i < 16; ++i) databases.push_back(TestDatabase::create(Backend::sqlite));
+    const auto directory = make_temp_dir("mh-fleet-threads");
+    // Fifteen connection strings and one configured target (its section names its DSN), the two ways a child is
+    // told its database.
+    const auto config = write_file(directory, "mh.ini",
+                                   fmt::format("[target.last]\ndsn = {}\n", databases.back()->connection_string()));
+    std::string listed;
+    for (std::size_t i = 0; i + 1 < databases.size(); ++i) listed += databases[i]->connection_string() + "\n";
+    listed += "last\n";
+    const auto targets = write_file(directory, "targets", listed);
+
+    std::vector<std::string> arguments{"--no-default-plugins", "--plugin-path", TEST_PLUGIN_ROOT "/thread_at_load"};
+    for (const std::string argument :
+         {"--config", config.c_str(), "--log-level", "debug", "upgrade", "--targets", targets.c_str(), "--jobs", "4"}) {
+        arguments.push_back(argument);
+    }
+    // Forked children would wait forever in the step: ctest's time limit for the test ends such a run.
+    const auto result = run_host(HostRun{arguments, {}, std::nullopt});
+    INFO(result.all());
+    CHECK(result.exit_code == 0);
+    CHECK(contains(result.err, "threads after loading the plugins: each database's run executes the host anew"));
+    for (const auto& db : databases) CHECK(db->version_of("threaded") == 1);
+    // The summary reads as in fork mode, a configured target's row included.
+    CHECK(contains(summary_row(result.out, "last"), " ok "));
+
+    // The Cinder plugins start no thread: the same run forks.
+    const auto cinder = run_fleet({"--log-level", "debug", "status", "--targets", targets, "--config", config});
+    INFO(cinder.all());
+    CHECK(contains(cinder.err, "one thread after loading the plugins: each database's run is a fork of this process"));
+    std::filesystem::remove_all(directory);
+}
+
 TEST_CASE("fleet: a database whose process dies by a signal stops no other, and the run reports it",
           "[sqlite][fleet]") {
     const auto first = TestDatabase::create(Backend::sqlite);

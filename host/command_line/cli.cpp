@@ -290,8 +290,13 @@ Invocation parse_command_line(int argc, const char* const argv[]) {
     try {
         // Global options may stand before or after the command; anything
         // after "--" is positional.
-        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), values);
+        const po::parsed_options parsed =
+            po::command_line_parser(argc, argv).options(all).positional(positional).run();
+        po::store(parsed, values);
         po::notify(values);
+        for (const auto& option : parsed.options) {
+            invocation.given.push_back({option.string_key, option.original_tokens});
+        }
     } catch (const po::error_with_option_name& error) {
         // Boost 1.74 builds this message by replacing each %placeholder% until none is left, so an option that
         // holds one in its own text ("--x%canonical_option%") never gets a message: what() loops forever. No

@@ -79,6 +79,14 @@ struct Invocation {
     // What the command line said about the configurable global options, so that a fleet run can resolve each
     // configured target listed in its targets file as `--target NAME` would.
     SourcedValues command_line_sources;
+    // Each option and positional argument as the command line gave it, in order: its canonical name ("targets",
+    // "command", "arguments") and its tokens. A fleet run that executes the host again for each database passes them
+    // on, without the fleet's own options.
+    struct GivenOption {
+        std::string name;
+        std::vector<std::string> tokens;
+    };
+    std::vector<GivenOption> given;
 };
 
 // Throws HostError(usage) with a one-line cause for anything malformed, in the command line, the environment or the

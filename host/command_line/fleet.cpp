@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -184,6 +185,7 @@ std::vector<FleetTarget> read_fleet_targets(const Invocation& invocation) {
             }
             target.label = escape_nonprintable(redact_connection_string(line));
             target.global.dsn = line;
+            target.dsn = line;
         } else {
             const bool prefixed = line.rfind("target:", 0) == 0;
             const std::string name = prefixed ? trimmed(line.substr(7)) : line;
@@ -196,6 +198,7 @@ std::vector<FleetTarget> read_fleet_targets(const Invocation& invocation) {
             }
             if (is_configured) {
                 target.global = resolve_target_options(invocation, name, where);
+                target.configured_name = name;
                 if (!same_plugin_options(target.global, invocation.global)) {
                     throw usage(
                         fmt::format("{}: target {} loads other plugins than the run; a fleet run loads its "
@@ -205,6 +208,7 @@ std::vector<FleetTarget> read_fleet_targets(const Invocation& invocation) {
                 if (!target.global.dsn) throw usage(fmt::format("{}: target {} sets no dsn", where, name));
             } else {
                 target.global.dsn = line;
+                target.dsn = line;
             }
         }
         targets.push_back(std::move(target));
@@ -214,27 +218,62 @@ std::vector<FleetTarget> read_fleet_targets(const Invocation& invocation) {
     return targets;
 }
 
+namespace {
+
+// The host's command line for one database in exec mode: the run's own, without the fleet's options (--targets,
+// --jobs, --shard; and upgrade's --format, which serves the fleet's summary only), the target named through the
+// environment.
+ChildCommand command_for(const Invocation& invocation, const FleetTarget& target) {
+    ChildCommand command;
+    for (const auto& given : invocation.given) {
+        if (given.name == "targets" || given.name == "jobs" || given.name == "shard") continue;
+        if (given.name == "format" && invocation.command == "upgrade") continue;
+        if (given.name == "target" && target.configured_name) continue;
+        command.arguments.insert(command.arguments.end(), given.tokens.begin(), given.tokens.end());
+    }
+    if (target.configured_name) {
+        command.environment.emplace_back(environment_variable_for("target"), *target.configured_name);
+    } else {
+        command.environment.emplace_back(environment_variable_for("dsn"), target.dsn);
+    }
+    return command;
+}
+
+}  // namespace
+
 int run_fleet(const Invocation& invocation, const std::function<int(const Invocation&)>& run_one) {
     const auto listed = read_fleet_targets(invocation);
     const auto targets = shard_of(listed, invocation.global.shard);
-    // Once, before any child exists and before any thread or ODBC environment: each child inherits the loaded
-    // libraries and the checked catalog.
+    // Once, before any child exists and before any ODBC environment: a forked child inherits the loaded libraries
+    // and the checked catalog.
     preload_catalog(plugin_options(invocation.global));
+    ChildLauncher launcher;
+    // A plugin may have started threads as it loaded (Go's runtime, a library's constructor): a forked child would
+    // have none of them, and may wait forever on a lock one of them held. Then each child executes the host anew.
+    const std::size_t threads = thread_count();
+    launcher.exec = threads != 1;
+    if (launcher.exec) {
+        spdlog::debug("fleet: {} threads after loading the plugins: each database's run executes the host anew",
+                      threads == 0 ? std::string("unknown") : std::to_string(threads));
+    } else {
+        spdlog::debug("fleet: one thread after loading the plugins: each database's run is a fork of this process");
+    }
+    launcher.run_one = [&](std::size_t index) {
+        Invocation one = invocation;
+        one.global = targets[index].global;
+        one.options.targets_file.reset();
+        one.options.jobs = 1;
+        // upgrade's own output is text; --format serves the fleet summary only.
+        if (one.command == "upgrade") {
+            one.options.format = OutputFormat::text;
+            one.options.format_given = false;  // else each database's upgrade refuses --format
+        }
+        return run_one(one);
+    };
+    launcher.command_for = [&](std::size_t index) { return command_for(invocation, targets[index]); };
     const auto started = std::chrono::steady_clock::now();
     const auto outcomes = run_in_children(
-        targets.size(), invocation.options.jobs,
-        [&](std::size_t index) {
-            Invocation one = invocation;
-            one.global = targets[index].global;
-            one.options.targets_file.reset();
-            one.options.jobs = 1;
-            // upgrade's own output is text; --format serves the fleet summary only.
-            if (one.command == "upgrade") {
-                one.options.format = OutputFormat::text;
-                one.options.format_given = false;  // else each database's upgrade refuses --format
-            }
-            return run_one(one);
-        },
+        targets.size(), invocation.options.jobs, launcher,
         [&](std::size_t index, const FleetOutcome& outcome, std::size_t done) {
             report_progress(targets[index], outcome, done, targets.size());
         });

@@ -16,6 +16,10 @@ struct FleetTarget {
     // string with its password redacted.
     std::string label;
     GlobalOptions global;  // the run's options, with this database's DSN (and, for a configured target, its section)
+    // How the targets file names it: a configured target's name, or else the DSN name or connection string (which
+    // holds its password, if any).
+    std::optional<std::string> configured_name;
+    std::string dsn;
 };
 
 // Reads the targets file (--targets): one target per line, blank lines and lines starting with '#' ignored. A line

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
+#include <spawn.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <system_error>
 
 #include "exit_codes.hpp"
@@ -120,8 +122,47 @@ std::string cause_of(const FleetOutcome& outcome) {
     ::_exit(code);
 }
 
-Child start_child(std::size_t index, const std::vector<Child>& running,
-                  const std::function<int(std::size_t)>& run_one) {
+// The child's environment: this process's, with `overrides` set over it.
+std::vector<std::string> child_environment(const std::vector<std::pair<std::string, std::string>>& overrides) {
+    std::vector<std::string> variables;
+    for (char** variable = environ; *variable != nullptr; ++variable) {
+        const std::string entry(*variable);
+        const auto name = entry.substr(0, entry.find('='));
+        const bool overridden = std::any_of(overrides.begin(), overrides.end(),
+                                            [&](const auto& override) { return override.first == name; });
+        if (!overridden) variables.push_back(entry);
+    }
+    for (const auto& [name, value] : overrides) variables.push_back(name + "=" + value);
+    return variables;
+}
+
+std::vector<char*> pointers_to(std::vector<std::string>& texts) {
+    std::vector<char*> pointers;
+    for (auto& text : texts) pointers.push_back(text.data());
+    pointers.push_back(nullptr);
+    return pointers;
+}
+
+// Exec mode: the host again, its stdout and stderr the pipes (dup2 clears their close-on-exec; every other
+// descriptor of ours has it, the siblings' pipes included). posix_spawn forks and executes with no code of ours
+// in between, which is safe in a process with threads.
+pid_t spawn_child(const ChildCommand& command, int out_fd, int err_fd) {
+    std::vector<std::string> argv{"migration-host"};
+    argv.insert(argv.end(), command.arguments.begin(), command.arguments.end());
+    std::vector<std::string> environment = child_environment(command.environment);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
+    pid_t pid = -1;
+    const int error = ::posix_spawn(&pid, "/proc/self/exe", &actions, nullptr, pointers_to(argv).data(),
+                                    pointers_to(environment).data());
+    posix_spawn_file_actions_destroy(&actions);
+    if (error != 0) throw std::system_error(error, std::generic_category(), "posix_spawn of the host");
+    return pid;
+}
+
+Child start_child(std::size_t index, const std::vector<Child>& running, const ChildLauncher& launcher) {
     int out_pipe[2];
     int err_pipe[2];
     if (::pipe2(out_pipe, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "pipe");
@@ -136,6 +177,19 @@ Child start_child(std::size_t index, const std::vector<Child>& running,
     Child child;
     child.index = index;
     child.start = Clock::now();
+    if (launcher.exec) {
+        try {
+            child.pid = spawn_child(launcher.command_for(index), out_pipe[1], err_pipe[1]);
+        } catch (...) {
+            for (const int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) ::close(fd);
+            throw;
+        }
+        ::close(out_pipe[1]);
+        ::close(err_pipe[1]);
+        child.out_fd = out_pipe[0];
+        child.err_fd = err_pipe[0];
+        return child;
+    }
     child.pid = ::fork();
     if (child.pid < 0) {
         const int error = errno;
@@ -145,7 +199,7 @@ Child start_child(std::size_t index, const std::vector<Child>& running,
     if (child.pid == 0) {
         ::close(out_pipe[0]);
         ::close(err_pipe[0]);
-        run_child(index, out_pipe[1], err_pipe[1], running, run_one);
+        run_child(index, out_pipe[1], err_pipe[1], running, launcher.run_one);
     }
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);
@@ -205,15 +259,25 @@ int worse_exit_code(int a, int b) {
     return severity(a) >= severity(b) ? a : b;
 }
 
+std::size_t thread_count() {
+    std::error_code error;
+    std::size_t threads = 0;
+    for (std::filesystem::directory_iterator it("/proc/self/task", error), end; !error && it != end;
+         it.increment(error)) {
+        ++threads;
+    }
+    return error ? 0 : threads;
+}
+
 std::vector<FleetOutcome> run_in_children(
-    std::size_t count, std::size_t jobs, const std::function<int(std::size_t)>& run_one,
+    std::size_t count, std::size_t jobs, const ChildLauncher& launcher,
     const std::function<void(std::size_t, const FleetOutcome&, std::size_t)>& on_done) {
     std::vector<FleetOutcome> outcomes(count);
     std::vector<Child> running;
     std::size_t next = 0;
     std::size_t done = 0;
     while (done < count) {
-        while (running.size() < jobs && next < count) running.push_back(start_child(next++, running, run_one));
+        while (running.size() < jobs && next < count) running.push_back(start_child(next++, running, launcher));
         std::vector<pollfd> watched;
         for (const auto& child : running) {
             for (const int fd : {child.out_fd, child.err_fd}) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace migration_host {
@@ -31,12 +32,34 @@ std::vector<std::string> lines_of(const std::string& text);
 // What an exit code means, in a word or two ("ok", "step failed", "refused", ...).
 const char* exit_code_name(int code);
 
-// Runs `run_one(i)` (the host's top level for target i: it returns an exit code and reports its own errors on
-// stderr) for every i below `count` in a child process of its own, forked from this one (so that each inherits the
-// plugins loaded once), at most `jobs` at a time, each child's stdout and stderr captured. Calls `on_done(i,
-// outcome, finished)` in this process as each child ends (`finished` counts them). Returns every outcome, by index.
+// The threads of this process (/proc/self/task; 0 when it cannot be read). A fork copies only the calling thread:
+// a child forked while others run (a plugin runtime's scheduler or collector, a thread a library started in its
+// constructor) inherits their locks held forever and may wait on them without end.
+std::size_t thread_count();
+
+// The host executed again for one database, when forking is unsafe: its arguments after the program name, and the
+// variables set over the inherited environment (a connection string goes there, never on a command line that any
+// user may read in /proc).
+struct ChildCommand {
+    std::vector<std::string> arguments;
+    std::vector<std::pair<std::string, std::string>> environment;
+};
+
+// How each database's child process starts.
+struct ChildLauncher {
+    // Fork: the child runs `run_one(i)` (the host's top level for target i: it returns an exit code and reports its
+    // own errors on stderr), inheriting the plugins loaded once. Only while this process has one thread.
+    std::function<int(std::size_t)> run_one;
+    // Exec, when `exec` is set: the child is this executable (/proc/self/exe) run with `command_for(i)`.
+    bool exec = false;
+    std::function<ChildCommand(std::size_t)> command_for;
+};
+
+// Runs target i, for every i below `count`, in a child process of its own, started as `launcher` says, at most
+// `jobs` at a time, each child's stdout and stderr captured. Calls `on_done(i, outcome, finished)` in this process
+// as each child ends (`finished` counts them). Returns every outcome, by index.
 std::vector<FleetOutcome> run_in_children(
-    std::size_t count, std::size_t jobs, const std::function<int(std::size_t)>& run_one,
+    std::size_t count, std::size_t jobs, const ChildLauncher& launcher,
     const std::function<void(std::size_t, const FleetOutcome&, std::size_t)>& on_done);
 
 }  // namespace migration_host

@@ -5,7 +5,7 @@
 # them all in one host on SQLite and, given the test servers' state directory, on MariaDB and PostgreSQL: upgrade,
 # downgrade to 0, upgrade again, validate and verify, and the offline SQL of each dialect. Two Go runtimes share the
 # process there. Then, on SQLite, what a panic, a crash or an exit in a Rust or Go step does to the run (as
-# docs/plugin-authoring.md describes it), and the Go example built with -tags churn.
+# docs/plugin-authoring.md describes it), and the Go example built with -tags churn, alone and in a fleet run.
 # Without rustc, cargo or go it skips (exit 77), except under CI=true, where that is a failure.
 # Usage: check-language-examples.sh BUILD_DIR [TEST_SERVERS_STATE_DIR]
 set -euo pipefail
@@ -219,5 +219,19 @@ churn=(--no-default-plugins --plugin-path "$work/churn" --dsn "DRIVER=SQLite3;DA
 "$host" "${churn[@]}" downgrade kanban@0 >/dev/null 2>&1
 expect_status "${churn[@]}" -- "kanban +0 +3 .*"
 
+# The churn build in a fleet: 16 databases at --jobs 4. The Go runtime's threads exist once the plugin loaded, so
+# each database's run executes the host anew (a forked child would wait forever on a lock of a thread it lacks).
+: >"$work/churn.targets"
+for i in $(seq 1 16); do echo "DRIVER=SQLite3;DATABASE=$work/churn-fleet-$i.sqlite" >>"$work/churn.targets"; done
+"$host" --no-default-plugins --plugin-path "$work/churn" --log-level debug upgrade --targets "$work/churn.targets" \
+    --jobs 4 >"$work/churn-fleet.log" 2>&1 || { cat "$work/churn-fleet.log" >&2; fail "churn fleet upgrade"; }
+grep -q "each database's run executes the host anew" "$work/churn-fleet.log" ||
+    { cat "$work/churn-fleet.log" >&2; fail "the churn fleet did not execute the host for each database"; }
+for i in $(seq 1 16); do
+    expect_status --no-default-plugins --plugin-path "$work/churn" \
+        --dsn "DRIVER=SQLite3;DATABASE=$work/churn-fleet-$i.sqlite" -- "kanban +3 +3 +-"
+done
+
 echo "language examples passed: Rust (cargo, rustc) and Go (cgo, c-shared; two runtimes in one host) on $backends;" \
-    "offline SQL for 3 dialects; panics, crashes and exits as documented; the churn build"
+    "offline SQL for 3 dialects; panics, crashes and exits as documented; the churn build, alone and in a" \
+    "16-database fleet"

@@ -54,6 +54,9 @@ void RunLog::on_event(const RunEvent& event) {
             } else if constexpr (std::is_same_v<Event, run_event::StepStarted>) {
                 spdlog::info("running {} from plugin {} {}", what.step.label, what.step.plugin_id,
                              what.step.plugin_version);
+            } else if constexpr (std::is_same_v<Event, run_event::StepStillRunning>) {
+                spdlog::info("still running {} ({} s){}", what.step.label, what.elapsed.count(),
+                             what.waiting ? ": " + *what.waiting : std::string());
             } else if constexpr (std::is_same_v<Event, run_event::Warning>) {
                 spdlog::warn("{}", what.message);
             }

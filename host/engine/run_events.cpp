@@ -20,6 +20,7 @@ StepDescription StepDescription::of(const Step& step) {
 }
 
 void RunReporter::report(RunEventKind what) const {
+    const std::lock_guard lock(mutex_);
     const RunEvent event{std::chrono::steady_clock::now(), std::move(what)};
     for (RunObserver* observer : observers_) observer->on_event(event);
 }

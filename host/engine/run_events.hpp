@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -68,6 +69,13 @@ struct StepFinished {
     StepDescription step;
     std::chrono::milliseconds duration{0};
 };
+// The step has run for `elapsed` and has not ended: reported every few seconds from a watch thread (see StepWatch),
+// with what its session waits for and who blocks it, where the database can tell.
+struct StepStillRunning {
+    StepDescription step;
+    std::chrono::seconds elapsed{0};
+    std::optional<std::string> waiting;
+};
 // The step failed; the run's own failure (its exit code and message) follows as Failed.
 struct StepFailed {
     StepDescription step;
@@ -112,7 +120,7 @@ struct Failed {
 
 using RunEventKind = std::variant<run_event::Started, run_event::LockWaiting, run_event::LockAcquired,
                                   run_event::TableCreated, run_event::StepResumed, run_event::StepStarted,
-                                  run_event::StepFinished,
+                                  run_event::StepStillRunning, run_event::StepFinished,
                                   run_event::StepFailed, run_event::Warning, run_event::UpToDate, run_event::AlreadyAt,
                                   run_event::VersionRecorded, run_event::Finished, run_event::Failed>;
 
@@ -122,7 +130,8 @@ struct RunEvent {
 };
 
 // Renders or records a run's events (text lines, the log, a JSON document, a fleet's live view). Observers only
-// observe: they never change what the run does. Called on the run's thread, in the order things happen.
+// observe: they never change what the run does. Called one event at a time, in the order things happen: on the run's
+// thread, except StepStillRunning, which comes from a watch thread while the run's thread is inside the step.
 class RunObserver {
 public:
     virtual ~RunObserver() = default;
@@ -139,6 +148,7 @@ public:
 
 private:
     std::vector<RunObserver*> observers_;
+    mutable std::mutex mutex_;  // one event at a time, whichever thread reports it
 };
 
 }  // namespace migration_host

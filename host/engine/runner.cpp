@@ -19,6 +19,7 @@
 #include "engine/offline.hpp"
 #include "engine/step_journal.hpp"
 #include "engine/step_transaction.hpp"
+#include "engine/step_watch.hpp"
 #include "engine/upgrade_checks.hpp"
 #include "exit_codes.hpp"
 #include "plugins/host_api.hpp"
@@ -68,6 +69,13 @@ HistoryEntry history_entry(const Step& step, const std::string& direction) {
     return entry;
 }
 
+// The step's own code, reported while it runs long (StepWatch) and not a moment after.
+StepResult run_watched(StepExecutor& executor, mh_step_fn function, const std::string& library, const Session& session,
+                       const StepDescription& description, const RunReporter& reporter) {
+    const StepWatch watch(session, description, reporter);
+    return executor.run(function, description.label, library);
+}
+
 // Runs one step and moves its track's version. Where DDL is transactional the
 // step, its version update and its history row commit together, and a
 // failure leaves only a "failed" history row. Elsewhere the history row is
@@ -101,7 +109,8 @@ std::string apply_step(const Session& session, const Step& step, const RunReport
 
     if (session.database.dialect.transactional_ddl()) {
         StepTransaction transaction(*session.connection, session.database);
-        const StepResult result = executor.run(function, label, migration.plugin->path().string());
+        const StepResult result =
+            run_watched(executor, function, migration.plugin->path().string(), session, description, reporter);
         if (!result.succeeded) {
             failure = storable_error(result.error);
         } else if (auto broken = transaction.broken()) {
@@ -158,7 +167,8 @@ std::string apply_step(const Session& session, const Step& step, const RunReport
                             resume && resume->kind == Resumption::Kind::after_statements ? resume->journal
                                                                                          : JournalResume{});
         executor.set_statement_gate(&journal);
-        const StepResult result = executor.run(function, label, migration.plugin->path().string());
+        const StepResult result =
+            run_watched(executor, function, migration.plugin->path().string(), session, description, reporter);
         const auto finish = [&](const std::string& outcome, const std::string& error) {
             history.finish(id, outcome, utc_now_iso8601(), milliseconds_since(start), error,
                            static_cast<std::int64_t>(journal.done()));

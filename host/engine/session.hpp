@@ -84,6 +84,10 @@ struct Session {
     // that appends holds the run lock.
     mutable std::optional<std::int64_t> next_history_id;
 
+    // The server's id of `connection`'s session (database/session_waits.hpp), asked at the first step that a
+    // StepWatch watches; "" when the server has none to give.
+    mutable std::optional<std::string> server_session_id;
+
     HistoryStore history() const { return HistoryStore(*connection, database, &next_history_id); }
     TrackSummaryStore track_summaries() const { return TrackSummaryStore(*connection, database); }
 };

@@ -225,6 +225,23 @@ ProcessResult BackgroundHost::wait() {
     return result;
 }
 
+std::string BackgroundHost::err_so_far() const {
+    if (err_fd_ < 0) throw std::logic_error("BackgroundHost::err_so_far: not started");
+    // pread: the child writes through the same open file, whose offset lseek would move under it.
+    std::string text;
+    std::array<char, 4096> buffer{};
+    for (;;) {
+        const ssize_t n = pread(err_fd_, buffer.data(), buffer.size(), static_cast<off_t>(text.size()));
+        if (n > 0) {
+            text.append(buffer.data(), static_cast<std::size_t>(n));
+        } else if (n == 0) {
+            return text;
+        } else if (errno != EINTR) {
+            throw std::runtime_error(std::string("pread: ") + std::strerror(errno));
+        }
+    }
+}
+
 HostRun host_run_on(const std::string& dsn, const std::vector<std::string>& plugin_dirs,
                     const std::vector<std::string>& arguments, std::map<std::string, std::string> environment) {
     HostRun run;
@@ -332,6 +349,16 @@ bool wait_for_file(const std::string& path, BackgroundHost& host, std::chrono::s
         if (std::filesystem::exists(path)) return true;
         if (!host.running()) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+}
+
+bool wait_for_err_text(const std::string& text, BackgroundHost& host, std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (host.err_so_far().find(text) != std::string::npos) return true;
+        if (!host.running()) return host.err_so_far().find(text) != std::string::npos;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return false;
 }

@@ -71,6 +71,8 @@ public:
     void kill(int signal);
     // Waits for the child to end; its exit code and everything it wrote.
     ProcessResult wait();
+    // What the child has written to stderr so far (it keeps running).
+    std::string err_so_far() const;
 
 private:
     void reset() noexcept;
@@ -84,6 +86,9 @@ private:
 // Waits until `path` exists (true), `host` ends, or `limit` passes (false); polls, so that a test acts as soon as a
 // step signals it is running, and never relies on how long anything took.
 bool wait_for_file(const std::string& path, BackgroundHost& host, std::chrono::seconds limit);
+
+// Waits until `host` has written `text` to stderr (true), ends, or `limit` passes (false); polls, as wait_for_file.
+bool wait_for_err_text(const std::string& text, BackgroundHost& host, std::chrono::seconds limit);
 
 // The lines of `text` that start with the host's error prefix "migration-host: error: ", in order.
 std::vector<std::string> error_lines(const std::string& text);

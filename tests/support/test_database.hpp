@@ -52,6 +52,9 @@ public:
 
     // migrate_version.version for `track`, or nullopt when there is no row or no table.
     std::optional<long long> version_of(const std::string& track) const;
+    // A connection of the test's own besides connection(), to hold a lock in a transaction that another session
+    // (the host) then waits on.
+    std::unique_ptr<migration_host::odbc::Connection> another_connection() const { return open_connection(); }
 
 private:
     TestDatabase() = default;

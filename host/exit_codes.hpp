@@ -9,7 +9,7 @@
 
 namespace migration_host {
 
-// Documented in README.md; tests assert each one.
+// Documented in README.md and docs/commands.md; tests assert each one.
 enum class ExitCode : int {
     success = 0,
     step_failed = 1,   // a migration step (or its version update) failed

@@ -139,7 +139,7 @@ po::options_description command_options_description(CommandOptions& options) {
          "clear the lock at once, even while its holder's lease is alive (that run stops before its next step)")
         ("targets", po::value<std::string>()->value_name("FILE"),
          "run on every database FILE lists, one per line: a DSN name, a connection string or a configuration "
-         "file target (see README, Fleet runs); exit code: the worst of theirs")
+         "file target (see docs/operations.md, Fleet runs); exit code: the worst of theirs")
         ("jobs", po::value<std::string>()->value_name("N"),
          "with --targets: how many databases to work on at once, 1 to 64 (default 1)")
         ("shard", po::value<std::string>()->value_name("INDEX/COUNT"),

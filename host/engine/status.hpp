@@ -18,7 +18,7 @@ enum class TrackState { dirty, ahead, unknown_track, pending, in_progress, up_to
 // "dirty", "ahead", "unknown_track", "pending", "in_progress", "up_to_date".
 const char* state_name(TrackState state);
 
-// status --check: the exit code for the most severe state of any track (README: "status --check").
+// status --check: the exit code for the most severe state of any track (docs/output-formats.md: "status --check").
 ExitCode check_exit_code(TrackState state);
 
 struct TrackStatus {

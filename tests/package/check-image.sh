@@ -4,8 +4,9 @@
 # with umoci as a container runtime would, and runs its root file system under unshare and chroot the way the image's
 # configuration says (entrypoint, user, working directory, environment), with a plugin mounted read-only on the
 # plugin directory meant for it: upgrade and status on the embedded SQLite default and on the test MariaDB and
-# PostgreSQL servers. Containers cannot be started on every build machine (podman run fails there with
-# "crun: setrlimit RLIMIT_NPROC: Operation not permitted"), and unshare and chroot need nothing but root.
+# PostgreSQL servers, and a fleet over both servers split in two shards. Containers cannot be started on every build
+# machine (podman run fails there with "crun: setrlimit RLIMIT_NPROC: Operation not permitted"), and unshare and
+# chroot need nothing but root.
 # Building the image downloads Debian's packages from its mirror (mmdebstrap); the one root file system serves every
 # run. Needs root, cpack, dpkg, mmdebstrap, umoci, python3 and isql: without them it skips (exit 77), except under
 # CI=true, where that is a failure.
@@ -158,5 +159,32 @@ for kind in mariadb postgresql; do
     backends+=", $kind"
 done
 
+# A sharded fleet, as the Kubernetes Indexed Job of docs/kubernetes runs it: two processes of the image, --shard 0/2
+# and 1/2, over one targets file of four databases (two on each server), then one status --check over them all.
+echo "== a sharded fleet: 2 shards over 2 MariaDB and 2 PostgreSQL databases"
+targets_in_image="$cwd/fleet.targets"
+: >"$root$targets_in_image"
+for kind in mariadb postgresql; do
+    admin=$(<"$servers/$kind.conn")
+    [[ $kind == postgresql ]] && admin="$admin;DATABASE=postgres"
+    for n in 1 2; do
+        echo "CREATE DATABASE ${database}_fleet_$n" | isql -b -k "$admin" >/dev/null ||
+            fail "$kind: CREATE DATABASE ${database}_fleet_$n"
+        databases+=("$admin|${database}_fleet_$n")
+        echo "$(<"$servers/$kind.conn");DATABASE=${database}_fleet_$n" >>"$root$targets_in_image"
+    done
+done
+chown "$uid:$gid" "$root$targets_in_image"
+chmod 0600 "$root$targets_in_image"
+for shard in 0/2 1/2; do
+    in_image -- upgrade --targets "$targets_in_image" --shard "$shard" >"$work/shard.log" 2>&1 ||
+        { cat "$work/shard.log" >&2; fail "fleet shard $shard"; }
+    grep -q "(shard $shard: " "$work/shard.log" || grep -q "shard $shard owns none" "$work/shard.log" ||
+        { cat "$work/shard.log" >&2; fail "fleet shard $shard: the summary does not name the shard"; }
+done
+in_image -- status --check --targets "$targets_in_image" >"$work/fleet-status.log" 2>&1 ||
+    { cat "$work/fleet-status.log" >&2; fail "status --check over the sharded fleet's databases"; }
+
 echo "check-image passed: $(basename "$archive") ($(du -b "$archive" | cut -f1) bytes), as uid $uid with" \
-    "$mounted_name mounted on $plugin_path: upgrade and status on $backends; $(seconds "$started") in all"
+    "$mounted_name mounted on $plugin_path: upgrade and status on $backends, a fleet in 2 shards; $(seconds "$started")" \
+    "in all"

@@ -31,11 +31,8 @@ SqlPreviewRequest parse_request(const Invocation& invocation) {
         request.upgrade_targets = parse_upgrade_targets(targets);
     } else if (action == "downgrade") {
         request.direction = Direction::downgrade;
-        if (targets.size() != 1) throw sql_usage("sql downgrade needs one TRACK@VERSION");
-        request.downgrade_target = parse_version_ref(targets.front(), 0);
-        if (!request.downgrade_target) {
-            throw sql_usage(fmt::format("invalid downgrade target '{}': expected TRACK@VERSION", targets.front()));
-        }
+        if (targets.size() != 1) throw sql_usage("sql downgrade needs one TRACK@VERSION or TRACK@-N");
+        request.downgrade_target = parse_downgrade_target_argument(targets.front());
     } else {
         throw sql_usage(fmt::format("sql needs upgrade or downgrade first, not '{}'", action));
     }

@@ -123,9 +123,17 @@ void print_text(const SqlScript& script, ScriptOrigin origin) {
         fmt::format("-- migration-host sql {} for {}, rendered offline: nothing was run.", action, script.dialect));
     print_line("-- From: " + describe_origin(origin, script));
     if (script.database_name.empty()) {
-        print_line("-- Statements about the current database name none: they apply to the database this runs on.");
+        print_line(
+            "-- Statements about the current database do not name it: they apply to whichever database this runs "
+            "on.");
     } else {
         print_line(fmt::format("-- Statements about the current database name it as {}.", script.database_name));
+    }
+    if (script.rows_name) {
+        print_line(fmt::format("-- Its history rows name {}@{}, who rendered it: SQLite has no user of its own.",
+                               script.rows_name->os_user, script.rows_name->host_name));
+    } else {
+        print_line("-- Its history rows name the database user who runs it, and the client's host.");
     }
     print_line(fmt::format("-- Bound values are written as literals quoted for {}.", script.dialect));
     if (has_guards(script)) {

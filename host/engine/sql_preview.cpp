@@ -72,6 +72,7 @@ SqlPreview preview_sql(const SqlPreviewRequest& request) {
 
     ScriptStart start;
     start.database_name = request.database_name;
+    start.rendered_by = current_run_by();
     std::vector<Step> steps;
     if (request.dialect) {
         start.database.dialect = *request.dialect;

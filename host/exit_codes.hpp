@@ -18,7 +18,8 @@ enum class ExitCode : int {
     plugin_error = 4,  // load, ABI, unknown track or version, inconsistent catalog
     refused = 5,       // refused by the state of the database (for verify: drift)
     // status --check, when the database needs attention. When several apply, the most severe wins: dirty (a human
-    // must look first), then ahead (upgrade refuses), then an unknown track, then pending (upgrade fixes it).
+    // must look first), then ahead and unversioned (upgrade refuses), then an unknown track, then pending (upgrade
+    // fixes it).
     check_pending = 6,        // a step is pending
     check_dirty = 7,          // a track is dirty (a step failed or was killed where DDL is not transactional)
     check_ahead = 8,          // the database is ahead of the loaded plugins
@@ -29,6 +30,9 @@ enum class ExitCode : int {
     // another run held the run lock for all of --lock-timeout: nothing was changed, and trying again later is right
     // (unlike 5, whose causes stay until someone acts)
     lock_timeout = 11,
+    // status --check: tables a track's first step creates exist, but the track has no version (stamp it; upgrade
+    // and plan refuse, 5). Numbered after the codes that came before it, ranked beside ahead.
+    check_unversioned = 12,
 };
 
 // An error with the exit code it maps to. The message is one line, names the

@@ -237,6 +237,37 @@ TEST_CASE("fleet: 32 SQLite, 8 MariaDB and 8 PostgreSQL databases in one upgrade
     std::filesystem::remove_all(directory);
 }
 
+TEST_CASE("fleet: status --check ranks unversioned tables (12) below ahead (8), above an unknown track (9) and pending",
+          "[sqlite][fleet]") {
+    const auto fresh = TestDatabase::create(Backend::sqlite);
+    const auto unversioned = TestDatabase::create(Backend::sqlite);
+    unversioned->execute("CREATE TABLE volumes (id INTEGER NOT NULL, PRIMARY KEY (id))");
+    const auto unknown = TestDatabase::create(Backend::sqlite);
+    require_ok(run_single(*unknown, {"upgrade"}));
+    unknown->execute(
+        "INSERT INTO migrate_version (repository_id, repository_path, version) VALUES ('othertool', "
+        "'by hand', 1)");
+    const auto ahead = TestDatabase::create(Backend::sqlite);
+    require_ok(run_single(*ahead, {"upgrade"}));
+    ahead->execute("UPDATE migrate_version SET version = 10 WHERE repository_id = 'cinder'");
+    const auto directory = make_temp_dir("mh-fleet");
+    const auto some = write_file(directory, "some",
+                                 fresh->connection_string() + "\n" + unversioned->connection_string() + "\n" +
+                                     unknown->connection_string() + "\n");
+    const auto check = run_fleet({"status", "--check", "--targets", some});
+    INFO(check.all());
+    CHECK(check.exit_code == 12);
+    CHECK(contains(summary_row(check.out, label_of(*fresh)), "pending"));
+    CHECK(contains(summary_row(check.out, label_of(*unversioned)), "unversioned"));
+    CHECK(contains(summary_row(check.out, label_of(*unknown)), "unknown track"));
+    const auto all =
+        write_file(directory, "all", unversioned->connection_string() + "\n" + ahead->connection_string() + "\n");
+    const auto worse = run_fleet({"status", "--check", "--targets", all});
+    INFO(worse.all());
+    CHECK(worse.exit_code == 8);
+    std::filesystem::remove_all(directory);
+}
+
 TEST_CASE("fleet: configured targets, DSN names and connection strings, told apart by a documented rule",
           "[sqlite][fleet]") {
     const auto first = TestDatabase::create(Backend::sqlite);

@@ -135,6 +135,14 @@ void check_script_leaves_what_upgrade_leaves(Backend backend) {
     const auto history = run_on(*scripted, {CINDER_PLUGIN_DIR}, {"history"});
     require_ok(history);
     CHECK(std::regex_search(history.out, std::regex(R"(cinder@1\s+upgrade\s+succeeded)")));
+    // Its row names who ran it, as the run's does: the database user the client connected as, from its host; on
+    // SQLite, which has no user, whoever rendered the script (this process's user, as upgrade records it).
+    const std::string user = backend == Backend::sqlite
+                                 ? upgraded->scalar("SELECT os_user FROM migration_host_history").value_or("?")
+                                 : attribute(scripted->server_connection_string(), "UID");
+    CHECK(std::regex_search(history.out, std::regex(R"(cinder@1\s+upgrade\s+succeeded .* )" + user + R"(@[^@\s]+\n)")));
+    CHECK(scripted->scalar("SELECT os_user FROM migration_host_history") == user);
+    CHECK_FALSE(scripted->scalar("SELECT host_name FROM migration_host_history").value_or("").empty());
     // The host takes over from there: nothing left to do.
     const auto again = run_on(*scripted, {CINDER_PLUGIN_DIR}, {"upgrade"});
     require_ok(again);
@@ -286,8 +294,19 @@ TEST_CASE("sql --database: statements about the current database name it only wh
     const auto unnamed = run_sql({CINDER_PLUGIN_DIR}, {"upgrade", "--dialect", "mysql"});
     require_ok(unnamed);
     CHECK(unnamed.out.find("ALTER DATABASE DEFAULT CHARACTER SET utf8;") != std::string::npos);
+    // The header says so in a sentence, and who the history rows will name.
+    CHECK(contains(unnamed.out,
+                   "\n-- Statements about the current database do not name it: they apply to whichever "
+                   "database this runs on.\n"));
+    CHECK(contains(unnamed.out, "\n-- Its history rows name the database user who runs it, and the client's host.\n"));
+    const auto sqlite = run_sql({CINDER_PLUGIN_DIR}, {"upgrade", "--dialect", "sqlite"});
+    require_ok(sqlite);
+    CHECK(std::regex_search(sqlite.out,
+                            std::regex("\n-- Its history rows name [^@\\s]+@[^@\\s]+, who rendered it: SQLite has no "
+                                       "user of its own\\.\n")));
     const auto named = run_sql({CINDER_PLUGIN_DIR}, {"upgrade", "--dialect", "mysql", "--database", "cinder_prod"});
     require_ok(named);
+    CHECK(contains(named.out, "\n-- Statements about the current database name it as cinder_prod.\n"));
     CHECK(named.out.find("ALTER DATABASE cinder_prod DEFAULT CHARACTER SET utf8;") != std::string::npos);
     const auto json = run_sql({CINDER_PLUGIN_DIR},
                               {"upgrade", "--dialect", "mysql", "--database", "cinder_prod", "--format", "json"});

@@ -1,4 +1,4 @@
-// status --check's exit codes (6 pending, 7 dirty, 8 ahead, 9 unknown track, in that precedence) and plan predicting every refusal of upgrade, on each backend.
+// status --check's exit codes (7 dirty, 8 ahead, 12 unversioned, 9 unknown track, 6 pending, in that precedence) and plan predicting every refusal of upgrade, on each backend.
 // SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -171,6 +171,42 @@ void check_plan_predictions(Backend backend) {
     CHECK(contains(nothing.out, "Nothing to do"));
 }
 
+// Tables a track's first step creates, but no version for the track: one verdict, from one check. status shows a
+// state of its own and --check exits 12; plan and upgrade refuse (5) with what status says.
+void check_unversioned(Backend backend) {
+    const auto db = TestDatabase::create(backend);
+    if (!db) return;
+    const std::vector<std::string> cinder{CINDER_PLUGIN_DIR};
+    db->execute("CREATE TABLE volumes (id INTEGER NOT NULL, PRIMARY KEY (id))");
+    const std::string verdict =
+        "the database already has tables that cinder@1 (001_cinder_init) creates (volumes) but no version for track "
+        "cinder";
+    // Without migrate_version, then with it but without the track.
+    for (const bool with_version_table : {false, true}) {
+        INFO("migrate_version exists: " << with_version_table);
+        if (with_version_table) {
+            db->execute(
+                "CREATE TABLE migrate_version (repository_id VARCHAR(250) NOT NULL, repository_path TEXT, "
+                "version INTEGER, PRIMARY KEY (repository_id))");
+        }
+        const auto status = check_status(*db, cinder, 12, "unversioned");
+        CHECK(track_state(status, "cinder") == "unversioned");
+        CHECK(status.at("tracks").at(0).at("unversioned_tables") == json::array({"volumes"}));
+        const auto text = run_with(*db, cinder, {"status"});
+        CHECK(contains(text.out, "  UNVERSIONED: " + verdict + "\n"));
+        CHECK(contains(text.out, "'migration-host stamp cinder@N'"));
+        check_plan_predicts(*db, cinder, {}, 5, verdict);
+        check_plan_predicts(*db, cinder, {"cinder@1"}, 5, verdict);
+    }
+    // It outranks a track no plugin provides, as it does a pending step.
+    insert_version(*db, "othertool", 1);
+    check_status(*db, cinder, 12, "unversioned");
+    // Stamped, the track has a version like any other.
+    REQUIRE(run_with(*db, cinder, {"stamp", "cinder@1"}).exit_code == 0);
+    const auto stamped = check_status(*db, cinder, 9, "unknown_track");
+    CHECK(track_state(stamped, "cinder") == "up_to_date");
+}
+
 // MySQL: a dirty track is refused by plan as by upgrade, even when nothing is left to do for the loaded plugins.
 void check_plan_predicts_dirty() {
     const auto db = TestDatabase::create(Backend::mysql);
@@ -200,6 +236,10 @@ TEST_CASE("mysql: plan refuses a dirty track as upgrade does", "[mysql][status_c
     TEST_CASE(backend_tag ": plan predicts upgrade's refusals with its exit code and message",                      \
               "[" backend_tag "][status_check]") {                                                                   \
         check_plan_predictions(backend);                                                                             \
+    }                                                                                                                \
+    TEST_CASE(backend_tag ": tables without a version: status, status --check (12), plan and upgrade agree",         \
+              "[" backend_tag "][status_check]") {                                                                   \
+        check_unversioned(backend);                                                                                  \
     }
 
 STATUS_CHECK_CASES("sqlite", Backend::sqlite)

@@ -39,9 +39,9 @@ namespace {
 const char* const exit_code_help =
     "Exit codes: 0 success, 1 a migration step failed, 2 usage error (command line, environment or configuration\n"
     "file), 3 cannot connect, 4 plugin error, 5 refused by the state of the database (or drift, for verify);\n"
-    "status --check: 6 pending, 7 dirty, 8 ahead of the plugins, 9 track without a plugin; sql: 10 the script\n"
-    "stops before a step that needs a live connection; 11 the run lock did not come within --lock-timeout (retry\n"
-    "later).\n";
+    "status --check: 6 pending, 7 dirty, 8 ahead of the plugins, 9 track without a plugin, 12 tables without a\n"
+    "version (stamp first); sql: 10 the script stops before a step that needs a live connection; 11 the run lock\n"
+    "did not come within --lock-timeout (retry later).\n";
 
 const char* const configuration_help =
     "Every global option can also be set by its environment variable (shown with it) or in an INI file:\n"
@@ -127,7 +127,7 @@ po::options_description command_options_description(CommandOptions& options) {
         ("format", po::value<std::string>()->value_name("FORMAT"), "text (default) or json")
         ("check", po::bool_switch(&options.check),
          "exit non-zero when a step is pending (6), a track is dirty (7), the database is ahead of the plugins "
-         "(8) or a track is provided by no plugin (9)")
+         "(8), a track is provided by no plugin (9) or a track's tables exist without a version (12)")
         ("dialect", po::value<std::string>()->value_name("DIALECT"),
          "render for sqlite, mysql or postgresql with no connection, from an empty database")
         ("database", po::value<std::string>()->value_name("NAME"),

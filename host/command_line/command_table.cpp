@@ -42,28 +42,32 @@ const std::vector<CommandSpec> commands = {
      "Reads migrate_version (without creating it) and compares it with the loaded plugins.",
      {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "check", "targets", "jobs", "shard"},
      CommandSpec::Access::reads, run_status},
-    {"upgrade", "[TRACK[@VERSION]...]", 0, unlimited_arguments,
+    {"upgrade", "[TRACK[@VERSION|@+N]...]", 0, unlimited_arguments,
      "Apply pending migrations (default: every track to its latest)",
      "Applies, in dependency order, every step the targets need, requirements on other tracks included.\n"
-     "TRACK alone means its latest version. Each step and its version update commit together where the\n"
-     "database has transactional DDL (SQLite, PostgreSQL).",
+     "TRACK alone means its latest version; TRACK@+N, N steps past the version the database has (exit 2\n"
+     "beyond the latest). Each step and its version update commit together where the database has\n"
+     "transactional DDL (SQLite, PostgreSQL).",
      {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level", "targets", "jobs", "shard", "format"},
      CommandSpec::Access::writes, run_upgrade},
-    {"downgrade", "TRACK@VERSION", 1, 1, "Undo migrations of one track down to VERSION",
-     "Runs the downgrade steps from the current version down to VERSION, newest first. Refused (exit 5,\n"
-     "nothing changed) when a step is irreversible or an applied step of another track requires it.",
+    {"downgrade", "TRACK@VERSION|TRACK@-N", 1, 1, "Undo migrations of one track down to VERSION",
+     "Runs the downgrade steps from the current version down to VERSION, newest first; TRACK@-N goes N\n"
+     "steps back from the version the database has (exit 2 below 0). Refused (exit 5, nothing changed)\n"
+     "when a step is irreversible or an applied step of another track requires it.",
      {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level"},
      CommandSpec::Access::writes, run_downgrade},
-    {"plan", "[TRACK[@VERSION]...]", 0, unlimited_arguments,
+    {"plan", "[TRACK[@VERSION|@+N]...]", 0, unlimited_arguments,
      "Print the steps an upgrade to the targets would run, in order",
-     "Reads the database's versions and prints the ordered steps without running anything.",
+     "Reads the database's versions and prints the ordered steps without running anything; TRACK@+N counts\n"
+     "from the version the database has, as upgrade does.",
      {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "targets", "jobs", "shard"},
      CommandSpec::Access::reads, run_plan},
     {"sql", "upgrade|downgrade [TRACK[@VERSION]...]", 1, unlimited_arguments,
      "Print the SQL an upgrade or downgrade would run, without running it",
      "Renders every step of the plan offline, in order, for a DBA to review or run: with --dialect and no\n"
      "connection, from an empty database (a downgrade: from every track at its latest); with --dsn, from\n"
-     "that database's versions (read only). Exit 10 when the script stops before a step that queries.",
+     "that database's versions (read only), which relative targets (TRACK@+N, TRACK@-N) need: with\n"
+     "--dialect they are exit 2. Exit 10 when the script stops before a step that queries.",
      {"dialect", "database", MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format"},
      CommandSpec::Access::reads, run_sql},
     {"stamp", "TRACK@VERSION", 1, 1, "Record a track's version without running any step",

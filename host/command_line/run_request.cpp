@@ -18,10 +18,20 @@ RunRequest run_request(const Invocation& invocation, RunRequest::Kind kind) {
         request.upgrade_targets = parse_upgrade_targets(invocation.arguments);
         return request;
     }
-    const auto ref = parse_version_ref(invocation.arguments.at(0), 0);
+    const std::string& argument = invocation.arguments.at(0);
+    if (kind == RunRequest::Kind::downgrade) {
+        request.downgrade_target = parse_downgrade_target_argument(argument);
+        return request;
+    }
+    const auto ref = parse_version_ref(argument, 0);
     if (!ref) {
-        throw HostError(ExitCode::usage, fmt::format("invalid {} target '{}': expected TRACK@VERSION",
-                                                     invocation.command, invocation.arguments.at(0)));
+        const auto at = argument.find('@');
+        const bool relative =
+            at != std::string::npos && at + 1 < argument.size() && (argument[at + 1] == '+' || argument[at + 1] == '-');
+        throw HostError(
+            ExitCode::usage,
+            fmt::format("invalid {} target '{}': expected TRACK@VERSION{}", invocation.command, argument,
+                        relative ? " (only upgrade and downgrade count steps from the current version)" : ""));
     }
     request.target = *ref;
     return request;

@@ -7,8 +7,8 @@
 
 namespace migration_host {
 
-// The request for `kind` from the global options and the arguments: upgrade's targets, or the TRACK@VERSION the
-// other commands take (throws HostError(usage) naming the command for one that does not parse).
+// The request for `kind` from the global options and the arguments: upgrade's targets, downgrade's, or the
+// TRACK@VERSION the other commands take (throws HostError(usage) naming the command for one that does not parse).
 RunRequest run_request(const Invocation& invocation, RunRequest::Kind kind);
 
 // Runs `request` as the runner does, rendering its events as text lines on stdout and log lines on stderr.

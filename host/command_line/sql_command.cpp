@@ -31,11 +31,8 @@ SqlPreviewRequest parse_request(const Invocation& invocation) {
         request.upgrade_targets = parse_upgrade_targets(targets);
     } else if (action == "downgrade") {
         request.direction = Direction::downgrade;
-        if (targets.size() != 1) throw sql_usage("sql downgrade needs one TRACK@VERSION");
-        request.downgrade_target = parse_version_ref(targets.front(), 0);
-        if (!request.downgrade_target) {
-            throw sql_usage(fmt::format("invalid downgrade target '{}': expected TRACK@VERSION", targets.front()));
-        }
+        if (targets.size() != 1) throw sql_usage("sql downgrade needs one TRACK@VERSION or TRACK@-N");
+        request.downgrade_target = parse_downgrade_target_argument(targets.front());
     } else {
         throw sql_usage(fmt::format("sql needs upgrade or downgrade first, not '{}'", action));
     }
@@ -126,9 +123,17 @@ void print_text(const SqlScript& script, ScriptOrigin origin) {
         fmt::format("-- migration-host sql {} for {}, rendered offline: nothing was run.", action, script.dialect));
     print_line("-- From: " + describe_origin(origin, script));
     if (script.database_name.empty()) {
-        print_line("-- Statements about the current database name none: they apply to the database this runs on.");
+        print_line(
+            "-- Statements about the current database do not name it: they apply to whichever database this runs "
+            "on.");
     } else {
         print_line(fmt::format("-- Statements about the current database name it as {}.", script.database_name));
+    }
+    if (script.rows_name) {
+        print_line(fmt::format("-- Its history rows name {}@{}, who rendered it: SQLite has no user of its own.",
+                               script.rows_name->os_user, script.rows_name->host_name));
+    } else {
+        print_line("-- Its history rows name the database user who runs it, and the client's host.");
     }
     print_line(fmt::format("-- Bound values are written as literals quoted for {}.", script.dialect));
     if (has_guards(script)) {

@@ -26,6 +26,8 @@ void render_status_text(const StatusResult& result) {
             pending = "(no loaded plugin provides this track)";
         } else if (status.current > *status.latest) {
             pending = "(database is ahead of the loaded plugins)";
+        } else if (status.unversioned) {
+            pending = "(its tables exist without a version)";
         } else {
             std::vector<std::string> names;
             for (const Migration* migration : status.pending) names.push_back(migration->name);
@@ -33,6 +35,10 @@ void render_status_text(const StatusResult& result) {
         }
         print_line(fmt::format("{:<24} {:>8} {:>8}  {}", status.track, status.current,
                                status.latest ? std::to_string(*status.latest) : std::string("?"), pending));
+        if (status.unversioned && status.state == TrackState::unversioned) {
+            print_line(fmt::format("  UNVERSIONED: {}", status.unversioned->describe()));
+            print_line(fmt::format("  {}; upgrade refuses until then", status.unversioned->advice()));
+        }
         if (!status.unfinished) continue;
         if (result.run_in_progress) {
             print_line(fmt::format("  IN PROGRESS (another migration-host holds the run lock): {}",
@@ -55,6 +61,10 @@ void render_status_json(const StatusResult& result) {
         for (const Migration* migration : status.pending) {
             pending.push_back({{"version", migration->ref.version}, {"name", migration->name}});
         }
+        json unversioned_tables = json::array();
+        if (status.unversioned) {
+            for (const auto& table : status.unversioned->tables) unversioned_tables.push_back(table);
+        }
         json unfinished = nullptr;
         if (status.unfinished) {
             unfinished = history_entry_json(status.unfinished->attempt);
@@ -65,6 +75,7 @@ void render_status_json(const StatusResult& result) {
                           {"latest", status.latest ? json(*status.latest) : json(nullptr)},
                           {"state", state_name(status.state)},
                           {"pending", pending},
+                          {"unversioned_tables", unversioned_tables},
                           {"unfinished_step", unfinished}});
     }
     print_json({{"database", database_json(result.database)},

@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <system_error>
 
 #include "exit_codes.hpp"
@@ -35,9 +36,9 @@ std::string trimmed(const std::string& text) {
 
 // Worst first; see worse_exit_code. A code not listed (none is expected) ranks just below a failed step.
 int severity(int code) {
-    static const int order[] = {1, 5, 4, 3, 11, 2, 7, 8, 9, 6, 10, 0};
+    static const int order[] = {1, 5, 4, 3, 11, 2, 7, 8, 12, 9, 6, 10, 0};
     const auto* found = std::find(std::begin(order), std::end(order), code);
-    if (found == std::end(order)) return 21;
+    if (found == std::end(order)) return static_cast<int>(std::size(order)) * 2 - 1;
     return static_cast<int>(std::end(order) - found) * 2;
 }
 
@@ -67,6 +68,8 @@ const char* exit_code_name(int code) {
             return "ahead";
         case 9:
             return "unknown track";
+        case 12:
+            return "unversioned";
         case 10:
             return "sql incomplete";
         default:

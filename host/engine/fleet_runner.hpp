@@ -23,7 +23,7 @@ struct FleetOutcome {
 
 // The worse of two exit codes, in this order, worst first: 1 (a step failed: the database may be half changed),
 // 5 (refused by its state), 4 (plugins), 3 (cannot connect), 11 (lock timeout), 2 (usage), then status --check's
-// 7, 8, 9, 6, then 10, then 0.
+// 7, 8, 12, 9, 6, then 10, then 0.
 int worse_exit_code(int a, int b);
 
 // A child's captured output as lines, without their newlines (a last line without one included).

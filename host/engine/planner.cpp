@@ -199,7 +199,45 @@ const Migration& planned(const Catalog& catalog, const VersionRef& ref) {
     return *migration;
 }
 
+// The version `target` takes its known track up to: its own, the latest, or TRACK@+N's N past the database's.
+VersionRef upgrade_goal(const Catalog& catalog, const VersionMap& current, const UpgradeTarget& target) {
+    if (target.steps_forward == 0) return {target.track, target.version.value_or(catalog.latest(target.track))};
+    // A database the plugins do not describe is refused as such before its version is counted from.
+    require_database_known(catalog, current, target.track);
+    const auto at = version_of(current, target.track);
+    const auto latest = catalog.latest(target.track);
+    if (target.steps_forward > latest - at) {
+        throw HostError(
+            ExitCode::usage,
+            at == latest ? fmt::format("cannot upgrade {}: {} is at version {}, the latest the loaded "
+                                       "plugins provide, so there is no step forward",
+                                       target.to_string(), target.track, at)
+                         : fmt::format("cannot upgrade {}: {} is at version {} and the loaded plugins go "
+                                       "up to {}, so it can go at most {} step{} forward ({}@+{}, or {}@{})",
+                                       target.to_string(), target.track, at, latest, latest - at,
+                                       latest - at == 1 ? "" : "s", target.track, latest - at, target.track, latest));
+    }
+    return {target.track, at + target.steps_forward};
+}
+
 }  // namespace
+
+VersionRef downgrade_goal(const Catalog& catalog, const VersionMap& current, const DowngradeTarget& target) {
+    require_known_track(catalog, target.track);
+    if (target.version) return {target.track, *target.version};
+    require_database_known(catalog, current, target.track);
+    const auto at = version_of(current, target.track);
+    if (target.steps_back > at) {
+        throw HostError(ExitCode::usage,
+                        at == 0 ? fmt::format("cannot downgrade {}: {} is at version 0, so there is no step back",
+                                              target.to_string(), target.track)
+                                : fmt::format("cannot downgrade {}: {} is at version {}, so it can go at most {} "
+                                              "step{} back ({}@-{}, or {}@0)",
+                                              target.to_string(), target.track, at, at, at == 1 ? "" : "s",
+                                              target.track, at, target.track));
+    }
+    return {target.track, at - target.steps_back};
+}
 
 std::vector<Step> plan_upgrade(const Catalog& catalog, const VersionMap& current,
                                const std::vector<UpgradeTarget>& targets) {
@@ -209,7 +247,7 @@ std::vector<Step> plan_upgrade(const Catalog& catalog, const VersionMap& current
     }
     for (const auto& target : targets) {
         require_known_track(catalog, target.track);
-        const VersionRef goal{target.track, target.version.value_or(catalog.latest(target.track))};
+        const VersionRef goal = upgrade_goal(catalog, current, target);
         require_known_version(catalog, goal);
         const auto at = version_of(current, goal.track);
         if (goal.version < at) {

@@ -55,10 +55,19 @@ using VersionMap = std::map<std::string, std::int64_t>;
 // The steps that bring the targets (every track to its latest when empty) up,
 // requirements included, in a deterministic topological order: a track's
 // versions in order, a requirement before what requires it, ties by track
-// name. Throws HostError: plugin_error for an unknown track or version,
-// refused when a target lies below the database's version.
+// name. A relative target (TRACK@+N) counts from the track's version in
+// `current`. Throws HostError: plugin_error for an unknown track or version,
+// refused when a target lies below the database's version, usage for a
+// relative target beyond the latest version.
 std::vector<Step> plan_upgrade(const Catalog& catalog, const VersionMap& current,
                                const std::vector<UpgradeTarget>& targets);
+
+// The version `target` takes its track down to: its own, or for TRACK@-N the
+// version N below the track's in `current`. Throws HostError: plugin_error for
+// an unknown track or version, refused for a database ahead of the plugins,
+// usage for a count that goes below 0 (naming where the track is and how far
+// back it can go).
+VersionRef downgrade_goal(const Catalog& catalog, const VersionMap& current, const DowngradeTarget& target);
 
 // The steps that bring `target.track` down to `target.version`, newest first.
 // Throws HostError(refused) when a step is irreversible or an applied step of

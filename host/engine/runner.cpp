@@ -382,11 +382,13 @@ void run_upgrade(const RunRequest& request, const LoadedCatalog& loaded, const S
 
 void run_downgrade(const RunRequest& request, const LoadedCatalog& loaded, const Session& session,
                    const RunReporter& reporter) {
-    const VersionRef& target = request.target;
     // The whole state, not just the versions: a history no command may act on is named before any plan error.
-    plan_downgrade(loaded.catalog, read_state(session, loaded.catalog).versions, target);
+    const VersionMap before_lock = read_state(session, loaded.catalog).versions;
+    plan_downgrade(loaded.catalog, before_lock, downgrade_goal(loaded.catalog, before_lock, request.downgrade_target));
     const auto lock = lock_database(session, request, reporter);
     const DatabaseState state = read_state(session, loaded.catalog);
+    // A relative target counts from the version the lock holds still.
+    const VersionRef target = downgrade_goal(loaded.catalog, state.versions, request.downgrade_target);
     const std::vector<Step> steps = plan_downgrade(loaded.catalog, state.versions, target);
     refuse_if_dirty(state, target.track);
     if (steps.empty()) {

@@ -16,17 +16,18 @@ struct RunRequest {
     enum class Kind { upgrade, downgrade, stamp, repair };
     Kind kind = Kind::upgrade;
     std::vector<UpgradeTarget> upgrade_targets;  // upgrade: every track to its latest when empty
-    VersionRef target;                           // downgrade, stamp, repair: TRACK@VERSION
+    DowngradeTarget downgrade_target;            // downgrade: TRACK@VERSION or TRACK@-N
+    VersionRef target;                           // stamp, repair: TRACK@VERSION
     PluginOptions plugins;
     ConnectionOptions connection;
     std::chrono::seconds lock_timeout{60};
 };
 
 // The run: loads the plugins, connects, plans before the lock (so that an unknown track fails at once), takes the
-// run lock, reads the state again and plans from it, refuses what the state forbids, then runs each step in its
-// transaction (where DDL is transactional) with its version update and history row, and records the per-track
-// summaries. Reports everything it does to `reporter`, a failure included (run_event::Failed), then throws
-// HostError (or odbc::Error) for the top level to turn into the exit code.
+// run lock, reads the state again and plans from it (a relative target counting from the version read then), refuses
+// what the state forbids, then runs each step in its transaction (where DDL is transactional) with its version update
+// and history row, and records the per-track summaries. Reports everything it does to `reporter`, a failure included
+// (run_event::Failed), then throws HostError (or odbc::Error) for the top level to turn into the exit code.
 void run_writing_command(const RunRequest& request, const RunReporter& reporter);
 
 }  // namespace migration_host

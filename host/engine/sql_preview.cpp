@@ -22,8 +22,25 @@ HostError sql_usage(const std::string& message) {
 }
 
 std::vector<Step> plan(const Catalog& catalog, const VersionMap& versions, const SqlPreviewRequest& request) {
-    return request.direction == Direction::upgrade ? plan_upgrade(catalog, versions, request.upgrade_targets)
-                                                   : plan_downgrade(catalog, versions, *request.downgrade_target);
+    if (request.direction == Direction::upgrade) return plan_upgrade(catalog, versions, request.upgrade_targets);
+    return plan_downgrade(catalog, versions, downgrade_goal(catalog, versions, *request.downgrade_target));
+}
+
+// Offline there is no version to count steps from: the state the script assumes is not the database's, and a
+// script counted from it would move a real database by another number of steps.
+void refuse_relative_targets(const SqlPreviewRequest& request) {
+    std::string relative;
+    if (request.downgrade_target && !request.downgrade_target->version) {
+        relative = request.downgrade_target->to_string();
+    }
+    for (const auto& target : request.upgrade_targets) {
+        if (relative.empty() && target.steps_forward > 0) relative = target.to_string();
+    }
+    if (relative.empty()) return;
+    throw sql_usage(
+        fmt::format("{} counts from the version the database has, and --dialect renders without one: "
+                    "give the version (TRACK@VERSION), or --dsn to count from that database's",
+                    relative));
 }
 
 // As upgrade and downgrade refuse: a step after a half-applied one would be planned from a state nobody knows.
@@ -48,12 +65,14 @@ SqlPreview preview_sql(const SqlPreviewRequest& request) {
     if (request.dialect && *request.dialect == schema::Dialect::sqlite && !request.database_name.empty()) {
         throw sql_usage("--database does not apply to sqlite, whose databases have no name");
     }
+    if (request.dialect) refuse_relative_targets(request);
     SqlPreview preview;
     preview.loaded = load_catalog(request.plugins);
     const Catalog& catalog = preview.loaded.catalog;
 
     ScriptStart start;
     start.database_name = request.database_name;
+    start.rendered_by = current_run_by();
     std::vector<Step> steps;
     if (request.dialect) {
         start.database.dialect = *request.dialect;

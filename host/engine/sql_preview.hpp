@@ -16,7 +16,7 @@ namespace migration_host {
 struct SqlPreviewRequest {
     Direction direction = Direction::upgrade;
     std::vector<UpgradeTarget> upgrade_targets;  // upgrade: every track to its latest when empty
-    std::optional<VersionRef> downgrade_target;  // downgrade: TRACK@VERSION
+    std::optional<DowngradeTarget> downgrade_target;  // downgrade: TRACK@VERSION or TRACK@-N
     std::optional<Dialect> dialect;              // offline: no connection at all
     std::string database_name;                   // sql --database; "" for none
     PluginOptions plugins;
@@ -37,7 +37,8 @@ struct SqlPreview {
 };
 
 // Loads the plugins, reads the database's state without the lock and without creating anything (or assumes one,
-// offline), refuses a dirty track as the run would (exit 5), plans and renders. A step that fails when rendered
+// offline: a relative target, which counts from the database's version, is then refused, exit 2), refuses a dirty
+// track as the run would (exit 5), plans and renders. A step that fails when rendered
 // is reported as the run would report it (exit 1); one that cannot be rendered offline ends the script there and
 // is left for the caller to report after printing what comes before it.
 SqlPreview preview_sql(const SqlPreviewRequest& request);

@@ -37,6 +37,20 @@ std::string text_or_null(const Dialect& dialect, const std::string& text) {
     return sql_literal_for(dialect, text.empty() ? std::nullopt : std::optional<std::string>(text));
 }
 
+// Who a history row names, as the run names the user and machine it runs as: here the database's session user and
+// the client's host, taken when the script runs; SQLite has no user, so its rows name whoever rendered the script.
+std::pair<std::string, std::string> run_by_expressions(const Dialect& dialect, const RunBy& rendered_by) {
+    if (dialect == schema::Dialect::mysql) {
+        // USER() is the session's user@client-host as the client connected, CURRENT_USER() the account it matched.
+        return {"SUBSTRING_INDEX(USER(), '@', 1)", "SUBSTRING_INDEX(USER(), '@', -1)"};
+    }
+    if (dialect == schema::Dialect::postgresql) {
+        // session_user stays the user who connected through a SET ROLE; a Unix-socket client has no address.
+        return {"session_user", "COALESCE(host(inet_client_addr()), 'localhost')"};
+    }
+    return {text_or_null(dialect, rendered_by.os_user), text_or_null(dialect, rendered_by.host_name)};
+}
+
 // Fills a statement whose markers the host's own code wrote, and whose fragments it made: a mismatch is a bug here.
 std::string filled(const std::string& sql, const Dialect& dialect, const std::vector<std::string>& fragments) {
     auto result = replace_markers(sql, dialect, fragments);
@@ -333,6 +347,7 @@ SqlScript render_sql_script(const Catalog& catalog, const std::vector<Step>& ste
     script.direction = direction;
     script.dialect = dialect;
     script.database_name = start.database_name;
+    if (dialect == schema::Dialect::sqlite) script.rows_name = start.rendered_by;
     for (const auto& [track, migrations] : catalog.tracks()) script.from[track] = version_of(start.stored, track);
     for (const auto& [track, version] : start.stored) script.from[track] = version;
     if (!steps.empty()) {
@@ -343,6 +358,7 @@ SqlScript render_sql_script(const Catalog& catalog, const std::vector<Step>& ste
 
     const bool transactional = start.database.dialect.transactional_ddl();
     const std::string now = utc_now_expression(dialect);
+    const auto run_by = run_by_expressions(dialect, start.rendered_by);
     VersionMap rows = start.stored;
     bool blocked = false;
     for (const auto& step : steps) {
@@ -383,8 +399,7 @@ SqlScript render_sql_script(const Catalog& catalog, const std::vector<Step>& ste
                  std::to_string(step.to_version()), text_or_null(dialect, migration.plugin->id()),
                  text_or_null(dialect, migration.plugin->version()),
                  text_or_null(dialect, migration.plugin->path().string()), text_or_null(dialect, checksum),
-                 // Who runs the script, and where from, is not known when it is rendered.
-                 "NULL", "NULL", now, finished, "NULL", sql_literal_for(dialect, outcome), "NULL"});
+                 run_by.first, run_by.second, now, finished, "NULL", sql_literal_for(dialect, outcome), "NULL"});
         };
         const std::string version_update = filled(
             VersionStore::set_version_sql(), dialect,

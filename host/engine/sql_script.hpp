@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "database/database.hpp"
+#include "engine/history.hpp"
 #include "engine/planner.hpp"
 
 namespace migration_host {
@@ -68,6 +69,9 @@ struct SqlScript {
     Direction direction = Direction::upgrade;
     Dialect dialect;
     std::string database_name;          // what statements about the current database name; "" for whichever it runs on
+    // Who its history rows name: on SQLite, which has no user, whoever rendered it; none: the database's session
+    // user and the client's host, when the script runs (MySQL's USER(), PostgreSQL's session_user).
+    std::optional<RunBy> rows_name;
     VersionMap from;                    // every involved track's version the script starts from
     std::vector<std::string> session;   // session_statements, before anything else
     std::vector<std::string> preamble;  // the host's tables, where they do not exist yet
@@ -81,6 +85,7 @@ struct SqlScript {
 struct ScriptStart {
     DatabaseInfo database;      // dialect and DBMS name; nothing else reaches the steps
     std::string database_name;  // the name the steps see (sql --database), "" for none
+    RunBy rendered_by;          // who renders the script: SQLite's history rows name them
     VersionMap stored;          // the migrate_version rows there are; a track without one gets its INSERT
     bool version_table_exists = false;
     bool history_table_exists = false;

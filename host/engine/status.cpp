@@ -14,6 +14,7 @@ void compute_status(const Session& session, const Catalog& catalog, const Databa
     std::set<std::string> tracks;
     for (const auto& [track, migrations] : catalog.tracks()) tracks.insert(track);
     for (const auto& [track, version] : state.versions) tracks.insert(track);
+    auto unversioned = unversioned_tracks(session, state, catalog, tracks);
     for (const auto& track : tracks) {
         TrackStatus status;
         status.track = track;
@@ -26,12 +27,17 @@ void compute_status(const Session& session, const Catalog& catalog, const Databa
             }
         }
         if (const auto dirty = state.dirty.find(track); dirty != state.dirty.end()) status.unfinished = dirty->second;
+        if (const auto found = unversioned.find(track); found != unversioned.end()) {
+            status.unversioned = std::move(found->second);
+        }
         if (status.unfinished && !state.run_in_progress) {
             status.state = TrackState::dirty;
         } else if (!provided) {
             status.state = TrackState::unknown_track;
         } else if (status.current > *status.latest) {
             status.state = TrackState::ahead;
+        } else if (status.unversioned) {
+            status.state = TrackState::unversioned;
         } else if (status.unfinished) {
             status.state = TrackState::in_progress;
         } else if (!status.pending.empty()) {
@@ -50,6 +56,8 @@ const char* state_name(TrackState state) {
             return "dirty";
         case TrackState::ahead:
             return "ahead";
+        case TrackState::unversioned:
+            return "unversioned";
         case TrackState::unknown_track:
             return "unknown_track";
         case TrackState::pending:
@@ -68,6 +76,8 @@ ExitCode check_exit_code(TrackState state) {
             return ExitCode::check_dirty;
         case TrackState::ahead:
             return ExitCode::check_ahead;
+        case TrackState::unversioned:
+            return ExitCode::check_unversioned;
         case TrackState::unknown_track:
             return ExitCode::check_unknown_track;
         // A step another run is applying right now is not applied yet.

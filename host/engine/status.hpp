@@ -8,14 +8,15 @@
 #include <vector>
 
 #include "engine/session.hpp"
+#include "engine/upgrade_checks.hpp"
 #include "exit_codes.hpp"
 
 namespace migration_host {
 
 // What a track needs, most severe first; a track with several (dirty and pending) shows the first.
-enum class TrackState { dirty, ahead, unknown_track, pending, in_progress, up_to_date };
+enum class TrackState { dirty, ahead, unversioned, unknown_track, pending, in_progress, up_to_date };
 
-// "dirty", "ahead", "unknown_track", "pending", "in_progress", "up_to_date".
+// "dirty", "ahead", "unversioned", "unknown_track", "pending", "in_progress", "up_to_date".
 const char* state_name(TrackState state);
 
 // status --check: the exit code for the most severe state of any track (docs/output-formats.md: "status --check").
@@ -27,6 +28,8 @@ struct TrackStatus {
     std::optional<std::int64_t> latest;  // none: no loaded plugin provides the track
     std::vector<const Migration*> pending;
     std::optional<DirtyTrack> unfinished;  // dirty, or running under another run's lock
+    // Tables its first step creates exist, but it has no version: upgrade refuses, as plan says (upgrade_checks).
+    std::optional<UnversionedTrack> unversioned;
     TrackState state = TrackState::up_to_date;
 };
 

@@ -13,32 +13,18 @@
 namespace migration_host {
 namespace {
 
-// A track that starts from nothing (no version row) on a database that
-// already has tables its first step creates: created by hand or by another
-// tool. Running the step would fail halfway; the operator should stamp it.
-void refuse_unversioned_schema(const Session& session, const DatabaseState& state, const std::vector<Step>& steps) {
+// The upgrade planned as `steps` would create, with the first step of a track that has no version row, tables the
+// database has already.
+void refuse_unversioned_schema(const Session& session, const DatabaseState& state, const Catalog& catalog,
+                               const std::vector<Step>& steps) {
+    std::set<std::string> starting;
     for (const auto& step : steps) {
-        const Migration& migration = *step.migration;
-        if (migration.ref.version != 1 || state.versions.count(migration.ref.track)) continue;
-        const OfflineRender render = render_upgrade_offline(migration, session.database);
-        if (!render.succeeded) {
-            spdlog::debug("cannot render {} offline to check for existing tables: {}", migration.label(), render.error);
-            continue;
-        }
-        std::vector<std::string> existing;
-        for (const auto& table : tables_created_by(render.statements)) {
-            if (table_exists(*session.connection, session.database, table)) existing.push_back(table);
-        }
-        if (existing.empty()) continue;
-        std::string list;
-        for (const auto& table : existing) list += (list.empty() ? "" : ", ") + table;
-        throw HostError(ExitCode::refused,
-                        fmt::format("the database already has tables that {} creates ({}) but no version for track "
-                                    "{}: if this schema is already at {}@N, record that with 'migration-host stamp "
-                                    "{}@N' instead of upgrading",
-                                    migration.label(), list, migration.ref.track, migration.ref.track,
-                                    migration.ref.track));
+        if (step.migration->ref.version == 1) starting.insert(step.migration->ref.track);
     }
+    const auto unversioned = unversioned_tracks(session, state, catalog, starting);
+    if (unversioned.empty()) return;
+    const UnversionedTrack& first = unversioned.begin()->second;
+    throw HostError(ExitCode::refused, fmt::format("{}: {} instead of upgrading", first.describe(), first.advice()));
 }
 
 // Whether `track`'s summary vouches that every applied step's recorded checksum is what the loaded plugin gives now.
@@ -60,6 +46,41 @@ bool summary_matches_plugins(const std::map<std::string, TrackSummary>& summarie
 }
 
 }  // namespace
+
+std::string UnversionedTrack::describe() const {
+    std::string list;
+    for (const auto& table : tables) list += (list.empty() ? "" : ", ") + table;
+    return fmt::format("the database already has tables that {} creates ({}) but no version for track {}",
+                       first->label(), list, first->ref.track);
+}
+
+std::string UnversionedTrack::advice() const {
+    const std::string& track = first->ref.track;
+    return fmt::format("if this schema is already at {}@N, record that with 'migration-host stamp {}@N'", track, track);
+}
+
+std::map<std::string, UnversionedTrack> unversioned_tracks(const Session& session, const DatabaseState& state,
+                                                           const Catalog& catalog,
+                                                           const std::set<std::string>& tracks) {
+    std::map<std::string, UnversionedTrack> found;
+    for (const auto& track : tracks) {
+        if (state.versions.count(track)) continue;
+        const Migration* first = catalog.find({track, 1});
+        if (first == nullptr) continue;
+        const OfflineRender render = render_upgrade_offline(*first, session.database);
+        if (!render.succeeded) {
+            spdlog::debug("cannot render {} offline to check for existing tables: {}", first->label(), render.error);
+            continue;
+        }
+        UnversionedTrack unversioned;
+        unversioned.first = first;
+        for (const auto& table : tables_created_by(render.statements)) {
+            if (table_exists(*session.connection, session.database, table)) unversioned.tables.push_back(table);
+        }
+        if (!unversioned.tables.empty()) found.emplace(track, std::move(unversioned));
+    }
+    return found;
+}
 
 void require_history_room(const Session& session) {
     static_cast<void>(session.history().next_id());
@@ -146,7 +167,7 @@ void refuse_upgrade(const Session& session, const DatabaseState& state, const Ca
         }
     }
     if (steps.empty()) return;
-    refuse_unversioned_schema(session, state, steps);
+    refuse_unversioned_schema(session, state, catalog, steps);
     require_history_room(session);
 }
 

@@ -45,6 +45,25 @@ std::optional<Resumption> resumption(const Session& session, const DatabaseState
 std::map<std::string, Resumption> resumptions(const Session& session, const DatabaseState& state,
                                               const Catalog& catalog, const std::vector<Step>& steps);
 
+// A track that starts from nothing (no migrate_version row) on a database that already has tables its first step
+// creates: made by hand or by another tool. Running the step would fail halfway; the operator stamps the track.
+struct UnversionedTrack {
+    const Migration* first = nullptr;  // the track's first step, which creates the tables
+    std::vector<std::string> tables;   // those of its tables that exist, in the step's order
+
+    // "the database already has tables that cinder@1 (001_cinder_init) creates (volumes) but no version for track
+    // cinder"
+    std::string describe() const;
+    // What to do: "if this schema is already at cinder@N, record that with 'migration-host stamp cinder@N'"
+    std::string advice() const;
+};
+
+// Which of `tracks` are unversioned, by track: the one verdict that status (its own state), plan and upgrade (which
+// refuse) share. A track with a version row, or whose first step cannot be rendered offline to learn its tables, is
+// not.
+std::map<std::string, UnversionedTrack> unversioned_tracks(const Session& session, const DatabaseState& state,
+                                                           const Catalog& catalog, const std::set<std::string>& tracks);
+
 // Throws HostError(refused) when the history has no id left for another row: checked before anything is written,
 // so that a step or version change never goes unrecorded.
 void require_history_room(const Session& session);

@@ -68,6 +68,9 @@ Arguments arguments_of(const CommandSpec& spec) {
         for (const char c : token) {
             if (c != '[' && c != ']' && c != '.') bare += c;
         }
+        // The relative forms (TRACK[@VERSION|@+N], TRACK@VERSION|TRACK@-N) complete as the absolute one: a version
+        // from the track's list is what can be offered.
+        if (bare.rfind("TRACK@VERSION|", 0) == 0) bare = "TRACK@VERSION";
         Completion completion;
         if (token.rfind("TRACK@VERSION", 0) == 0) {
             completion.kind = Completion::Kind::track_at;

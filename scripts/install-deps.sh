@@ -23,6 +23,8 @@ for option in "$@"; do
             python3-migrate python3-sqlalchemy python3-pymysql python3-psycopg2 galera-4 rsync)
         # The Rust and Go examples and the authoring guide's Rust and Go sections are built and run by the tests.
         packages+=(rustc cargo golang-go)
+        # Every test that reads the host's JSON checks it against its schema under docs/schemas/.
+        packages+=(python3-jsonschema)
         # The package tests: lintian judges the .deb files; mmdebstrap and umoci build the OCI image from them
         # (packaging/oci/build-image.sh), whose test reads the image's configuration with python3.
         packages+=(lintian mmdebstrap umoci python3)

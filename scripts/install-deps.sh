@@ -25,6 +25,8 @@ for option in "$@"; do
         packages+=(rustc cargo golang-go)
         # Every test that reads the host's JSON checks it against its schema under docs/schemas/.
         packages+=(python3-jsonschema)
+        # scripts/test.sh compiles through ccache when it is there.
+        packages+=(ccache)
         # The package tests: lintian judges the .deb files; mmdebstrap and umoci build the OCI image from them
         # (packaging/oci/build-image.sh), whose test reads the image's configuration with python3.
         packages+=(lintian mmdebstrap umoci python3)

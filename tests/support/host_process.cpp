@@ -64,18 +64,19 @@ int anonymous_file() {
     return fd;
 }
 
+// pread, from offset 0, leaves the file's offset alone: a child still running writes through the same open file, and
+// lseek would move its offset under it.
 std::string read_all_from_start(int fd) {
     std::string text;
-    if (lseek(fd, 0, SEEK_SET) < 0) throw std::runtime_error(std::string("lseek: ") + std::strerror(errno));
     std::array<char, 4096> buffer{};
     for (;;) {
-        const ssize_t n = read(fd, buffer.data(), buffer.size());
+        const ssize_t n = pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(text.size()));
         if (n > 0) {
             text.append(buffer.data(), static_cast<std::size_t>(n));
         } else if (n == 0) {
             return text;
         } else if (errno != EINTR) {
-            throw std::runtime_error(std::string("read: ") + std::strerror(errno));
+            throw std::runtime_error(std::string("pread: ") + std::strerror(errno));
         }
     }
 }
@@ -227,19 +228,7 @@ ProcessResult BackgroundHost::wait() {
 
 std::string BackgroundHost::err_so_far() const {
     if (err_fd_ < 0) throw std::logic_error("BackgroundHost::err_so_far: not started");
-    // pread: the child writes through the same open file, whose offset lseek would move under it.
-    std::string text;
-    std::array<char, 4096> buffer{};
-    for (;;) {
-        const ssize_t n = pread(err_fd_, buffer.data(), buffer.size(), static_cast<off_t>(text.size()));
-        if (n > 0) {
-            text.append(buffer.data(), static_cast<std::size_t>(n));
-        } else if (n == 0) {
-            return text;
-        } else if (errno != EINTR) {
-            throw std::runtime_error(std::string("pread: ") + std::strerror(errno));
-        }
-    }
+    return read_all_from_start(err_fd_);
 }
 
 HostRun host_run_on(const std::string& dsn, const std::vector<std::string>& plugin_dirs,

@@ -1,7 +1,7 @@
 # Installs the host, the SDK (headers, CMake package, pkg-config file, docs, examples) and the licences, by component:
 # SPDX-License-Identifier: Apache-2.0
 #   host  bin/migration-host, its (empty) plugin directory, README, its pages of docs/, LICENSE, NOTICE, its manual
-#         page and its bash and zsh completion scripts
+#         page, its bash and zsh completion scripts and the JSON Schemas of its output (share/migration-host/schemas)
 #   dev   the SDK: include/migration_host, lib/cmake/MigrationHost, share/pkgconfig/migration-host-sdk.pc, the plugin
 #         author docs and examples under share/doc/migration-host
 # (plugins/ installs its plugins as component plugin_cinder). MigrationHostPackaging turns each into a .deb.
@@ -32,6 +32,11 @@ install(FILES "${MIGRATION_HOST_BASH_COMPLETION}" DESTINATION "${CMAKE_INSTALL_D
     COMPONENT host)
 install(FILES "${MIGRATION_HOST_ZSH_COMPLETION}" DESTINATION "${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions"
     COMPONENT host)
+# The JSON Schemas of --format json (docs/output-formats.md) are data that scripts and validators read, not docs:
+# under share/migration-host, not share/doc, which minimal systems drop (Debian policy lets them; the OCI image's
+# path-exclude=/usr/share/doc/* does).
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/docs/schemas/" DESTINATION "${CMAKE_INSTALL_DATADIR}/migration-host/schemas"
+    COMPONENT host FILES_MATCHING PATTERN "*.schema.json")
 
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/sdk/include/" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}" COMPONENT dev)
 install(TARGETS migration_host_sdk EXPORT MigrationHostTargets COMPONENT dev)

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "host_process.hpp"
+#include "json_schema.hpp"
 #include "test_database.hpp"
 
 #ifndef BASH_COMPLETION_FILE
@@ -90,7 +91,7 @@ std::pair<std::set<std::string>, std::set<std::string>> listed_tracks(const std:
     REQUIRE(listing.exit_code == 0);
     std::set<std::string> tracks;
     std::set<std::string> versions;
-    const auto document = nlohmann::json::parse(listing.out);
+    const auto document = parse_against_schema(listing.out, "plugins");
     for (const auto& plugin : document.at("plugins")) {
         for (const auto& migration : plugin["migrations"]) {
             const auto track = migration["track"].get<std::string>();

@@ -20,6 +20,7 @@
 #include "engine/fleet_shard.hpp"
 #include "help_text.hpp"
 #include "host_process.hpp"
+#include "json_schema.hpp"
 #include "test_database.hpp"
 
 #ifndef KUBERNETES_DOCS_DIR
@@ -133,7 +134,7 @@ void check_eight_shards_upgrade_every_database_once(Backend backend, std::size_t
         const auto result = hosts[shard].wait();
         INFO("shard " << shard << "\n" << result.out.substr(0, 20000) << result.err.substr(0, 20000));
         REQUIRE(result.exit_code == 0);
-        const auto document = json::parse(result.out);
+        const auto document = parse_fleet_against_schemas(result.out);
         const auto labels = targets_of(document);
         CHECK(document["shard"]["index"] == shard);
         CHECK(document["shard"]["count"] == shards);
@@ -156,7 +157,7 @@ void check_eight_shards_upgrade_every_database_once(Backend backend, std::size_t
                            plugin_arguments));
     INFO(status.all().substr(0, 20000));
     CHECK(status.exit_code == 0);
-    const auto document = json::parse(status.out);
+    const auto document = parse_fleet_against_schemas(status.out);
     CHECK(document["shard"].is_null());
     REQUIRE(document["targets"].size() == count);
     for (const auto& target : document["targets"]) CHECK(target["output"]["state"] == "up_to_date");
@@ -239,7 +240,7 @@ TEST_CASE("fleet shard: from 8 to 9 shard processes, at most 2/9 of 64 targets c
                                                     fmt::format("{}/{}", shard, count), "--format", "json"}));
             INFO(result.all().substr(0, 20000));
             REQUIRE(result.exit_code == 0);
-            for (const auto& label : targets_of(json::parse(result.out)))
+            for (const auto& label : targets_of(parse_fleet_against_schemas(result.out)))
                 CHECK(owner[count].emplace(label, shard).second);
         }
         CHECK(owner[count].size() == 64);
@@ -279,7 +280,7 @@ TEST_CASE("fleet shard: the summary names the shard; a shard that owns no target
         fleet_run({"status", "--targets", targets.path, "--shard", fmt::format("{}/2", other), "--format", "json"}));
     INFO(idle_json.all());
     CHECK(idle_json.exit_code == 0);
-    const auto document = json::parse(idle_json.out);
+    const auto document = parse_fleet_against_schemas(idle_json.out);
     CHECK(document["targets"].empty());
     CHECK(document["exit_code"] == 0);
     CHECK(document["shard"] == json{{"index", other}, {"count", 2}, {"targets_listed", 1}});
@@ -294,7 +295,7 @@ TEST_CASE("fleet shard: MIGRATION_HOST_SHARD and the configuration file's shard 
         const auto result = run_host(run);
         INFO(result.all());
         REQUIRE(result.exit_code == 0);
-        const auto document = json::parse(result.out);
+        const auto document = parse_fleet_against_schemas(result.out);
         return document["shard"].is_null()
                    ? std::string("none")
                    : fmt::format("{}/{}", document["shard"]["index"].get<int>(), document["shard"]["count"].get<int>());

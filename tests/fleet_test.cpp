@@ -23,6 +23,7 @@
 #include "database/redact.hpp"
 #include "end_state.hpp"
 #include "host_process.hpp"
+#include "json_schema.hpp"
 #include "test_database.hpp"
 
 #ifndef TEST_PLUGIN_ROOT
@@ -195,7 +196,7 @@ TEST_CASE("fleet: 32 SQLite, 8 MariaDB and 8 PostgreSQL databases in one upgrade
     const auto status = run_fleet({"status", "--targets", some, "--jobs", "2", "--format", "json"});
     INFO(status.all());
     CHECK(status.exit_code == 0);
-    const auto document = json::parse(status.out);
+    const auto document = parse_fleet_against_schemas(status.out);
     CHECK(document["command"] == "status");
     REQUIRE(document["targets"].size() == 4);
     for (const auto& target : document["targets"]) {
@@ -209,7 +210,7 @@ TEST_CASE("fleet: 32 SQLite, 8 MariaDB and 8 PostgreSQL databases in one upgrade
     const auto plan = run_fleet({"plan", "--targets", some, "--format", "json"});
     INFO(plan.all());
     CHECK(plan.exit_code == 0);
-    const auto plan_document = json::parse(plan.out);
+    const auto plan_document = parse_fleet_against_schemas(plan.out);
     for (const auto& target : plan_document["targets"]) {
         CHECK(target["exit_code"] == 0);
         CHECK(target["output"]["steps"].empty());
@@ -375,7 +376,7 @@ TEST_CASE("fleet: upgrade --targets --format json upgrades every database and li
     const auto result = run_fleet({"upgrade", "--targets", targets, "--format", "json"});
     INFO(result.all());
     CHECK(result.exit_code == 0);
-    const auto document = json::parse(result.out);
+    const auto document = parse_fleet_against_schemas(result.out);
     REQUIRE(document["targets"].size() == 2);
     for (const auto& target : document["targets"]) {
         CHECK(target["exit_code"] == 0);

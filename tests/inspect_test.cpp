@@ -10,6 +10,7 @@
 
 #include "cinder_schema_check.hpp"
 #include "host_process.hpp"
+#include "json_schema.hpp"
 #include "test_database.hpp"
 
 #ifndef CINDER_PLUGIN_DIR
@@ -30,7 +31,7 @@ json inspect_json(const TestDatabase& database, std::vector<std::string> argumen
     const auto result = run_on(database, arguments);
     INFO(result.all());
     REQUIRE(result.exit_code == 0);
-    return json::parse(result.out);
+    return parse_against_schema(result.out, "inspect");
 }
 
 // inspect's type in the portable terms of cinder_schema_check (what the seed declares): each database's own name

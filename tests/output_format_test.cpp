@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "host_process.hpp"
+#include "json_schema.hpp"
 #include "test_database.hpp"
 
 #ifndef TEST_PLUGIN_ROOT
@@ -23,7 +24,8 @@ const std::string cinder_more = TEST_PLUGIN_ROOT "/cinder_more";
 const std::string variant = TEST_PLUGIN_ROOT "/variant";
 const std::string not_a_plugin = TEST_PLUGIN_ROOT "/not_a_plugin";
 
-// The command's text and JSON output, both exiting `expected`; the JSON parsed.
+// The command's text and JSON output, both exiting `expected`; the JSON checked against the command's schema and
+// parsed.
 struct BothFormats {
     ProcessResult text;
     json document;
@@ -42,7 +44,7 @@ BothFormats run_both(const TestDatabase& db, const std::vector<std::string>& plu
     CHECK(as_json.exit_code == expected);
     // The same errors on stderr in both formats.
     CHECK(error_lines(as_json.err) == error_lines(both.text.err));
-    REQUIRE_NOTHROW(both.document = json::parse(as_json.out));
+    both.document = parse_against_schema(as_json.out, arguments.front());
     return both;
 }
 
@@ -169,7 +171,7 @@ TEST_CASE("plugins --format json lists what the text lists, and stays complete w
     INFO(text.all() << as_json.all());
     CHECK(text.exit_code == 0);
     CHECK(as_json.exit_code == 0);
-    const json document = json::parse(as_json.out);
+    const json document = parse_against_schema(as_json.out, "plugins");
     CHECK(document.at("directories") == json::array({CINDER_PLUGIN_DIR, cinder_more}));
     REQUIRE(document.at("plugins").size() == 2);
     std::size_t migrations = 0;
@@ -194,7 +196,7 @@ TEST_CASE("plugins --format json lists what the text lists, and stays complete w
     INFO(broken.all());
     CHECK(broken.exit_code == 4);
     CHECK(error_lines(broken.err).size() == 1);
-    const json listed = json::parse(broken.out);
+    const json listed = parse_against_schema(broken.out, "plugins");
     CHECK(listed.at("plugins").size() == 1);
     REQUIRE(listed.at("unusable").size() == 1);
     CHECK(contains(listed.at("unusable").at(0).at("library").get<std::string>(), not_a_plugin));

@@ -17,6 +17,7 @@
 #include "cinder_schema_check.hpp"
 #include "engine/sql_script.hpp"
 #include "host_process.hpp"
+#include "json_schema.hpp"
 #include "test_database.hpp"
 
 using namespace test_support;
@@ -265,7 +266,7 @@ TEST_CASE("sql --format json gives the statements the text prints, in order", "[
         const auto json = run_sql({CINDER_PLUGIN_DIR}, {"upgrade", "--dialect", dialect, "--format", "json"});
         require_ok(text);
         require_ok(json);
-        const auto document = nlohmann::json::parse(json.out);
+        const auto document = parse_against_schema(json.out, "sql");
         CHECK(document.at("dialect") == dialect);
         CHECK(document.at("direction") == "upgrade");
         CHECK(document.at("database").is_null());
@@ -311,7 +312,7 @@ TEST_CASE("sql --database: statements about the current database name it only wh
     const auto json = run_sql({CINDER_PLUGIN_DIR},
                               {"upgrade", "--dialect", "mysql", "--database", "cinder_prod", "--format", "json"});
     require_ok(json);
-    CHECK(nlohmann::json::parse(json.out).at("database") == "cinder_prod");
+    CHECK(parse_against_schema(json.out, "sql").at("database") == "cinder_prod");
 }
 
 TEST_CASE("sql: usage errors exit 2 naming the cause", "[sqlite]") {
@@ -390,7 +391,7 @@ TEST_CASE("sql --dsn plans from the database's versions, read only, and a step t
 
     const auto json = run_sql(both_plugins, {"upgrade", "--format", "json"}, database->connection_string());
     CHECK(json.exit_code == 10);
-    const auto document = nlohmann::json::parse(json.out);
+    const auto document = parse_against_schema(json.out, "sql");
     CHECK(document.at("from_state") == "database");
     CHECK(document.at("from") == nlohmann::json({{"cinder", 1}}));
     CHECK(document.at("complete") == false);
@@ -508,7 +509,7 @@ void check_hazards_script_does_what_upgrade_does(Backend backend) {
     // The JSON document's statements are the text's, byte for byte.
     const auto json = run_sql({hazards_plugin_dir}, {"upgrade", "--dialect", dialect, "--format", "json"});
     require_ok(json);
-    const auto document = nlohmann::json::parse(json.out);
+    const auto document = parse_against_schema(json.out, "sql");
     std::size_t statements = 0;
     for (const auto& step : document.at("steps")) {
         for (const auto& statement : step.at("statements")) {
@@ -598,7 +599,7 @@ TEST_CASE("sqlite: sql: a value that is not valid UTF-8 reaches the database as 
     const auto json = run_sql({hazards_plugin_dir}, {"upgrade", "--dialect", "sqlite", "--format", "json"},
                               std::nullopt, environment);
     require_ok(json);
-    const auto document = nlohmann::json::parse(json.out);
+    const auto document = parse_against_schema(json.out, "sql");
     const auto& last_step = document.at("steps").back().at("statements");
     CHECK(std::any_of(last_step.begin(), last_step.end(), [&](const nlohmann::json& statement) {
         return statement.get<std::string>().find("INSERT INTO hazard_values") != std::string::npos &&

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "host_process.hpp"
+#include "json_schema.hpp"
 #include "test_database.hpp"
 
 #ifndef TEST_PLUGIN_ROOT
@@ -44,7 +45,7 @@ json check_status(const TestDatabase& db, const std::vector<std::string>& plugin
     const auto as_json = run_with(db, plugin_dirs, {"status", "--check", "--format", "json"});
     INFO("status --check --format json:\n" << as_json.all());
     CHECK(as_json.exit_code == expected);
-    const json document = json::parse(as_json.out);
+    const json document = parse_against_schema(as_json.out, "status");
     CHECK(document.at("state") == overall);
     CHECK(document.at("needs_attention") == (expected != 0));
     CHECK(document.at("check_exit_code") == expected);

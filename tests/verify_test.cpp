@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "host_process.hpp"
+#include "json_schema.hpp"
 #include "test_database.hpp"
 
 #ifndef CINDER_PLUGIN_DIR
@@ -96,7 +97,7 @@ void check_clean(const TestDatabase& database, bool with_grizzly, std::size_t ta
     const auto result = run_on(database, with_grizzly, {"verify", "--format", "json"});
     INFO(result.all());
     CHECK(result.exit_code == 0);
-    const json document = json::parse(result.out);
+    const json document = parse_against_schema(result.out, "verify");
     CHECK(document.at("clean") == true);
     CHECK(document.at("differences") == json::array());
     CHECK(document.at("applied") == json({{"cinder", version}}));
@@ -145,7 +146,7 @@ void check_drift_named(const TestDatabase& database) {
     const auto result = run_on(database, true, {"verify", "--format", "json"});
     INFO(result.all());
     CHECK(result.exit_code == 5);
-    const json document = json::parse(result.out);
+    const json document = parse_against_schema(result.out, "verify");
     CHECK(document.at("clean") == false);
     using Difference =
         std::tuple<std::string, std::string, std::string, std::string>;  // table, kind, object, attribute
@@ -234,7 +235,7 @@ void check_clean_down_to_zero(const TestDatabase& database) {
         const auto result = run({"verify", "--format", "json"});
         INFO(result.all());
         CHECK(result.exit_code == 0);
-        const json document = json::parse(result.out);
+        const json document = parse_against_schema(result.out, "verify");
         CHECK(document.at("clean") == true);
         CHECK(document.at("expected_tables") == tables);
     }
@@ -244,7 +245,7 @@ void check_clean_down_to_zero(const TestDatabase& database) {
 std::set<std::string> drift_of(const ProcessResult& result) {
     INFO(result.all());
     CHECK(result.exit_code == 5);
-    const json document = json::parse(result.out);
+    const json document = parse_against_schema(result.out, "verify");
     std::set<std::string> differences;
     for (const auto& difference : document.at("differences")) {
         differences.insert(fmt::format("{} {} {}", difference.at("table").get<std::string>(),
@@ -271,7 +272,7 @@ void check_view_drift(const TestDatabase& database) {
           std::string::npos);
     const auto clean_json = run({"verify", "--format", "json"});
     CHECK(clean_json.exit_code == 0);
-    CHECK(json::parse(clean_json.out).at("expected_views") == 1);
+    CHECK(parse_against_schema(clean_json.out, "verify").at("expected_views") == 1);
 
     // A view by hand, and the step's view rebuilt with one more column (SQLite has no CREATE OR REPLACE VIEW).
     database.execute("CREATE VIEW by_hand AS SELECT label FROM report_items");

@@ -2,9 +2,9 @@
 # Builds the Debian packages with CPack, has lintian judge them (any error fails), installs them into this machine
 # SPDX-License-Identifier: Apache-2.0
 # with dpkg -i, runs the installed /usr/bin/migration-host with the installed Cinder plugins on a temporary SQLite
-# database, opens its manual page and calls its bash completion, builds the installed examples against the installed
-# SDK (CMake and pkg-config) and ships one as its own .deb as docs/plugin-authoring.md shows, then removes and purges
-# everything and checks that no file of the packages is left.
+# database, checks its output against the installed JSON Schemas, opens its manual page and calls its bash completion,
+# builds the installed examples against the installed SDK (CMake and pkg-config) and ships one as its own .deb as
+# docs/plugin-authoring.md shows, then removes and purges everything and checks that no file of the packages is left.
 # The machine is left as it was found, also on failure or interruption (and a run killed outright is cleaned up by
 # the next one), and a lock keeps the suites of several builds on one machine from installing at the same time.
 # Needs root, dpkg, dpkg-dev and lintian: without them it skips (exit 77), except under CI=true, where that is a
@@ -147,6 +147,15 @@ for path in /usr/share/man/man1/migration-host.1.gz /usr/share/bash-completion/c
     /usr/share/zsh/vendor-completions/_migration-host; do
     paths_of "$host_deb" | grep -qx "$path" || fail "$path not packaged (help2man is needed for the manual page)"
 done
+# The JSON Schemas of --format json, every one of docs/schemas.
+schemas=/usr/share/migration-host/schemas
+source_schemas="$(cd "$(dirname "$0")/../../docs/schemas" && pwd)"
+schema_checker="$(cd "$(dirname "$0")/../support" && pwd)/check-json-schema"
+schema_files=("$source_schemas"/*.schema.json)
+[[ -e ${schema_files[0]} ]] || fail "no schemas in $source_schemas"
+for schema in "${schema_files[@]}"; do
+    paths_of "$host_deb" | grep -qx "$schemas/$(basename "$schema")" || fail "$schemas/$(basename "$schema") not packaged"
+done
 
 echo "== installing them with dpkg -i"
 install_debs "$host_deb" "$dev_deb" "$cinder_deb"
@@ -164,6 +173,17 @@ dsn="DRIVER=SQLite3;DATABASE=$work/run/cinder.sqlite"
 status=$(/usr/bin/migration-host --dsn "$dsn" status)
 echo "$status"
 grep -Eq "^cinder +9 +9 +-$" <<<"$status" || fail "cinder is not at 9"
+
+echo "== the installed JSON Schemas"
+for schema in "${schema_files[@]}"; do
+    cmp -s "$schema" "$schemas/$(basename "$schema")" || fail "$schemas/$(basename "$schema") is not docs/schemas' own"
+done
+# The installed host's document against the installed schema, with the test suite's checker (Debian's jsonschema).
+if /usr/bin/python3 -c "import jsonschema" 2>/dev/null; then
+    /usr/bin/migration-host --dsn "$dsn" status --format json >"$work/status.json"
+    /usr/bin/python3 "$schema_checker" "$schemas/status.schema.json" "$work/status.json" ||
+        fail "the installed host's status --format json does not match the installed status.schema.json"
+fi
 
 echo "== the installed manual page and bash completion"
 if command -v man >/dev/null; then

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <optional>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -96,6 +98,21 @@ void repair_and_verify_clean(const TestDatabase& database, const std::vector<std
     CHECK(error_lines(result.err).empty());
 }
 
+// The scratch databases verify's text names, in order, once each; each one checked to be gone now.
+std::vector<std::string> scratches_removed(const TestDatabase& database, const std::string& verify_output) {
+    std::vector<std::string> names;
+    const std::regex scratch("scratch database (migration_host_verify_[0-9a-f_]+)");
+    for (auto found = std::sregex_iterator(verify_output.begin(), verify_output.end(), scratch);
+         found != std::sregex_iterator(); ++found) {
+        const std::string name = (*found)[1].str();
+        if (!names.empty() && names.back() == name) continue;
+        names.push_back(name);
+        CHECK(database.scalar("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?", {name}) ==
+              std::optional<std::string>("0"));
+    }
+    return names;
+}
+
 const std::set<std::string> alpha_2_changes = {"alpha_two table_missing ", "alpha_one column_missing note",
                                                "alpha_one index_missing ix_alpha_one_note"};
 
@@ -153,6 +170,8 @@ TEST_CASE("mysql: verify on a dirty track whose failed step left none of its cha
     for (const auto& difference : candidates[1].at("differences")) {
         CHECK(text.out.find("  " + difference.at("message").get<std::string>() + "\n") != std::string::npos);
     }
+    // The step done is built on the scratch of the step not done: one scratch, removed at the end.
+    CHECK(scratches_removed(*database, text.out).size() == 1);
 
     repair_and_verify_clean(*database, {"alpha@1"}, "alpha@1, beta@2");
 }
@@ -247,6 +266,9 @@ TEST_CASE("mysql: verify on two dirty tracks finds the combination of their step
     REQUIRE(matching.size() == 1);
     check_candidate(matching[0], {{"alpha", true}, {"beta", false}}, {{"alpha", 2}, {"beta", 1}},
                     json::array({"alpha@2", "beta@1"}));
+    // Four candidates on two scratches (beta's step done after alpha's is not: a new one), both removed.
+    const auto text = verify_text(*database, verdict);
+    CHECK(scratches_removed(*database, text.out).size() == 2);
 
     repair_and_verify_clean(*database, {"alpha@2", "beta@1"}, "alpha@2, beta@1");
 }
@@ -267,6 +289,11 @@ TEST_CASE("mysql: verify on a track dirty after a failed downgrade names repair 
     check_candidate(candidates[0], {{"alpha", false}}, {{"alpha", 2}, {"beta", 2}}, json::array({"alpha@2"}));
     check_candidate(candidates[1], {{"alpha", true}}, {{"alpha", 1}, {"beta", 2}}, json::array({"alpha@1"}));
     CHECK(candidates[1].at("matches") == true);
+
+    // Down from the step not done to the step done is no upgrade: a second scratch, and both removed.
+    const auto text = verify_text(*database, verdict);
+    CHECK(text.out.find("Expected with alpha@2 downgrade done: what alpha@1, beta@2 leave (") != std::string::npos);
+    CHECK(scratches_removed(*database, text.out).size() == 2);
 
     repair_and_verify_clean(*database, {"alpha@1"}, "alpha@1, beta@2");
 }

@@ -150,6 +150,7 @@ TEST_CASE("mysql: verify on a dirty track whose failed step left none of its cha
     CHECK(dirty[0].at("outcome") == "failed");
     CHECK(dirty[0].at("from_version") == 1);
     CHECK(dirty[0].at("to_version") == 2);
+    CHECK(dirty[0].at("resumable") == false);  // a failed step would fail again
     const json& candidates = document.at("candidates");
     REQUIRE(candidates.size() == 2);
     check_candidate(candidates[0], {{"alpha", false}}, {{"alpha", 1}, {"beta", 2}}, json::array({"alpha@1"}));
@@ -296,4 +297,30 @@ TEST_CASE("mysql: verify on a track dirty after a failed downgrade names repair 
     CHECK(scratches_removed(*database, text.out).size() == 2);
 
     repair_and_verify_clean(*database, {"alpha@1"}, "alpha@1, beta@2");
+}
+
+TEST_CASE("mysql: verify on a track whose step was interrupted says that upgrade finishes it, and upgrade does",
+          "[mysql][verify]") {
+    const auto database = TestDatabase::create(Backend::mysql);
+    alpha_fails_before(*database, 2);  // alpha_two created
+    // What a host killed between the step's first and second statements leaves: its row 'started', its journal at
+    // 1 (recorded before the second DDL statement runs).
+    const std::string last = database->scalar("SELECT MAX(id) FROM migration_host_history").value_or("");
+    database->execute("UPDATE migration_host_history SET outcome = 'started', finished_at = NULL, duration_ms = NULL, "
+                      "error = NULL, statements_done = 1 WHERE id = " +
+                      last);
+
+    const json document = verify_json(*database, "(alpha@2 upgrade done: 2 differences), listed in the JSON");
+    CHECK(document.at("dirty").at(0).at("outcome") == "started");
+    CHECK(document.at("dirty").at(0).at("resumable") == true);
+    CHECK(document.at("repair") == nullptr);
+    const auto text = verify_text(*database, "(not done); or run 'migration-host upgrade', which finishes the "
+                                             "interrupted alpha@2 upgrade from where it stopped");
+    CHECK(text.out.find("Dirty: alpha@2 upgrade started and never finished at ") != std::string::npos);
+
+    succeeds(*database, {"upgrade"});
+    const auto clean = run(*database, {"verify"});
+    INFO(clean.all());
+    CHECK(clean.exit_code == 0);
+    CHECK(clean.out.find("Expected: what alpha@2, beta@2 leave") != std::string::npos);
 }

@@ -75,7 +75,8 @@ std::string leave(const std::vector<UpgradeTarget>& applied) {
 
 nlohmann::json dirty_json(const VerifyResult& result) {
     nlohmann::json steps = nlohmann::json::array();
-    for (const auto& dirty : result.dirty) {
+    for (std::size_t i = 0; i < result.dirty.size(); ++i) {
+        const DirtyTrack& dirty = result.dirty[i];
         const HistoryEntry& attempt = dirty.attempt;
         steps.push_back({{"track", attempt.track},
                          {"version", attempt.version},
@@ -83,7 +84,8 @@ nlohmann::json dirty_json(const VerifyResult& result) {
                          {"outcome", attempt.outcome},
                          {"from_version", attempt.from_version},
                          {"to_version", attempt.to_version},
-                         {"message", dirty.describe()}});
+                         {"message", dirty.describe()},
+                         {"resumable", static_cast<bool>(result.resumable[i])}});
     }
     return steps;
 }
@@ -121,8 +123,8 @@ void print_candidates(const VerifyResult& result) {
     }
 }
 
-// The verdict on dirty tracks, as the error line: which repair the live schema calls for, or why none can be named.
-std::string dirty_verdict(const VerifyResult& result, const std::string& listed) {
+// The verdict on dirty tracks: which repair the live schema calls for, or why none can be named.
+std::string repair_verdict(const VerifyResult& result, const std::string& listed) {
     std::vector<std::string> tracks;
     for (const auto& dirty : result.dirty) tracks.push_back(dirty.attempt.track);
     const std::string subject = tracks.size() == 1 ? fmt::format("track {} is dirty", tracks.front())
@@ -159,6 +161,19 @@ std::string dirty_verdict(const VerifyResult& result, const std::string& listed)
         "done (differences listed {}): make it one of them by hand, then run 'migration-host repair' "
         "on each track to the version that combination names",
         subject, result.candidates.size(), listed);
+}
+
+// The verdict, as the error line; where `upgrade` would finish an interrupted step by itself, that is said too: unlike
+// repair, it runs the rest of the step, data changes that verify cannot see included.
+std::string dirty_verdict(const VerifyResult& result, const std::string& listed) {
+    std::vector<std::string> resumable;
+    for (std::size_t i = 0; i < result.dirty.size(); ++i) {
+        if (result.resumable[i]) resumable.push_back(step_label(result.dirty[i].attempt));
+    }
+    if (resumable.empty()) return repair_verdict(result, listed);
+    return fmt::format("{}; or run 'migration-host upgrade', which finishes the interrupted {} from where {} stopped",
+                       repair_verdict(result, listed), fmt::join(resumable, " and "),
+                       resumable.size() == 1 ? "it" : "each");
 }
 
 }  // namespace

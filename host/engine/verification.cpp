@@ -14,6 +14,7 @@
 #include "engine/locking.hpp"
 #include "database/connection_keys.hpp"
 #include "engine/scratch_database.hpp"
+#include "engine/upgrade_checks.hpp"
 #include "exit_codes.hpp"
 #include "plugins/host_api.hpp"
 
@@ -210,6 +211,9 @@ VerifyResult verify_schema(const VerifyRequest& request) {
         return fmt::format("is at version {}", version);
     });
     result.dirty = dirty_tracks(state, result.run_in_progress);
+    for (const auto& dirty : result.dirty) {
+        result.resumable.push_back(resumption(*session, state, loaded.catalog, dirty).has_value());
+    }
     std::vector<DirtyCandidate> candidates = dirty_candidates(loaded.catalog, state.versions, result.dirty);
     build_candidates(request, *session, loaded.catalog, candidates);
     const Schema live = read_schema(*session->connection, session->database);

@@ -46,6 +46,9 @@ struct VerifyResult {
     // The dirty tracks' unfinished steps, by track; empty when none is dirty, or another run holds the lock (its step
     // may simply be running: the tracks are then compared at their versions).
     std::vector<DirtyTrack> dirty;
+    // By dirty's order: whether `upgrade` would finish that step by itself (an interrupted upgrade step it resumes,
+    // see resumption in upgrade_checks.hpp), which repair does not: repair records, it runs nothing.
+    std::vector<bool> resumable;
     // Every combination of those steps done and not done (2^dirty, the first none done, as `applied`, whose
     // expectation and differences are also the ones above); empty when no track is dirty.
     std::vector<DirtyCandidate> candidates;

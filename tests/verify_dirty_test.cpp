@@ -306,16 +306,18 @@ TEST_CASE("mysql: verify on a track whose step was interrupted says that upgrade
     // What a host killed between the step's first and second statements leaves: its row 'started', its journal at
     // 1 (recorded before the second DDL statement runs).
     const std::string last = database->scalar("SELECT MAX(id) FROM migration_host_history").value_or("");
-    database->execute("UPDATE migration_host_history SET outcome = 'started', finished_at = NULL, duration_ms = NULL, "
-                      "error = NULL, statements_done = 1 WHERE id = " +
-                      last);
+    database->execute(
+        "UPDATE migration_host_history SET outcome = 'started', finished_at = NULL, duration_ms = NULL, "
+        "error = NULL, statements_done = 1 WHERE id = " +
+        last);
 
     const json document = verify_json(*database, "(alpha@2 upgrade done: 2 differences), listed in the JSON");
     CHECK(document.at("dirty").at(0).at("outcome") == "started");
     CHECK(document.at("dirty").at(0).at("resumable") == true);
     CHECK(document.at("repair") == nullptr);
-    const auto text = verify_text(*database, "(not done); or run 'migration-host upgrade', which finishes the "
-                                             "interrupted alpha@2 upgrade from where it stopped");
+    const auto text = verify_text(*database,
+                                  "(not done); or run 'migration-host upgrade', which finishes the "
+                                  "interrupted alpha@2 upgrade from where it stopped");
     CHECK(text.out.find("Dirty: alpha@2 upgrade started and never finished at ") != std::string::npos);
 
     succeeds(*database, {"upgrade"});

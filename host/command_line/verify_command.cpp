@@ -64,8 +64,9 @@ std::string candidate_label(const VerifyResult& result, const DirtyCandidate& ca
 
 std::string repair_commands(const std::vector<VersionRef>& repairs) {
     std::vector<std::string> commands;
-    for (const auto& repair : repairs)
+    for (const auto& repair : repairs) {
         commands.push_back(fmt::format("'migration-host repair {}'", repair.to_string()));
+    }
     return fmt::format("{}", fmt::join(commands, " and "));
 }
 

@@ -95,6 +95,9 @@ const std::vector<CommandSpec> commands = {
      "must be allowed to create; or, with --scratch-dsn, the empty database it names (never the live one). Removed\n"
      "or emptied again at the end, on SIGINT/SIGTERM too (exit 130/143); one a killed run left is removed by the\n"
      "next.\n"
+     "A dirty track (a step failed or was killed on MySQL/MariaDB): the schema is compared with both outcomes of\n"
+     "its step, not done and done (every combination, for up to 3 dirty tracks), naming the one it matches and the\n"
+     "'repair TRACK@VERSION' that records it, or each one's differences when it matches neither; exit 5 either way.\n"
      "Exit 5 on drift, 1 when the scratch cannot be created. The database itself is only read.",
      {MH_CONNECTION_OPTIONS, "scratch-dsn", "lock-timeout", MH_PLUGIN_OPTIONS, "log-level", "format", "targets",
       "jobs", "shard"},
@@ -107,7 +110,7 @@ const std::vector<CommandSpec> commands = {
     {"repair", "TRACK@VERSION", 1, 1, "Mark a dirty track's unfinished step as done or not done",
      "After a step failed or was interrupted where DDL is not transactional (MySQL/MariaDB), fix the\n"
      "schema by hand, then give the step's target version (its changes are in place) or its starting\n"
-     "version (they are not). Recorded in the history.",
+     "version (they are not): 'verify' says which one the schema matches. Recorded in the history.",
      {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level"},
      CommandSpec::Access::writes, run_repair},
     {"unlock", "", 0, 0, "Release the portable lock that a crashed run left behind",

@@ -5,12 +5,16 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <functional>
+#include <map>
+#include <memory>
 #include <set>
 
 #include "engine/interrupt_cleanup.hpp"
 #include "engine/locking.hpp"
 #include "database/connection_keys.hpp"
 #include "engine/scratch_database.hpp"
+#include "engine/upgrade_checks.hpp"
 #include "exit_codes.hpp"
 #include "plugins/host_api.hpp"
 
@@ -23,43 +27,101 @@ bool run_in_progress(const Session& session) {
     return RunLock::try_acquire(*session.connection, session.database, session.open_another) == nullptr;
 }
 
-// The version every track is at, as upgrade targets: the applied steps (none for a track at 0, which has none).
+// Every track at its version in `versions`, as upgrade targets (none for a track at 0, which has no step applied).
 // Refused (exit 5) where the schema those steps leave cannot be known: a track no loaded plugin provides, or one
-// ahead of them.
-std::vector<UpgradeTarget> applied_targets(const Catalog& catalog, const DatabaseState& state) {
+// ahead of them. `which` says what the versions are, e.g. "is at version 8" or "would be at version 8 with
+// cinder@8 upgrade done".
+std::vector<UpgradeTarget> targets_of(const Catalog& catalog, const VersionMap& versions,
+                                      const std::function<std::string(const std::string&, std::int64_t)>& which) {
     std::vector<UpgradeTarget> targets;
-    for (const auto& [track, version] : state.versions) {
+    for (const auto& [track, version] : versions) {
         if (version <= 0) continue;
         if (!catalog.tracks().count(track)) {
             throw HostError(ExitCode::refused,
-                            fmt::format("track {} is at version {}, but no loaded plugin provides it: the schema its "
-                                        "steps leave is unknown (add its plugin to the plugin path)",
-                                        track, version));
+                            fmt::format("track {} {}, but no loaded plugin provides it: the schema its steps leave is "
+                                        "unknown (add its plugin to the plugin path)",
+                                        track, which(track, version)));
         }
         if (version > catalog.latest(track)) {
-            throw HostError(
-                ExitCode::refused,
-                fmt::format("track {} is at version {}, ahead of the loaded plugins (latest {}): the schema "
-                            "its steps leave is unknown",
-                            track, version, catalog.latest(track)));
+            throw HostError(ExitCode::refused,
+                            fmt::format("track {} {}, ahead of the loaded plugins (latest {}): the schema its steps "
+                                        "leave is unknown",
+                                        track, which(track, version), catalog.latest(track)));
         }
         targets.push_back({track, version});
     }
     return targets;
 }
 
-// Runs `steps` (upgrades from nothing) on the scratch through the same step machinery as upgrade, each step in a
-// transaction where DDL is transactional. The scratch gets the host's own tables first and each track's version is
-// moved after its step, as upgrade does: a step may read or change them (cinder@1 converts migrate_version to utf8
-// on MySQL with its own tables). No history row is written: nothing reads it, and the host's tables are not
-// compared.
-void build_expected(const ScratchDatabase& scratch, const std::vector<Step>& steps) {
+// The dirty tracks whose unfinished step verify weighs, by track; none while another run holds the lock (its step
+// may simply be running). Refused (exit 5) beyond max_dirty_tracks_compared.
+std::vector<DirtyTrack> dirty_tracks(const DatabaseState& state, bool another_run) {
+    std::vector<DirtyTrack> dirty;
+    if (another_run) return dirty;
+    for (const auto& [track, unfinished] : state.dirty) dirty.push_back(unfinished);
+    if (dirty.size() > max_dirty_tracks_compared) {
+        throw HostError(ExitCode::refused,
+                        fmt::format("{} tracks are dirty (first {}): verify compares at most {} (each combination of "
+                                    "their unfinished steps is a schema to build); repair them one by one with "
+                                    "'migration-host repair'",
+                                    dirty.size(), dirty.front().describe(), max_dirty_tracks_compared));
+    }
+    return dirty;
+}
+
+// Every combination of the dirty tracks' steps done or not (bit i of the index: dirty[i] done), the other tracks at
+// their versions; the first is none done.
+std::vector<DirtyCandidate> dirty_candidates(const Catalog& catalog, const VersionMap& versions,
+                                             const std::vector<DirtyTrack>& dirty) {
+    std::vector<DirtyCandidate> candidates;
+    for (std::size_t mask = 0; mask < (std::size_t{1} << dirty.size()); ++mask) {
+        DirtyCandidate candidate;
+        VersionMap at = versions;
+        std::map<std::string, const HistoryEntry*> step_of;
+        for (std::size_t i = 0; i < dirty.size(); ++i) {
+            const HistoryEntry& attempt = dirty[i].attempt;
+            const bool done = (mask >> i) & 1U;
+            candidate.done.push_back(done);
+            at[attempt.track] = done ? attempt.to_version : attempt.from_version;
+            candidate.repairs.push_back({attempt.track, at[attempt.track]});
+            step_of[attempt.track] = &attempt;
+        }
+        candidate.applied = targets_of(catalog, at, [&](const std::string& track, std::int64_t version) {
+            const auto step = step_of.find(track);
+            if (step == step_of.end()) return fmt::format("is at version {}", version);
+            return fmt::format("would be at version {} with {}@{} {} {}", version, track, step->second->version,
+                               step->second->direction, version == step->second->to_version ? "done" : "not done");
+        });
+        candidates.push_back(std::move(candidate));
+    }
+    return candidates;
+}
+
+VersionMap version_map(const std::vector<UpgradeTarget>& targets) {
+    VersionMap versions;
+    for (const auto& target : targets) versions[target.track] = target.version.value_or(0);
+    return versions;
+}
+
+// Whether a scratch at `built` reaches `wanted` by upgrades alone: no track above its version there.
+bool only_up(const VersionMap& built, const VersionMap& wanted) {
+    for (const auto& [track, version] : built) {
+        if (version > version_of(wanted, track)) return false;
+    }
+    return true;
+}
+
+// Runs `steps` (upgrades from the versions `registered` tracks are at) on the scratch through the same step
+// machinery as upgrade, each step in a transaction where DDL is transactional. The scratch gets the host's own tables
+// first and each track's version is moved after its step, as upgrade does: a step may read or change them (cinder@1
+// converts migrate_version to utf8 on MySQL with its own tables). No history row is written: nothing reads it, and
+// the host's tables are not compared. `registered` holds the tracks the scratch has a version row for.
+void build_expected(const ScratchDatabase& scratch, const std::vector<Step>& steps, std::set<std::string>& registered) {
     const VersionStore versions(scratch.connection(), scratch.database());
     versions.create_table_if_missing();
     HistoryStore(scratch.connection(), scratch.database()).create_table_if_missing();
     StepExecutor executor(&scratch.connection(), scratch.database());
     executor.set_aftermath(scratch.left_behind());
-    std::set<std::string> registered;
     for (const auto& step : steps) {
         const Migration& migration = *step.migration;
         if (registered.insert(migration.ref.track).second) {
@@ -85,6 +147,53 @@ void build_expected(const ScratchDatabase& scratch, const std::vector<Step>& ste
     }
 }
 
+// Builds each of `candidates`' expected schema, on as few scratches as it can: one is taken on to the next
+// candidate when that only needs more steps (its versions only go up), else replaced by a new one.
+void build_candidates(const VerifyRequest& request, const Session& session, const Catalog& catalog,
+                      std::vector<DirtyCandidate>& candidates) {
+    ScratchSettings settings;
+    settings.live_connection_string = request.connection.effective_target().connection_string();
+    if (request.scratch) settings.named_connection_string = request.scratch->connection_string();
+    settings.login_timeout_seconds = request.connection.connect_timeout_seconds;
+    settings.statement_timeout = session.connection->statement_timeout();
+    settings.lock_timeout_seconds = request.lock_timeout_seconds;
+    // From before a scratch exists until it is removed, an interrupt removes it first (one that comes while it is
+    // being created leaves it to the next verify, which removes scratches whose creator is gone).
+    std::optional<InterruptCleanup> interrupt;
+    std::unique_ptr<ScratchDatabase> scratch;
+    const auto remove_scratch = [&] {
+        if (interrupt) interrupt->exclusively([&] { scratch.reset(); });
+    };
+    VersionMap built;                  // the versions the scratch is at
+    std::set<std::string> registered;  // the tracks it has a version row for
+    try {
+        for (auto& candidate : candidates) {
+            candidate.built_in = "nothing to build: no step is applied";
+            if (candidate.applied.empty()) continue;
+            const VersionMap wanted = version_map(candidate.applied);
+            if (scratch && !only_up(built, wanted)) remove_scratch();
+            if (!scratch) {
+                if (!interrupt) {
+                    interrupt.emplace("verify", request.interrupted);
+                    interrupt->set_cleanup([&] { return scratch ? scratch->remove_from_elsewhere() : std::string(); });
+                }
+                built.clear();
+                registered.clear();
+                scratch = ScratchDatabase::create(session.environment, *session.connection, session.database, settings);
+            }
+            const std::vector<Step> steps = plan_upgrade(catalog, built, candidate.applied);
+            build_expected(*scratch, steps, registered);
+            for (const auto& step : steps) built[step.migration->ref.track] = step.to_version();
+            candidate.expected = read_schema(scratch->connection(), scratch->database());
+            candidate.built_in = scratch->description();
+        }
+    } catch (...) {
+        remove_scratch();
+        throw;
+    }
+    remove_scratch();
+}
+
 }  // namespace
 
 VerifyResult verify_schema(const VerifyRequest& request) {
@@ -97,47 +206,30 @@ VerifyResult verify_schema(const VerifyRequest& request) {
     const auto session = open_session(request.connection, Access::read_only);
     const DatabaseState state = read_state(*session, loaded.catalog);
     result.run_in_progress = run_in_progress(*session);
-    if (!result.run_in_progress && !state.dirty.empty()) {
-        const auto& [track, dirty] = *state.dirty.begin();
-        throw HostError(
-            ExitCode::refused,
-            fmt::format("track {} is dirty ({}): the schema it should have is unknown until 'migration-host "
-                        "repair'",
-                        track, dirty.describe()));
-    }
     result.database = session->database;
-    result.applied = applied_targets(loaded.catalog, state);
-    const auto& targets = result.applied;
-    // No targets means "every track to its latest" to the planner; here it means nothing is applied.
-    const std::vector<Step> steps = targets.empty() ? std::vector<Step>{} : plan_upgrade(loaded.catalog, {}, targets);
-
-    result.built_in = "nothing to build: no step is applied";
-    if (!steps.empty()) {
-        ScratchSettings settings;
-        settings.live_connection_string = request.connection.effective_target().connection_string();
-        if (request.scratch) settings.named_connection_string = request.scratch->connection_string();
-        settings.login_timeout_seconds = request.connection.connect_timeout_seconds;
-        settings.statement_timeout = session->connection->statement_timeout();
-        settings.lock_timeout_seconds = request.lock_timeout_seconds;
-        // From before the scratch exists until it is removed, an interrupt removes it first (one that comes while it
-        // is being created leaves it to the next verify, which removes scratches whose creator is gone).
-        InterruptCleanup interrupt("verify", request.interrupted);
-        std::unique_ptr<ScratchDatabase> scratch;
-        const auto remove_scratch = [&] { interrupt.exclusively([&] { scratch.reset(); }); };
-        try {
-            scratch = ScratchDatabase::create(session->environment, *session->connection, session->database, settings);
-            interrupt.set_cleanup([&] { return scratch ? scratch->remove_from_elsewhere() : std::string(); });
-            build_expected(*scratch, steps);
-            result.expected = read_schema(scratch->connection(), scratch->database());
-            result.built_in = scratch->description();
-        } catch (...) {
-            remove_scratch();
-            throw;
-        }
-        remove_scratch();
+    result.applied = targets_of(loaded.catalog, state.versions, [](const std::string&, std::int64_t version) {
+        return fmt::format("is at version {}", version);
+    });
+    result.dirty = dirty_tracks(state, result.run_in_progress);
+    for (const auto& dirty : result.dirty) {
+        result.resumable.push_back(resumption(*session, state, loaded.catalog, dirty).has_value());
     }
+    std::vector<DirtyCandidate> candidates = dirty_candidates(loaded.catalog, state.versions, result.dirty);
+    build_candidates(request, *session, loaded.catalog, candidates);
     const Schema live = read_schema(*session->connection, session->database);
-    result.differences = compare_schemas(result.expected, live);
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        candidates[i].differences = compare_schemas(candidates[i].expected, live);
+        if (candidates[i].differences.empty()) result.matching.push_back(i);
+    }
+    // The first candidate has every dirty step not done: the versions migrate_version records.
+    result.built_in = candidates.front().built_in;
+    result.expected = candidates.front().expected;
+    result.differences = candidates.front().differences;
+    if (!result.dirty.empty()) {
+        result.candidates = std::move(candidates);
+    } else {
+        result.matching.clear();
+    }
     return result;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "host_process.hpp"
+#include "json_schema.hpp"
 #include "test_database.hpp"
 
 #ifndef TEST_PLUGIN_ROOT
@@ -70,7 +71,7 @@ json verify_json(const TestDatabase& database, const std::string& verdict) {
     REQUIRE(errors.size() == 1);
     CHECK(errors.front().find(verdict) != std::string::npos);
     CHECK(history_rows(database) == rows);
-    const json document = json::parse(result.out);
+    const json document = parse_against_schema(result.out, "verify");
     CHECK(document.at("clean") == false);
     return document;
 }

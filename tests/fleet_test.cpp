@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cinder_schema_check.hpp"
+#include "command_line/fleet.hpp"
 #include "database/redact.hpp"
 #include "end_state.hpp"
 #include "host_process.hpp"
@@ -59,7 +60,13 @@ std::string write_file(const std::string& directory, const std::string& name, co
     return path;
 }
 
+// What the fleet's text output names the database by (its connection string's short label).
 std::string label_of(const TestDatabase& db) {
+    return migration_host::connection_string_label(db.connection_string());
+}
+
+// How the JSON summary's "target" gives it: the whole connection string, its password redacted.
+std::string target_of(const TestDatabase& db) {
     return migration_host::redact_connection_string(db.connection_string());
 }
 
@@ -161,7 +168,7 @@ TEST_CASE("fleet: 32 SQLite, 8 MariaDB and 8 PostgreSQL databases in one upgrade
     const auto dirty_row = summary_row(result.out, label_of(dirty));
     CHECK(contains(dirty_row, "refused"));
     CHECK(contains(dirty_row, "track cinder is dirty"));
-    const auto unreachable_label = migration_host::redact_connection_string(unreachable);
+    const auto unreachable_label = migration_host::connection_string_label(unreachable);
     const auto unreachable_row = summary_row(result.out, unreachable_label);
     CHECK(contains(unreachable_row, "cannot connect"));
     CHECK(contains(unreachable_row, "   3 "));
@@ -203,7 +210,8 @@ TEST_CASE("fleet: 32 SQLite, 8 MariaDB and 8 PostgreSQL databases in one upgrade
         CHECK(target["output"]["state"] == "up_to_date");
         CHECK(target["output"]["tracks"][0]["current"] == 9);
     }
-    CHECK(document["targets"][2]["target"] == label_of(*databases[33]));
+    CHECK(document["targets"][2]["target"] == target_of(*databases[33]));
+    CHECK(document["targets"][2]["label"] == label_of(*databases[33]));
     CHECK(document["targets"][2]["output"]["database"]["dialect"] == "mysql");
 
     const auto plan = run_fleet({"plan", "--targets", some, "--format", "json"});

@@ -106,6 +106,22 @@ std::string summary_row(const std::string& out, const std::string& label) {
     return found;
 }
 
+// The progress line for `label` on stderr ("migration-host: [2/7] LABEL: exit ..."), which carries the whole cause
+// that the summary table cuts to its column.
+std::string progress_line(const std::string& err, const std::string& label) {
+    std::string found;
+    std::size_t start = 0;
+    while (start < err.size()) {
+        const auto end = std::min(err.find('\n', start), err.size());
+        const auto line = err.substr(start, end - start);
+        if (line.rfind("migration-host: [", 0) == 0 && line.find("] " + label + ": exit ") != std::string::npos) {
+            found = line;
+        }
+        start = end + 1;
+    }
+    return found;
+}
+
 }  // namespace
 
 TEST_CASE("fleet: 32 SQLite, 8 MariaDB and 8 PostgreSQL databases in one upgrade, one unreachable, one dirty",
@@ -363,9 +379,10 @@ TEST_CASE("fleet: a database whose process dies by a signal stops no other, and 
     INFO(result.all());
     CHECK(result.exit_code == 1);
     for (const auto* db : {first.get(), second.get()}) {
-        const auto row = summary_row(result.out, label_of(*db));
-        CHECK(contains(row, "step failed"));
-        CHECK(contains(row, fmt::format("ended by signal {}", SIGABRT)));
+        CHECK(contains(summary_row(result.out, label_of(*db)), "step failed"));
+        const auto progress = progress_line(result.err, label_of(*db));
+        CHECK(contains(progress, "exit 1 (step failed)"));
+        CHECK(contains(progress, fmt::format("ended by signal {}", SIGABRT)));
     }
     CHECK(contains(result.out, "Fleet summary: upgrade on 2 databases, 2 at a time"));
     std::filesystem::remove_all(directory);
@@ -464,9 +481,9 @@ TEST_CASE("fleet: a database whose server never answers is ended by --connect-ti
     ::close(listener);
     INFO(result.all());
     CHECK(result.exit_code == 3);
-    const auto row = summary_row(result.out, migration_host::redact_connection_string(silent));
-    CHECK(contains(row, "cannot connect"));
-    CHECK(contains(row, "no answer from the server within 1 s"));
+    const auto silent_label = migration_host::connection_string_label(silent);
+    CHECK(contains(summary_row(result.out, silent_label), "cannot connect"));
+    CHECK(contains(progress_line(result.err, silent_label), "no answer from the server within 1 s"));
     CHECK(contains(summary_row(result.out, label_of(*db)), " ok "));
     CHECK(db->version_of("cinder") == 9);
     CHECK_FALSE(contains(result.all(), "Silent-Fleet-Pa55"));

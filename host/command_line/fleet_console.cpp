@@ -75,7 +75,8 @@ void FleetConsole::close() {
 std::string FleetConsole::status_line() const {
     std::string running;
     for (const auto index : running_) running += (running.empty() ? "" : ", ") + names_[index];
-    const auto text = fmt::format("{}/{}, running: {}", done_, names_.size(), running);
+    const auto text = running.empty() ? fmt::format("{}/{} done", done_, names_.size())
+                                      : fmt::format("{}/{}, running: {}", done_, names_.size(), running);
     // One column short of the width: a line that fills it leaves some terminals' cursor on the next line.
     return cut_to_width(text, std::max<std::size_t>(terminal_columns(stream_), 2) - 1);
 }

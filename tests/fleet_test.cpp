@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cinder_schema_check.hpp"
+#include "command_line/fleet.hpp"
 #include "database/redact.hpp"
 #include "end_state.hpp"
 #include "host_process.hpp"
@@ -60,7 +61,13 @@ std::string write_file(const std::string& directory, const std::string& name, co
     return path;
 }
 
+// What the fleet's text output names the database by (its connection string's short label).
 std::string label_of(const TestDatabase& db) {
+    return migration_host::connection_string_label(db.connection_string());
+}
+
+// How the JSON summary's "target" gives it: the whole connection string, its password redacted.
+std::string target_of(const TestDatabase& db) {
     return migration_host::redact_connection_string(db.connection_string());
 }
 
@@ -95,6 +102,22 @@ std::string summary_row(const std::string& out, const std::string& label) {
         const auto end = std::min(out.find('\n', start), out.size());
         const auto line = out.substr(start, end - start);
         if (line.rfind(label + " ", 0) == 0) found = line;
+        start = end + 1;
+    }
+    return found;
+}
+
+// The progress line for `label` on stderr ("migration-host: [2/7] LABEL: exit ..."), which carries the whole cause
+// that the summary table cuts to its column.
+std::string progress_line(const std::string& err, const std::string& label) {
+    std::string found;
+    std::size_t start = 0;
+    while (start < err.size()) {
+        const auto end = std::min(err.find('\n', start), err.size());
+        const auto line = err.substr(start, end - start);
+        if (line.rfind("migration-host: [", 0) == 0 && line.find("] " + label + ": exit ") != std::string::npos) {
+            found = line;
+        }
         start = end + 1;
     }
     return found;
@@ -162,7 +185,7 @@ TEST_CASE("fleet: 32 SQLite, 8 MariaDB and 8 PostgreSQL databases in one upgrade
     const auto dirty_row = summary_row(result.out, label_of(dirty));
     CHECK(contains(dirty_row, "refused"));
     CHECK(contains(dirty_row, "track cinder is dirty"));
-    const auto unreachable_label = migration_host::redact_connection_string(unreachable);
+    const auto unreachable_label = migration_host::connection_string_label(unreachable);
     const auto unreachable_row = summary_row(result.out, unreachable_label);
     CHECK(contains(unreachable_row, "cannot connect"));
     CHECK(contains(unreachable_row, "   3 "));
@@ -204,7 +227,8 @@ TEST_CASE("fleet: 32 SQLite, 8 MariaDB and 8 PostgreSQL databases in one upgrade
         CHECK(target["output"]["state"] == "up_to_date");
         CHECK(target["output"]["tracks"][0]["current"] == 9);
     }
-    CHECK(document["targets"][2]["target"] == label_of(*databases[33]));
+    CHECK(document["targets"][2]["target"] == target_of(*databases[33]));
+    CHECK(document["targets"][2]["label"] == label_of(*databases[33]));
     CHECK(document["targets"][2]["output"]["database"]["dialect"] == "mysql");
 
     const auto plan = run_fleet({"plan", "--targets", some, "--format", "json"});
@@ -356,9 +380,10 @@ TEST_CASE("fleet: a database whose process dies by a signal stops no other, and 
     INFO(result.all());
     CHECK(result.exit_code == 1);
     for (const auto* db : {first.get(), second.get()}) {
-        const auto row = summary_row(result.out, label_of(*db));
-        CHECK(contains(row, "step failed"));
-        CHECK(contains(row, fmt::format("ended by signal {}", SIGABRT)));
+        CHECK(contains(summary_row(result.out, label_of(*db)), "step failed"));
+        const auto progress = progress_line(result.err, label_of(*db));
+        CHECK(contains(progress, "exit 1 (step failed)"));
+        CHECK(contains(progress, fmt::format("ended by signal {}", SIGABRT)));
     }
     CHECK(contains(result.out, "Fleet summary: upgrade on 2 databases, 2 at a time"));
     std::filesystem::remove_all(directory);
@@ -457,9 +482,9 @@ TEST_CASE("fleet: a database whose server never answers is ended by --connect-ti
     ::close(listener);
     INFO(result.all());
     CHECK(result.exit_code == 3);
-    const auto row = summary_row(result.out, migration_host::redact_connection_string(silent));
-    CHECK(contains(row, "cannot connect"));
-    CHECK(contains(row, "no answer from the server within 1 s"));
+    const auto silent_label = migration_host::connection_string_label(silent);
+    CHECK(contains(summary_row(result.out, silent_label), "cannot connect"));
+    CHECK(contains(progress_line(result.err, silent_label), "no answer from the server within 1 s"));
     CHECK(contains(summary_row(result.out, label_of(*db)), " ok "));
     CHECK(db->version_of("cinder") == 9);
     CHECK_FALSE(contains(result.all(), "Silent-Fleet-Pa55"));

@@ -8,23 +8,28 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <system_error>
 
 #include "command_line/config.hpp"
+#include "command_line/fleet_console.hpp"
 #include "command_line/output.hpp"
+#include "command_line/terminal_text.hpp"
+#include "database/connection_target.hpp"
+#include "database/redact.hpp"
 #include "engine/fleet_runner.hpp"
 #include "engine/fleet_shard.hpp"
 #include "engine/session.hpp"
-#include "command_line/terminal_text.hpp"
-#include "database/redact.hpp"
 #include "exit_codes.hpp"
 
 namespace migration_host {
@@ -55,15 +60,74 @@ std::string clean(const std::string& text) {
     return escape_nonprintable(redact_secrets(text));
 }
 
-// Every database's own log lines, prefixed with its label so that they stay attributable, then one progress line.
-void report_progress(const FleetTarget& target, const FleetOutcome& outcome, std::size_t done, std::size_t total) {
-    std::string text;
-    for (const auto& line : lines_of(outcome.log)) text += fmt::format("[{}] {}\n", target.label, clean(line));
-    text += fmt::format("migration-host: [{}/{}] {}: exit {} ({}) in {:.2f} s{}\n", done, total, target.label,
-                        outcome.exit_code, exit_code_name(outcome.exit_code), outcome.seconds,
-                        outcome.exit_code == 0 ? "" : ": " + clean(outcome.cause));
-    write_stream(stderr, text);
+// One line as each database ends: its name, how it ended and, when it failed, why.
+std::string progress_line(const FleetTarget& target, const FleetOutcome& outcome, std::size_t done, std::size_t total) {
+    return fmt::format("migration-host: [{}/{}] {}: exit {} ({}) in {:.2f} s{}\n", done, total, target.name,
+                       outcome.exit_code, exit_code_name(outcome.exit_code), outcome.seconds,
+                       outcome.exit_code == 0 ? "" : ": " + clean(outcome.cause));
 }
+
+std::string lowercase(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+}  // namespace
+
+std::string connection_string_label(const std::string& connection_string) {
+    const auto target = ConnectionTarget::parse(connection_string, "--targets");
+    const auto first_setting = [&](std::initializer_list<const char*> keys) -> std::string {
+        for (const char* key : keys) {
+            if (auto value = target.setting(key); value && !value->empty()) return *value;
+        }
+        return "";
+    };
+    std::string kind;
+    switch (target.driver()) {
+        case DriverKind::sqlite3:
+            kind = "sqlite";
+            break;
+        case DriverKind::mariadb:
+            kind = "mariadb";
+            break;
+        case DriverKind::postgresql:
+            kind = "postgresql";
+            break;
+        case DriverKind::other:
+            kind = lowercase(target.driver_name().value_or("odbc"));
+            kind.erase(std::remove(kind.begin(), kind.end(), ' '), kind.end());
+            break;
+    }
+    if (const auto file = target.sqlite_database_file()) {
+        // The end of the path: the directories of a fleet of files tell them apart more often than their names.
+        const std::string prefix = kind + ":";
+        return prefix + cut_start_to_width(escape_nonprintable(*file), fleet_name_columns - display_width(prefix));
+    }
+    const std::string prefix = cut_to_width(kind, fleet_name_columns / 4) + ":";
+    const std::string database = escape_nonprintable(first_setting({"Database", "DB"}));
+    const std::string host = escape_nonprintable(first_setting({"Server", "Servername", "Host"}));
+    if (host.empty()) return cut_to_width(prefix + database, fleet_name_columns);
+    // Each part cut to its share, so that a long database name leaves the host visible, and the other way round.
+    const std::size_t room = fleet_name_columns - display_width(prefix) - 1;  // less the '@'
+    const std::size_t database_room = std::max(room / 2, room - std::min(room, display_width(host)));
+    const std::string kept_database = cut_middle_to_width(database, database_room);
+    return prefix + kept_database + "@" + cut_to_width(host, room - display_width(kept_database));
+}
+
+namespace {
+
+// Targets whose short labels coincide (one database name on two servers' ports) are told apart by their lines.
+void make_names_unique(std::vector<FleetTarget>& targets) {
+    std::map<std::string, std::size_t> uses;
+    for (const auto& target : targets) ++uses[target.name];
+    for (auto& target : targets) {
+        if (uses[target.name] > 1) target.name += fmt::format("#{}", target.line);
+    }
+}
+
+// The widest the text summary's lines are.
+constexpr std::size_t summary_columns = 100;
 
 std::string targets_counted(std::size_t count) {
     return fmt::format("{} target{}", count, count == 1 ? "" : "s");
@@ -91,29 +155,42 @@ void print_text_report(const Invocation& invocation, const std::vector<FleetTarg
     }
     std::string text;
     for (std::size_t i = 0; i < targets.size(); ++i) {
-        text += fmt::format("=== {} ===\n", targets[i].label);
+        text += fmt::format("=== {} ===\n", targets[i].name);
         // Already redacted and escaped by the child's own output layer; redacted again for good measure.
         for (const auto& line : lines_of(outcomes[i].output)) text += redact_secrets(line) + "\n";
     }
-    std::size_t label_width = std::string("TARGET").size();
-    std::size_t result_width = std::string("RESULT").size();
+    std::size_t name_width = display_width("TARGET");
+    std::size_t result_width = display_width("RESULT");
     for (std::size_t i = 0; i < targets.size(); ++i) {
-        label_width = std::max(label_width, targets[i].label.size());
-        result_width = std::max(result_width, std::string(exit_code_name(outcomes[i].exit_code)).size());
+        name_width = std::max(name_width, std::min(display_width(targets[i].name), fleet_name_columns));
+        result_width = std::max(result_width, display_width(exit_code_name(outcomes[i].exit_code)));
     }
     const std::string share = shard ? fmt::format(" (shard {}/{}: {} of {})", shard->index, shard->count,
                                                   targets.size(), targets_counted(listed))
                                     : std::string();
-    text += fmt::format("\nFleet summary: {} on {} database{}{}, {} at a time, in {:.2f} s: {}\n", invocation.command,
-                        targets.size(), targets.size() == 1 ? "" : "s", share, invocation.options.jobs, seconds,
-                        worst == 0 ? "all ok" : fmt::format("exit {} ({})", worst, exit_code_name(worst)));
-    text += fmt::format("{:<{}}  {:<{}}  {:>4}  {:>8}  {}\n", "TARGET", label_width, "RESULT", result_width, "EXIT",
+    const std::string headline =
+        fmt::format("Fleet summary: {} on {} database{}{}, {} at a time, in {:.2f} s:", invocation.command,
+                    targets.size(), targets.size() == 1 ? "" : "s", share, invocation.options.jobs, seconds);
+    const std::string verdict = worst == 0 ? "all ok" : fmt::format("exit {} ({})", worst, exit_code_name(worst));
+    // The verdict on a line of its own when a shard's figures leave it no room.
+    const bool verdict_fits = display_width(headline) + 1 + display_width(verdict) <= summary_columns;
+    text += fmt::format("\n{}{}{}\n", headline, verdict_fits ? " " : "\n", verdict);
+    // Every column but the last is as wide as its widest value; the cause gets what is left of the 100 columns,
+    // its whole text being in the progress line and in the JSON summary.
+    const std::size_t cause_width = summary_columns - (name_width + 2 + result_width + 2 + 4 + 2 + 8 + 2);
+    const auto pad = [](const std::string& value, std::size_t width) {
+        return value + std::string(width - std::min(width, display_width(value)), ' ');
+    };
+    text += fmt::format("{}  {}  {:>4}  {:>8}  {}\n", pad("TARGET", name_width), pad("RESULT", result_width), "EXIT",
                         "SECONDS", "CAUSE");
     for (std::size_t i = 0; i < targets.size(); ++i) {
         const auto& outcome = outcomes[i];
-        text += fmt::format("{:<{}}  {:<{}}  {:>4}  {:>8.2f}  {}\n", targets[i].label, label_width,
-                            exit_code_name(outcome.exit_code), result_width, outcome.exit_code, outcome.seconds,
-                            outcome.exit_code == 0 ? "" : clean(outcome.cause));
+        const std::string cause = outcome.exit_code == 0 ? "" : cut_to_width(clean(outcome.cause), cause_width);
+        const std::string row = fmt::format(
+            "{}  {}  {:>4}  {:>8.2f}  {}", pad(cut_to_width(targets[i].name, name_width), name_width),
+            pad(exit_code_name(outcome.exit_code), result_width), outcome.exit_code, outcome.seconds, cause);
+        // A row without a cause ends at its last figure, not in blanks.
+        text += row.substr(0, row.find_last_not_of(' ') + 1) + "\n";
     }
     write_stream(stdout, text);
 }
@@ -125,6 +202,7 @@ void print_json_report(const Invocation& invocation, const std::vector<FleetTarg
     for (std::size_t i = 0; i < targets.size(); ++i) {
         const auto& outcome = outcomes[i];
         json entry = {{"target", targets[i].label},
+                      {"label", targets[i].name},
                       {"result", exit_code_name(outcome.exit_code)},
                       {"exit_code", outcome.exit_code},
                       {"seconds", outcome.seconds},
@@ -178,12 +256,14 @@ std::vector<FleetTarget> read_fleet_targets(const Invocation& invocation) {
             throw usage(fmt::format("{} lists the target of line {} again", where, it->second));
         }
         FleetTarget target;
+        target.line = number;
         target.global = invocation.global;
         if (line.find('=') != std::string::npos) {
             if (const auto problem = connection_string_problem(line)) {
                 throw usage(fmt::format("{}: invalid connection string: {}", where, *problem));
             }
             target.label = escape_nonprintable(redact_connection_string(line));
+            target.name = connection_string_label(line);
             target.global.dsn = line;
             target.dsn = line;
         } else {
@@ -191,6 +271,7 @@ std::vector<FleetTarget> read_fleet_targets(const Invocation& invocation) {
             const std::string name = prefixed ? trimmed(line.substr(7)) : line;
             const bool is_configured = std::find(configured.begin(), configured.end(), name) != configured.end();
             target.label = escape_nonprintable(line);
+            target.name = target.label;
             if (prefixed && !is_configured) {
                 throw usage(fmt::format("{}: no [target.{}] section in {}", where, escape_nonprintable(name),
                                         invocation.global.config_file ? invocation.global.config_file->string()
@@ -215,6 +296,7 @@ std::vector<FleetTarget> read_fleet_targets(const Invocation& invocation) {
     }
     if (file.bad()) throw usage(fmt::format("cannot read targets file {}: {}", path, std::strerror(errno)));
     if (targets.empty()) throw usage(fmt::format("targets file {} lists no target", path));
+    make_names_unique(targets);
     return targets;
 }
 
@@ -271,12 +353,18 @@ int run_fleet(const Invocation& invocation, const std::function<int(const Invoca
         return run_one(one);
     };
     launcher.command_for = [&](std::size_t index) { return command_for(invocation, targets[index]); };
+    std::vector<std::string> names;
+    for (const auto& target : targets) names.push_back(target.name);
+    FleetConsole console(std::move(names), live_status_wanted());
+    FleetEvents events;
+    events.on_start = [&](std::size_t index) { console.started(index); };
+    events.on_log_line = [&](std::size_t index, std::string_view line) { console.log_line(index, line); };
+    events.on_done = [&](std::size_t index, const FleetOutcome& outcome, std::size_t done) {
+        console.finished(index, progress_line(targets[index], outcome, done, targets.size()));
+    };
     const auto started = std::chrono::steady_clock::now();
-    const auto outcomes = run_in_children(
-        targets.size(), invocation.options.jobs, launcher,
-        [&](std::size_t index, const FleetOutcome& outcome, std::size_t done) {
-            report_progress(targets[index], outcome, done, targets.size());
-        });
+    const auto outcomes = run_in_children(targets.size(), invocation.options.jobs, launcher, events);
+    console.close();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     int worst = 0;
     for (const auto& outcome : outcomes) worst = worse_exit_code(worst, outcome.exit_code);

@@ -55,4 +55,45 @@ std::string escape_nonprintable(std::string_view text) {
     return result;
 }
 
+namespace {
+
+// The length in bytes of the sequence at `at`; an invalid byte counts alone.
+std::size_t sequence_length(std::string_view text, std::size_t at) {
+    const std::size_t length = utf8::decode(text, at).length;
+    return length == 0 ? 1 : length;
+}
+
+}  // namespace
+
+std::size_t display_width(std::string_view text) {
+    std::size_t columns = 0;
+    for (std::size_t at = 0; at < text.size(); at += sequence_length(text, at)) ++columns;
+    return columns;
+}
+
+std::string cut_to_width(std::string_view text, std::size_t columns) {
+    if (display_width(text) <= columns) return std::string(text);
+    if (columns == 0) return {};
+    std::size_t at = 0;
+    for (std::size_t kept = 0; kept + 1 < columns; ++kept) at += sequence_length(text, at);
+    return std::string(text.substr(0, at)) + "\xe2\x80\xa6";  // U+2026
+}
+
+std::string cut_start_to_width(std::string_view text, std::size_t columns) {
+    const std::size_t width = display_width(text);
+    if (width <= columns) return std::string(text);
+    if (columns == 0) return {};
+    std::size_t at = 0;
+    for (std::size_t dropped = 0; dropped < width - (columns - 1); ++dropped) at += sequence_length(text, at);
+    return "\xe2\x80\xa6" + std::string(text.substr(at));
+}
+
+std::string cut_middle_to_width(std::string_view text, std::size_t columns) {
+    if (display_width(text) <= columns) return std::string(text);
+    if (columns == 0) return {};
+    // The head ends in the ellipsis; the tail comes without its own (3 bytes).
+    const std::string head = cut_to_width(text, (columns + 1) / 2);
+    return head + cut_start_to_width(text, columns - display_width(head) + 1).substr(3);
+}
+
 }  // namespace migration_host

@@ -1,4 +1,4 @@
-// Runs one command on many databases: each in a child process of its own, N at a time, its output captured.
+// Runs one command on many databases: each in a child process of its own, N at a time, its log relayed as it comes.
 // SPDX-License-Identifier: Apache-2.0
 #include "engine/fleet_runner.hpp"
 
@@ -86,6 +86,7 @@ struct Child {
     int err_fd = -1;
     Clock::time_point start;
     FleetOutcome outcome;
+    std::size_t relayed = 0;  // how much of outcome.log has gone to on_log_line
 };
 
 const std::string error_prefix = "migration-host: error: ";
@@ -228,6 +229,20 @@ void drain(int& fd, std::string& into) {
     }
 }
 
+// Relays the lines of the child's stderr that are complete; once the pipe is closed, the rest too.
+void relay_lines(Child& child, const FleetEvents& events) {
+    const std::string& log = child.outcome.log;
+    for (auto end = log.find('\n', child.relayed); end != std::string::npos; end = log.find('\n', child.relayed)) {
+        if (events.on_log_line)
+            events.on_log_line(child.index, std::string_view(log).substr(child.relayed, end - child.relayed));
+        child.relayed = end + 1;
+    }
+    if (child.err_fd < 0 && child.relayed < log.size()) {
+        if (events.on_log_line) events.on_log_line(child.index, std::string_view(log).substr(child.relayed));
+        child.relayed = log.size();
+    }
+}
+
 // Waits for the child, whose pipes are closed: it has ended or is about to.
 void reap(Child& child) {
     int status = 0;
@@ -272,15 +287,17 @@ std::size_t thread_count() {
     return error ? 0 : threads;
 }
 
-std::vector<FleetOutcome> run_in_children(
-    std::size_t count, std::size_t jobs, const ChildLauncher& launcher,
-    const std::function<void(std::size_t, const FleetOutcome&, std::size_t)>& on_done) {
+std::vector<FleetOutcome> run_in_children(std::size_t count, std::size_t jobs, const ChildLauncher& launcher,
+                                          const FleetEvents& events) {
     std::vector<FleetOutcome> outcomes(count);
     std::vector<Child> running;
     std::size_t next = 0;
     std::size_t done = 0;
     while (done < count) {
-        while (running.size() < jobs && next < count) running.push_back(start_child(next++, running, launcher));
+        while (running.size() < jobs && next < count) {
+            running.push_back(start_child(next++, running, launcher));
+            if (events.on_start) events.on_start(running.back().index);
+        }
         std::vector<pollfd> watched;
         for (const auto& child : running) {
             for (const int fd : {child.out_fd, child.err_fd}) {
@@ -296,8 +313,10 @@ std::vector<FleetOutcome> run_in_children(
             for (auto& child : running) {
                 if (child.out_fd == polled.fd)
                     drain(child.out_fd, child.outcome.output);
-                else if (child.err_fd == polled.fd)
+                else if (child.err_fd == polled.fd) {
                     drain(child.err_fd, child.outcome.log);
+                    relay_lines(child, events);
+                }
             }
         }
         for (auto it = running.begin(); it != running.end();) {
@@ -306,7 +325,8 @@ std::vector<FleetOutcome> run_in_children(
                 continue;
             }
             reap(*it);
-            on_done(it->index, it->outcome, ++done);
+            ++done;
+            if (events.on_done) events.on_done(it->index, it->outcome, done);
             outcomes[it->index] = std::move(it->outcome);
             it = running.erase(it);
         }

@@ -1,4 +1,4 @@
-// Runs one command on many databases: each in a child process of its own, N at a time, its output captured.
+// Runs one command on many databases: each in a child process of its own, N at a time, its log relayed as it comes.
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -55,11 +56,22 @@ struct ChildLauncher {
     std::function<ChildCommand(std::size_t)> command_for;
 };
 
+// What the parent hears of its children while they run, each called in this process.
+struct FleetEvents {
+    // Child i has started (`running` children now, i included).
+    std::function<void(std::size_t)> on_start;
+    // One whole line child i wrote to stderr, without its newline, as soon as the line is complete; at the child's
+    // end, a last line it did not end. A child's lines come in order, all before its on_done.
+    std::function<void(std::size_t, std::string_view)> on_log_line;
+    // Child i has ended (`finished` counts the ended ones).
+    std::function<void(std::size_t, const FleetOutcome&, std::size_t)> on_done;
+};
+
 // Runs target i, for every i below `count`, in a child process of its own, started as `launcher` says, at most
-// `jobs` at a time, each child's stdout and stderr captured. Calls `on_done(i, outcome, finished)` in this process
-// as each child ends (`finished` counts them). Returns every outcome, by index.
-std::vector<FleetOutcome> run_in_children(
-    std::size_t count, std::size_t jobs, const ChildLauncher& launcher,
-    const std::function<void(std::size_t, const FleetOutcome&, std::size_t)>& on_done);
+// `jobs` at a time, each child's stdout captured and its stderr both captured and relayed line by line through
+// `events` as the child writes it (every child's pipes are polled together, so that one database waiting on a lock
+// never holds back another's lines). Returns every outcome, by index.
+std::vector<FleetOutcome> run_in_children(std::size_t count, std::size_t jobs, const ChildLauncher& launcher,
+                                          const FleetEvents& events);
 
 }  // namespace migration_host

@@ -136,7 +136,8 @@ TEST_CASE("bash completion: each command's options are those its --help shows", 
         }
     }
     CHECK(completions({{"upgrade", "--for"}}) == std::set<std::string>{"--format"});
-    CHECK(completions({{"downgrade", "--for"}}).empty());  // downgrade refuses --format
+    CHECK(completions({{"downgrade", "--for"}}) == std::set<std::string>{"--format"});
+    CHECK(completions({{"config", "--for"}}).empty());  // config refuses --format
     CHECK(completions({{"--vers"}}) == std::set<std::string>{"--version"});
 }
 

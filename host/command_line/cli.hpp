@@ -55,7 +55,9 @@ enum class OutputFormat { text, json };
 // Options that only some commands take; each command's entry in the command table lists the ones it uses, and
 // giving one to another command is a usage error.
 struct CommandOptions {
-    OutputFormat format = OutputFormat::text;   // --format: plugins, status, plan, history, validate, inspect, verify, sql
+    // --format: plugins, status, plan, history, validate, inspect, verify, sql, and the writing commands (upgrade,
+    // downgrade, stamp, repair, unlock)
+    OutputFormat format = OutputFormat::text;
     bool format_given = false;                  // whether --format was given at all
     bool check = false;                         // status --check: exit non-zero when anything needs attention
     std::optional<std::string> dialect;         // sql --dialect sqlite|mysql|postgresql (instead of a connection)

@@ -40,21 +40,25 @@ const std::vector<CommandSpec> commands = {
      CommandSpec::Access::reads, run_plugins},
     {"status", "", 0, 0, "Show each track's version in the database, the latest available, and what is pending",
      "Reads migrate_version (without creating it) and compares it with the loaded plugins.",
-     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "check", "targets", "jobs", "shard"},
+     {MH_CONNECTION_OPTIONS, MH_PLUGIN_OPTIONS, "log-level", "format", "check", "targets", "jobs",
+      "shard"},
      CommandSpec::Access::reads, run_status},
     {"upgrade", "[TRACK[@VERSION|@+N]...]", 0, unlimited_arguments,
      "Apply pending migrations (default: every track to its latest)",
      "Applies, in dependency order, every step the targets need, requirements on other tracks included.\n"
      "TRACK alone means its latest version; TRACK@+N, N steps past the version the database has (exit 2\n"
      "beyond the latest). Each step and its version update commit together where the database has\n"
-     "transactional DDL (SQLite, PostgreSQL).",
-     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level", "targets", "jobs", "shard", "format"},
+     "transactional DDL (SQLite, PostgreSQL). --format json: one document for the run, a failed one too\n"
+     "(docs/output-formats.md); with --targets, the fleet's.",
+     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level", "targets", "jobs", "shard",
+      "format"},
      CommandSpec::Access::writes, run_upgrade},
     {"downgrade", "TRACK@VERSION|TRACK@-N", 1, 1, "Undo migrations of one track down to VERSION",
      "Runs the downgrade steps from the current version down to VERSION, newest first; TRACK@-N goes N\n"
      "steps back from the version the database has (exit 2 below 0). Refused (exit 5, nothing changed)\n"
-     "when a step is irreversible or an applied step of another track requires it.",
-     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level"},
+     "when a step is irreversible or an applied step of another track requires it. --format json: one\n"
+     "document for the run, as upgrade's.",
+     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level", "format"},
      CommandSpec::Access::writes, run_downgrade},
     {"plan", "[TRACK[@VERSION|@+N]...]", 0, unlimited_arguments,
      "Print the steps an upgrade to the targets would run, in order",
@@ -72,8 +76,9 @@ const std::vector<CommandSpec> commands = {
      CommandSpec::Access::reads, run_sql},
     {"stamp", "TRACK@VERSION", 1, 1, "Record a track's version without running any step",
      "Baselines an existing schema: sets the track's version (which must exist in the loaded plugins,\n"
-     "or be 0) and records the stamp in the history. Nothing else is changed.",
-     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level"},
+     "or be 0) and records the stamp in the history. Nothing else is changed. --format json: one document\n"
+     "for the run, as upgrade's.",
+     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level", "format"},
      CommandSpec::Access::writes, run_stamp},
     {"history", "[TRACK]", 0, 1, "List every recorded step attempt, oldest first",
      "Shows migration_host_history: step, direction, outcome, duration, plugin and who ran it.",
@@ -96,8 +101,8 @@ const std::vector<CommandSpec> commands = {
      "or emptied again at the end, on SIGINT/SIGTERM too (exit 130/143); one a killed run left is removed by the\n"
      "next.\n"
      "Exit 5 on drift, 1 when the scratch cannot be created. The database itself is only read.",
-     {MH_CONNECTION_OPTIONS, "scratch-dsn", "lock-timeout", MH_PLUGIN_OPTIONS, "log-level", "format", "targets",
-      "jobs", "shard"},
+     {MH_CONNECTION_OPTIONS, "scratch-dsn", "lock-timeout", MH_PLUGIN_OPTIONS, "log-level", "format",
+      "targets", "jobs", "shard"},
      CommandSpec::Access::reads, run_verify},
     {"config", "", 0, 0, "Print the effective global options and where each one comes from",
      "Resolves the options as any other command would (command line, environment, configuration file,\n"
@@ -107,15 +112,17 @@ const std::vector<CommandSpec> commands = {
     {"repair", "TRACK@VERSION", 1, 1, "Mark a dirty track's unfinished step as done or not done",
      "After a step failed or was interrupted where DDL is not transactional (MySQL/MariaDB), fix the\n"
      "schema by hand, then give the step's target version (its changes are in place) or its starting\n"
-     "version (they are not). Recorded in the history.",
-     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level"},
+     "version (they are not). Recorded in the history. --format json: one document for the run, as\n"
+     "upgrade's.",
+     {MH_CONNECTION_OPTIONS, "lock-timeout", MH_PLUGIN_OPTIONS, "log-level", "format"},
      CommandSpec::Access::writes, run_repair},
     {"unlock", "", 0, 0, "Release the portable lock that a crashed run left behind",
      "For databases without a lock of their own (neither SQLite, MySQL/MariaDB nor PostgreSQL), which the host\n"
      "locks with a leased row in migration_host_lock. Watches the holder's heartbeat for one lease and clears\n"
      "the row only if it did not move (exit 5 when it did: a run is alive); --force clears it at once. Prints\n"
-     "who held it. A lock whose lease ran out is taken over by the next run anyway; this saves the wait.",
-     {MH_CONNECTION_OPTIONS, "log-level", "force"},
+     "who held it. A lock whose lease ran out is taken over by the next run anyway; this saves the wait.\n"
+     "--format json: one document, a refused or failed unlock's too.",
+     {MH_CONNECTION_OPTIONS, "log-level", "force", "format"},
      CommandSpec::Access::writes, run_unlock},
     {"completion", "bash|zsh", 1, 1, "Print the shell completion script for bash or zsh",
      "Prints a script that completes commands, options, their values, the configuration file's targets and the\n"

@@ -39,6 +39,7 @@ struct GlobalOptions {
     std::optional<std::filesystem::path> config_file;  // the configuration file read, if any
     std::optional<std::string> target;                 // its [target.NAME] section in use, if any
     std::string log_level = "info";
+    std::string log_format = "text";  // --log-format: "text" or "json" (one object per line)
     std::uint32_t connect_timeout_seconds = 15;   // 1..3600
     std::uint32_t lock_timeout_seconds = 60;      // 0..86400
     std::uint32_t statement_timeout_seconds = 0;  // 0..86400, 0: no bound

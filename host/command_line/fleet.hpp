@@ -10,6 +10,11 @@
 
 namespace migration_host {
 
+// The variable through which a fleet run that executes the host anew gives each child its target's name (its label),
+// which the child's JSON log lines carry as "target". Not an option: the environment's other MIGRATION_HOST_
+// variables are left alone.
+inline constexpr const char* fleet_log_target_variable = "MIGRATION_HOST_FLEET_TARGET";
+
 // One database of a fleet run.
 struct FleetTarget {
     // What the output names it by: the DSN or configured target name as the file writes it, or the connection

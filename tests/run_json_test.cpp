@@ -1,7 +1,7 @@
 // --format json for upgrade, downgrade, stamp, repair and unlock: one document per run, failed runs included.
 // SPDX-License-Identifier: Apache-2.0
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -37,8 +37,8 @@ json run_document(const ProcessResult& result) {
 std::vector<std::string> step_rows(const json& document) {
     std::vector<std::string> rows;
     for (const auto& step : document.at("steps")) {
-        rows.push_back(fmt::format("{}@{} {} {}", step.at("track").get<std::string>(), step.at("version").get<long long>(),
-                                   step.at("direction").get<std::string>(),
+        rows.push_back(fmt::format("{}@{} {} {}", step.at("track").get<std::string>(),
+                                   step.at("version").get<long long>(), step.at("direction").get<std::string>(),
                                    step.at("outcome") == "applied" ? "succeeded" : "failed"));
     }
     return rows;
@@ -231,8 +231,8 @@ TEST_CASE("unlock --format json: nothing to release, and a failure's document", 
     CHECK(document.at("database").at("dialect") == "sqlite");
 
     const TempDir temp;
-    const auto failed = run_host(host_run_on(fmt::format("DRIVER=SQLite3;DATABASE={}/none/db.sqlite", temp.path),
-                                             {}, {"unlock", "--format", "json"}));
+    const auto failed = run_host(host_run_on(fmt::format("DRIVER=SQLite3;DATABASE={}/none/db.sqlite", temp.path), {},
+                                             {"unlock", "--format", "json"}));
     INFO(failed.all());
     CHECK(failed.exit_code != 0);
     const json failure = parse_against_schema(failed.out, "unlock");

@@ -3,8 +3,8 @@
 #include "command_line/run_json_result.hpp"
 
 #include <string>
-#include <utility>
 #include <type_traits>
+#include <utility>
 
 #include "command_line/output.hpp"
 #include "command_line/result_json.hpp"
@@ -89,9 +89,8 @@ void RunJsonResult::on_event(const RunEvent& event) {
                 document_["versions"] = json::array({version_json(what.track, what.version)});
             } else if constexpr (std::is_same_v<Event, run_event::VersionRecorded>) {
                 document_["outcome"] = what.settled ? "repaired" : "stamped";
-                json recorded = {{"track", what.track},
-                                 {"from_version", what.from_version},
-                                 {"to_version", what.to_version}};
+                json recorded = {
+                    {"track", what.track}, {"from_version", what.from_version}, {"to_version", what.to_version}};
                 if (what.settled) {
                     recorded["settled"] = {{"track", what.settled->track},
                                            {"version", what.settled->version},

@@ -3,6 +3,7 @@
 #include "top_level.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <string>
@@ -20,13 +21,11 @@
 
 namespace {
 
-// Redacted, and escaped so that no text from a database or plugin can drive the terminal or forge a line of its own.
-void report_line(const std::string& text) { migration_host::print_error_line(text); }
-
-// The cause first, then what else went wrong on the way out, one line each.
+// The cause first, then what else went wrong on the way out, one line each: redacted, and escaped so that no text
+// from a database or plugin can drive the terminal or forge a line of its own (JSON lines in JSON log mode).
 int report(migration_host::ExitCode code, const std::string& message, const std::vector<std::string>& further = {}) {
-    report_line(message);
-    for (const auto& line : further) report_line(line);
+    migration_host::report_error_line(message, static_cast<int>(code));
+    for (const auto& line : further) migration_host::report_error_line(line, static_cast<int>(code));
     return static_cast<int>(code);
 }
 
@@ -54,6 +53,10 @@ migration_host::ExitCode run_command(const migration_host::Invocation& invocatio
 
 int migration_host::run_host(int argc, char* argv[]) {
     migration_host::setup_logging(spdlog::level::info);
+    // A fleet run that executes the host anew for each database names the database here, for its JSON log lines.
+    if (const char* target = std::getenv(migration_host::fleet_log_target_variable); target != nullptr && *target) {
+        migration_host::set_log_target(target);
+    }
     return run_reporting_errors([&] {
         const auto invocation = migration_host::parse_command_line(argc, argv);
         if (invocation.action == migration_host::Invocation::Action::show_text) {

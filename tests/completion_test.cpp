@@ -137,11 +137,12 @@ TEST_CASE("bash completion: each command's options are those its --help shows", 
         }
     }
     CHECK(completions({{"upgrade", "--for"}}) == std::set<std::string>{"--format"});
-    CHECK(completions({{"downgrade", "--for"}}).empty());  // downgrade refuses --format
+    CHECK(completions({{"downgrade", "--for"}}) == std::set<std::string>{"--format"});
+    CHECK(completions({{"config", "--for"}}).empty());  // config refuses --format
     CHECK(completions({{"--vers"}}) == std::set<std::string>{"--version"});
 }
 
-TEST_CASE("bash completion: --format, --log-level and --dialect offer the values the host accepts",
+TEST_CASE("bash completion: --format, --log-level, --log-format and --dialect offer the values the host accepts",
           "[cli][completion]") {
     const auto formats = completions({{"status", "--format", ""}});
     CHECK(formats == std::set<std::string>{"text", "json"});
@@ -163,6 +164,13 @@ TEST_CASE("bash completion: --format, --log-level and --dialect offer the values
         CHECK(run_host({"--log-level", level, "--no-default-plugins", "plugins"}).exit_code == 0);
     }
     CHECK(completions({{"--log-level=w"}}) == std::set<std::string>{"--log-level=warn"});
+
+    const auto log_formats = completions({{"--log-format", ""}});
+    CHECK(log_formats == std::set<std::string>{"text", "json"});
+    for (const auto& format : log_formats) {
+        INFO("--log-format " << format);
+        CHECK(run_host({"--log-format", format, "--no-default-plugins", "plugins"}).exit_code == 0);
+    }
 
     const auto dialects = completions({{"sql", "upgrade", "--dialect", ""}});
     CHECK(dialects.size() == 3);

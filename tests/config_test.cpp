@@ -113,6 +113,7 @@ TEST_CASE("every global option: command line over environment over target sectio
          "(none)"},
         {"no-default-plugins", {"--no-default-plugins"}, "true", "0", "false", "yes", "true", "off", "false", "false"},
         {"log-level", {"--log-level", "error"}, "error", "warn", "warn", "trace", "trace", "off", "off", "info"},
+        {"log-format", {"--log-format", "json"}, "json", "text", "text", "json", "json", "text", "text", "text"},
         {"connect-timeout", {"--connect-timeout", "11"}, "11", "12", "12", "13", "13", "14", "14", "15"},
         {"lock-timeout", {"--lock-timeout", "0"}, "0", "21", "21", "22", "22", "23", "23", "60"},
         {"statement-timeout", {"--statement-timeout", "31"}, "31", "32", "32", "33", "33", "34", "34", "0"},

@@ -435,7 +435,6 @@ TEST_CASE("fleet: usage errors in --targets and --jobs", "[sqlite][fleet]") {
         {{"downgrade", "cinder@0", "--targets", good}, "downgrade does not take --targets"},
         {{"inspect", "--jobs", "2"}, "inspect does not take --jobs"},
         {{"--dsn", db->connection_string(), "upgrade", "--targets", good}, "--targets and --dsn"},
-        {{"upgrade", "--format", "json"}, "upgrade takes --format only with --targets"},
     };
     {
         HostRun with_dsn_variable{plugin_options(), {{"MIGRATION_HOST_DSN", db->connection_string()}}, {}};

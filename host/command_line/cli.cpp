@@ -105,6 +105,9 @@ po::options_description global_options_description() {
         "do not load plugins from the default directory, only from --plugin-path");
     add("log-level", po::value<std::string>()->value_name("LEVEL"),
         "trace, debug, info (default), warn, error or off; logs go to stderr");
+    add("log-format", po::value<std::string>()->value_name("FORMAT"),
+        "text (default) or json: one JSON object per log line (time, level, message; target, track and version "
+        "where known), the error line included (see docs/output-formats.md)");
     add("connect-timeout", po::value<std::string>()->value_name("SECONDS"),
         "login timeout for the database connection, 1 to 3600 (default 15)");
     add("lock-timeout", po::value<std::string>()->value_name("SECONDS"),
@@ -339,6 +342,7 @@ Invocation parse_command_line(int argc, const char* const argv[]) {
     invocation.command_line_sources = command_line_values(values);
     resolve_global_options(invocation.command_line_sources, invocation.global, effective);
     spdlog::set_level(*parse_log_level(invocation.global.log_level));
+    set_log_format(*parse_log_format(invocation.global.log_format));
     for (const auto& line : effective) spdlog::debug("option {}", line);
 
     if (invocation.command.empty()) throw usage_error("no command given");

@@ -39,6 +39,7 @@ struct GlobalOptions {
     std::optional<std::filesystem::path> config_file;  // the configuration file read, if any
     std::optional<std::string> target;                 // its [target.NAME] section in use, if any
     std::string log_level = "info";
+    std::string log_format = "text";  // --log-format: "text" or "json" (one object per line)
     std::uint32_t connect_timeout_seconds = 15;   // 1..3600
     std::uint32_t lock_timeout_seconds = 60;      // 0..86400
     std::uint32_t statement_timeout_seconds = 0;  // 0..86400, 0: no bound
@@ -55,7 +56,9 @@ enum class OutputFormat { text, json };
 // Options that only some commands take; each command's entry in the command table lists the ones it uses, and
 // giving one to another command is a usage error.
 struct CommandOptions {
-    OutputFormat format = OutputFormat::text;   // --format: plugins, status, plan, history, validate, inspect, verify, sql
+    // --format: plugins, status, plan, history, validate, inspect, verify, sql, and the writing commands (upgrade,
+    // downgrade, stamp, repair, unlock)
+    OutputFormat format = OutputFormat::text;
     bool format_given = false;                  // whether --format was given at all
     bool check = false;                         // status --check: exit non-zero when anything needs attention
     std::optional<std::string> dialect;         // sql --dialect sqlite|mysql|postgresql (instead of a connection)

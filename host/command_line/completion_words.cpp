@@ -15,6 +15,7 @@ namespace migration_host::completion {
 Completion value_completion(const OptionSummary& option) {
     if (option.name == "format") return {Completion::Kind::words, output_format_names()};
     if (option.name == "log-level") return {Completion::Kind::words, log_level_names()};
+    if (option.name == "log-format") return {Completion::Kind::words, log_format_names()};
     if (option.name == "dialect") {
         // The SDK's dialects, by the names sql --dialect reads (Dialect::named, schema::dialect_from_name).
         std::vector<std::string> names;

@@ -5,7 +5,7 @@
 namespace migration_host {
 
 ExitCode run_downgrade(const Invocation& invocation) {
-    return run_and_render(run_request(invocation, RunRequest::Kind::downgrade));
+    return run_and_render(run_request(invocation, RunRequest::Kind::downgrade), invocation.options.format);
 }
 
 }  // namespace migration_host

@@ -23,6 +23,7 @@
 
 #include "command_line/config.hpp"
 #include "command_line/fleet_console.hpp"
+#include "command_line/logging.hpp"
 #include "command_line/output.hpp"
 #include "command_line/terminal_text.hpp"
 #include "database/connection_target.hpp"
@@ -313,6 +314,7 @@ ChildCommand command_for(const Invocation& invocation, const FleetTarget& target
         if (given.name == "target" && target.configured_name) continue;
         command.arguments.insert(command.arguments.end(), given.tokens.begin(), given.tokens.end());
     }
+    command.environment.emplace_back(fleet_log_target_variable, target.name);
     if (target.configured_name) {
         command.environment.emplace_back(environment_variable_for("target"), *target.configured_name);
     } else {
@@ -341,6 +343,7 @@ int run_fleet(const Invocation& invocation, const std::function<int(const Invoca
         spdlog::debug("fleet: one thread after loading the plugins: each database's run is a fork of this process");
     }
     launcher.run_one = [&](std::size_t index) {
+        set_log_target(targets[index].name);  // in the forked child: its JSON log lines name its database
         Invocation one = invocation;
         one.global = targets[index].global;
         one.options.targets_file.reset();

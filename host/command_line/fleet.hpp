@@ -12,6 +12,11 @@
 
 namespace migration_host {
 
+// The variable through which a fleet run that executes the host anew gives each child its target's name (its label),
+// which the child's JSON log lines carry as "target". Not an option: the environment's other MIGRATION_HOST_
+// variables are left alone.
+inline constexpr const char* fleet_log_target_variable = "MIGRATION_HOST_FLEET_TARGET";
+
 // One database of a fleet run.
 struct FleetTarget {
     // The target as the file writes it, a connection string with its password redacted: what --shard hashes, and

@@ -5,7 +5,7 @@
 namespace migration_host {
 
 ExitCode run_repair(const Invocation& invocation) {
-    return run_and_render(run_request(invocation, RunRequest::Kind::repair));
+    return run_and_render(run_request(invocation, RunRequest::Kind::repair), invocation.options.format);
 }
 
 }  // namespace migration_host

@@ -8,6 +8,7 @@
 #include <string>
 #include <type_traits>
 
+#include "command_line/logging.hpp"
 #include "command_line/output.hpp"
 #include "command_line/result_json.hpp"
 
@@ -43,6 +44,7 @@ void RunLog::on_event(const RunEvent& event) {
                 spdlog::info("created {}", what.table);
             } else if constexpr (std::is_same_v<Event, run_event::StepResumed>) {
                 const StepDescription& step = what.step;
+                set_log_step(step.track, step.version);
                 if (what.after) {
                     spdlog::info("resuming {}@{} after statement {} of {}, recorded by the interrupted attempt",
                                  step.track, step.version, *what.after, what.statements);
@@ -52,6 +54,8 @@ void RunLog::on_event(const RunEvent& event) {
                                  step.track, step.version);
                 }
             } else if constexpr (std::is_same_v<Event, run_event::StepStarted>) {
+                // Until the step ends, every log line (the plugin's too) is about it: JSON lines say which.
+                set_log_step(what.step.track, what.step.version);
                 spdlog::info("running {} from plugin {} {}", what.step.label, what.step.plugin_id,
                              what.step.plugin_version);
             } else if constexpr (std::is_same_v<Event, run_event::StepStillRunning>) {
@@ -59,6 +63,11 @@ void RunLog::on_event(const RunEvent& event) {
                              what.waiting ? ": " + *what.waiting : std::string());
             } else if constexpr (std::is_same_v<Event, run_event::Warning>) {
                 spdlog::warn("{}", what.message);
+            } else if constexpr (std::is_same_v<Event, run_event::StepFinished> ||
+                                 std::is_same_v<Event, run_event::StepFailed> ||
+                                 std::is_same_v<Event, run_event::Finished> ||
+                                 std::is_same_v<Event, run_event::Failed>) {
+                clear_log_step();
             }
         },
         event.what);

@@ -7,7 +7,7 @@
 namespace migration_host {
 
 // The log's view of a run (stderr, through spdlog): steps as they start, the host's tables created, waits for the
-// lock, warnings.
+// lock, warnings. While a step runs, the JSON log lines carry its track and version (set_log_step).
 class RunLog final : public RunObserver {
 public:
     void on_event(const RunEvent& event) override;

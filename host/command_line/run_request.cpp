@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "command_line/run_json_result.hpp"
 #include "command_line/run_output.hpp"
 
 namespace migration_host {
@@ -37,10 +38,35 @@ RunRequest run_request(const Invocation& invocation, RunRequest::Kind kind) {
     return request;
 }
 
-ExitCode run_and_render(const RunRequest& request) {
+namespace {
+
+const char* command_name(RunRequest::Kind kind) {
+    switch (kind) {
+        case RunRequest::Kind::upgrade: return "upgrade";
+        case RunRequest::Kind::downgrade: return "downgrade";
+        case RunRequest::Kind::stamp: return "stamp";
+        case RunRequest::Kind::repair: return "repair";
+    }
+    return "?";
+}
+
+}  // namespace
+
+ExitCode run_and_render(const RunRequest& request, OutputFormat format) {
     RunLog log;
-    RunTextResult text;
-    run_writing_command(request, RunReporter({&log, &text}));
+    if (format == OutputFormat::text) {
+        RunTextResult text;
+        run_writing_command(request, RunReporter({&log, &text}));
+        return ExitCode::success;
+    }
+    RunJsonResult document(command_name(request.kind));
+    try {
+        run_writing_command(request, RunReporter({&log, &document}));
+    } catch (...) {
+        document.print();  // the runner reported the failure (run_event::Failed) before it threw
+        throw;
+    }
+    document.print();
     return ExitCode::success;
 }
 

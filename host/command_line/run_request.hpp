@@ -11,7 +11,8 @@ namespace migration_host {
 // TRACK@VERSION the other commands take (throws HostError(usage) naming the command for one that does not parse).
 RunRequest run_request(const Invocation& invocation, RunRequest::Kind kind);
 
-// Runs `request` as the runner does, rendering its events as text lines on stdout and log lines on stderr.
-ExitCode run_and_render(const RunRequest& request);
+// Runs `request` as the runner does, rendering its events as log lines on stderr and, on stdout, as text lines or
+// (`format` json) one JSON document, printed for a failed run too, before its failure goes on to the top level.
+ExitCode run_and_render(const RunRequest& request, OutputFormat format);
 
 }  // namespace migration_host

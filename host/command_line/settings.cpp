@@ -53,9 +53,9 @@ const SwitchOption switch_options[] = {
 
 // The global options the environment and the configuration file can set, in the order `config` shows them.
 const std::vector<std::string> configurable_options = {
-    "dsn",          "plugin-path",       "no-default-plugins", "log-level",           "connect-timeout",
-    "lock-timeout", "statement-timeout", "skip-broken-plugins", "allow-insecure-plugins", "scratch-dsn",
-    "allow-connection-key", "expect-database"};
+    "dsn",          "plugin-path",       "no-default-plugins",  "log-level",              "log-format",
+    "connect-timeout", "lock-timeout",   "statement-timeout",   "skip-broken-plugins",    "allow-insecure-plugins",
+    "scratch-dsn",  "allow-connection-key", "expect-database"};
 
 // What a configuration file may say: the options above; password-file or password-env for its DSN; at the top
 // level also the target to use when neither --target nor MIGRATION_HOST_TARGET names one.
@@ -121,6 +121,12 @@ std::string log_level_value(const SourcedValue& sourced) {
     return value;
 }
 
+std::string log_format_value(const SourcedValue& sourced) {
+    const std::string& value = sourced.values.front();
+    if (!parse_log_format(value)) throw usage_error(invalid(sourced, value, "expected text or json"));
+    return value;
+}
+
 std::uint32_t seconds_value(const SecondsOption& option, const SourcedValue& sourced) {
     const auto& text = sourced.values.front();
     const auto seconds = parse_bounded_number(text, option.min, option.max);
@@ -162,6 +168,7 @@ void check_file_values(const ConfigFile& file) {
     for (const auto& [name, section] : file.targets) sections.push_back(&section);
     for (const auto* section : sections) {
         if (const auto it = section->find("log-level"); it != section->end()) log_level_value(it->second);
+        if (const auto it = section->find("log-format"); it != section->end()) log_format_value(it->second);
         if (const auto it = section->find("shard"); it != section->end()) shard_value(it->second);
         for (const auto& option : seconds_options) {
             if (const auto it = section->find(option.name); it != section->end()) seconds_value(option, it->second);
@@ -406,6 +413,8 @@ void resolve_global_options(const SourcedValues& command_line, GlobalOptions& gl
 
     if (const auto* level = sources.find("log-level")) global.log_level = log_level_value(*level);
     show("log-level", global.log_level, origin_of("log-level"));
+    if (const auto* format = sources.find("log-format")) global.log_format = log_format_value(*format);
+    show("log-format", global.log_format, origin_of("log-format"));
 
     for (const auto& option : seconds_options) {
         if (const auto* sourced = sources.find(option.name)) global.*option.field = seconds_value(option, *sourced);

@@ -5,7 +5,7 @@
 namespace migration_host {
 
 ExitCode run_stamp(const Invocation& invocation) {
-    return run_and_render(run_request(invocation, RunRequest::Kind::stamp));
+    return run_and_render(run_request(invocation, RunRequest::Kind::stamp), invocation.options.format);
 }
 
 }  // namespace migration_host

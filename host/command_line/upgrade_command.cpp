@@ -5,12 +5,7 @@
 namespace migration_host {
 
 ExitCode run_upgrade(const Invocation& invocation) {
-    if (invocation.options.format_given && !invocation.options.targets_file) {
-        throw HostError(ExitCode::usage,
-                        "upgrade takes --format only with --targets (for the fleet summary) (see 'migration-host "
-                        "--help')");
-    }
-    return run_and_render(run_request(invocation, RunRequest::Kind::upgrade));
+    return run_and_render(run_request(invocation, RunRequest::Kind::upgrade), invocation.options.format);
 }
 
 }  // namespace migration_host

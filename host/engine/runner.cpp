@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <map>
 #include <optional>
 #include <set>
@@ -482,7 +483,13 @@ void run_writing_command(const RunRequest& request, const RunReporter& reporter)
         reporter.report(run_event::Failed{static_cast<int>(error.code()), error.what()});
         throw;
     } catch (const odbc::Error& error) {
-        reporter.report(run_event::Failed{static_cast<int>(ExitCode::step_failed), error.what()});
+        // Worded as the top level's error line (host/top_level.cpp) words it.
+        reporter.report(
+            run_event::Failed{static_cast<int>(ExitCode::step_failed), std::string("database error: ") + error.what()});
+        throw;
+    } catch (const std::exception& error) {
+        reporter.report(run_event::Failed{static_cast<int>(ExitCode::step_failed),
+                                          std::string("unexpected error: ") + error.what()});
         throw;
     }
 }

@@ -86,9 +86,9 @@ std::string read_all_from_start(int fd) {
 std::map<std::string, std::string> without_host_variables() {
     std::map<std::string, std::string> removed;
     for (const char* option :
-         {"DSN", "PLUGIN_PATH", "NO_DEFAULT_PLUGINS", "CONFIG", "TARGET", "LOG_LEVEL", "CONNECT_TIMEOUT",
-          "LOCK_TIMEOUT", "STATEMENT_TIMEOUT", "SKIP_BROKEN_PLUGINS", "ALLOW_INSECURE_PLUGINS",
-          "FORCE_PORTABLE_LOCK", "LOCK_LEASE_SECONDS", "FAULT_AT", "FAULT_KIND", "FAULT_TRACE"}) {
+         {"DSN", "PLUGIN_PATH", "NO_DEFAULT_PLUGINS", "CONFIG", "TARGET", "LOG_LEVEL", "LOG_FORMAT", "CONNECT_TIMEOUT",
+          "LOCK_TIMEOUT", "STATEMENT_TIMEOUT", "SKIP_BROKEN_PLUGINS", "ALLOW_INSECURE_PLUGINS", "FORCE_PORTABLE_LOCK",
+          "LOCK_LEASE_SECONDS", "FAULT_AT", "FAULT_KIND", "FAULT_TRACE", "FLEET_TARGET"}) {
         removed.emplace(std::string("MIGRATION_HOST_") + option, "");
     }
     return removed;

@@ -67,9 +67,11 @@ std::string page_text(const fs::path& page) {
 TEST_CASE("every schema in docs/schemas is a valid Draft 2020-12 schema whose every $ref resolves within it",
           "[json_schema]") {
     const auto schemas = published_schemas();
-    // One for each document the host prints with --format json (fleet: the summary of a --targets run).
+    // One for each document the host prints with --format json (fleet: the summary of a --targets run; run: a
+    // writing command's), and for a line of --log-format json.
     for (const char* document :
-         {"plugins", "status", "plan", "history", "validate", "inspect", "verify", "sql", "fleet"}) {
+         {"plugins", "status", "plan", "history", "validate", "inspect", "verify", "sql", "fleet", "run", "unlock",
+          "log-line"}) {
         INFO(document);
         CHECK(std::find(schemas.begin(), schemas.end(), document) != schemas.end());
     }

@@ -391,9 +391,43 @@ TEST_CASE("the earlier layouts' sizes are where each minor version ended", "[abi
     CHECK(MH_MIGRATION_SIZE_1_0 == offsetof(mh_migration, checksum));
     CHECK(MH_MIGRATION_SIZE_1_1 == sizeof(mh_migration));
     CHECK(MH_HOST_API_SIZE_1_1 == offsetof(mh_host_api, sql_exec_params));
-    CHECK(MH_HOST_API_SIZE_1_1 < sizeof(mh_host_api));
+    CHECK(MH_HOST_API_SIZE_1_2 == offsetof(mh_host_api, progress_report));
+    CHECK(MH_HOST_API_SIZE_1_3 == MH_HOST_API_SIZE_1_2);  // 1.3 added a flag, and no member
+    CHECK(MH_HOST_API_SIZE_1_3 < sizeof(mh_host_api));
     CHECK(migration_host::StepExecutor::api().struct_size == sizeof(mh_host_api));
-    CHECK(migration_host::StepExecutor::api().abi_minor == 3);  // 1.3 added a flag, and no member: the sizes stand
+    CHECK(migration_host::StepExecutor::api().abi_minor == 4);
+    CHECK(migration_host::StepExecutor::api().progress_report != nullptr);
+}
+
+// --- ABI 1.4 ---
+
+// A host of 1.3, whose table ends before progress_report (the member NULL, as nothing is there on a real 1.3 host).
+int32_t as_1_3_host(const mh_host_api* api, mh_host_context* context) {
+    mh_host_api old_host = *api;
+    old_host.struct_size = MH_HOST_API_SIZE_1_3;
+    old_host.abi_minor = 3;
+    old_host.progress_report = nullptr;
+    return body_step(&old_host, context);
+}
+
+TEST_CASE("sqlite: a 1.4 SDK step that reports progress runs on a 1.3 host, its reports left out",
+          "[sqlite][operations][abi]") {
+    const auto database = TestDatabase::create(Backend::sqlite);
+    if (!database) return;
+    database->execute("CREATE TABLE t (id INTEGER, note TEXT)");
+    bool had_progress = true;
+    const auto result = run_step(
+        *database,
+        [&](sdk::Host& host) {
+            had_progress = host.has_progress();
+            sdk::Op(host).insert("t", {"id", "note"}, {{"1", "a"}, {"2", "b"}, {"3", std::nullopt}});
+            host.progress(3, 3, "rows");
+        },
+        &as_1_3_host);
+    INFO(result.error);
+    CHECK(result.succeeded);
+    CHECK_FALSE(had_progress);
+    CHECK(database->scalar("SELECT COUNT(*) FROM t") == std::optional<std::string>("3"));
 }
 
 }  // namespace

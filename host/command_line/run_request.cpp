@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "command_line/progress_display.hpp"
 #include "command_line/run_output.hpp"
 
 namespace migration_host {
@@ -39,8 +40,10 @@ RunRequest run_request(const Invocation& invocation, RunRequest::Kind kind) {
 
 ExitCode run_and_render(const RunRequest& request) {
     RunLog log;
+    ProgressDisplay progress(ProgressDisplay::style_for_stderr());
     RunTextResult text;
-    run_writing_command(request, RunReporter({&log, &text}));
+    // The progress display before the text result: a bar is cleared at a step's end before its result line.
+    run_writing_command(request, RunReporter({&log, &progress, &text}));
     return ExitCode::success;
 }
 

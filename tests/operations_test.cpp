@@ -8,8 +8,10 @@
 #include <boost/dll/shared_library.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "database/database.hpp"
@@ -431,3 +433,50 @@ TEST_CASE("sqlite: a 1.4 SDK step that reports progress runs on a 1.3 host, its 
 }
 
 }  // namespace
+
+namespace {
+
+struct RecordingSink final : migration_host::ProgressSink {
+    std::vector<std::string> reports;
+    void report(std::uint64_t done, std::uint64_t total, std::string_view unit) noexcept override {
+        reports.push_back(std::to_string(done) + "/" + std::to_string(total) + " " + std::string(unit));
+    }
+};
+
+}  // namespace
+
+TEST_CASE("sqlite: a step's first progress report reaches the host's sink at once, as given; offline none",
+          "[sqlite][operations][abi]") {
+    const auto database = TestDatabase::create(Backend::sqlite);
+    if (!database) return;
+    migration_host::odbc::Connection connection(test_support::odbc_environment(), database->connection_string(), 15);
+    const auto info = migration_host::describe_database(connection);
+    RecordingSink sink;
+    std::function<void(sdk::Host&)> body = [](sdk::Host& host) {
+        // The first passes; the rest fall within the host's interval after it, or pass later: never more than
+        // reported, never out of order, each as given.
+        host.api()->progress_report(host.context(), 12000, 0, nullptr);
+        for (std::uint64_t done = 1; done <= 3; ++done) host.progress(done, 3, "rows");
+    };
+    g_body = &body;
+
+    migration_host::StepExecutor online(&connection, info);
+    online.set_progress_sink(&sink);
+    REQUIRE(online.run(&body_step, "online", "").succeeded);
+    REQUIRE_FALSE(sink.reports.empty());
+    CHECK(sink.reports.front() == "12000/0 items");
+    CHECK(sink.reports.size() <= 4);
+    char last = '0';
+    for (std::size_t i = 1; i < sink.reports.size(); ++i) {
+        const std::string& report = sink.reports[i];
+        CHECK(report.substr(1) == "/3 rows");
+        CHECK(report[0] > last);  // in order: an earlier report never comes after a later one
+        last = report[0];
+    }
+
+    sink.reports.clear();
+    migration_host::StepExecutor offline(nullptr, info);
+    offline.set_progress_sink(&sink);
+    REQUIRE(offline.run(&body_step, "offline", "").succeeded);
+    CHECK(sink.reports.empty());
+}

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <string>
 
 namespace migration_host::status_line {
 namespace {
@@ -18,11 +19,18 @@ std::mutex& line_mutex() {
     return mutex;
 }
 std::atomic<bool> shown{false};
+std::string& drawn() {  // the line shown, while `shown`
+    static std::string text;
+    return text;
+}
 
 }  // namespace
 
 void show(std::string_view text) {
     const std::lock_guard lock(line_mutex());
+    // The same line again (a step reporting the same count) is not redrawn: over a slow link every byte shows.
+    if (shown.load(std::memory_order_relaxed) && drawn() == text) return;
+    drawn() = text;
     std::fflush(stdout);  // what the command printed comes before the line, not after it
     std::fwrite(erase_line.data(), 1, erase_line.size(), stderr);
     std::fwrite(text.data(), 1, text.size(), stderr);

@@ -26,6 +26,8 @@ public:
         } catch (const std::exception& error) {
             // An observer that fails to show progress must not fail the step, nor unwind through the plugin.
             spdlog::debug("progress of {} not shown: {}", step_.label, error.what());
+        } catch (...) {
+            spdlog::debug("progress of {} not shown", step_.label);
         }
     }
 

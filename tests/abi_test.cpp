@@ -68,3 +68,21 @@ TEST_CASE("a plugin library exports the entry function and nothing else", "[abi]
     }
     CHECK(exported == std::string(MH_PLUGIN_ENTRY_SYMBOL) + " ");
 }
+
+TEST_CASE("each earlier layout of mh_host_api ends before what a later minor version appended", "[abi]") {
+    CHECK(MH_ABI_VERSION_MINOR == 4u);
+    mh_host_api table{};
+    // What a 1.3 (or 1.2) host passes: bound parameters, no progress reports.
+    table.struct_size = MH_HOST_API_SIZE_1_3;
+    CHECK(MH_STRUCT_HAS(&table, mh_host_api, query_run_params));
+    CHECK_FALSE(MH_STRUCT_HAS(&table, mh_host_api, progress_report));
+    // What a 1.1 (or 1.0) host passes: neither.
+    table.struct_size = MH_HOST_API_SIZE_1_1;
+    CHECK(MH_STRUCT_HAS(&table, mh_host_api, odbc_connection));
+    CHECK_FALSE(MH_STRUCT_HAS(&table, mh_host_api, sql_exec_params));
+    // This header's own.
+    table.struct_size = sizeof(mh_host_api);
+    CHECK(MH_STRUCT_HAS(&table, mh_host_api, progress_report));
+    const mh_host_api* none = nullptr;
+    CHECK_FALSE(MH_STRUCT_HAS(none, mh_host_api, progress_report));
+}

@@ -8,8 +8,10 @@
 #include <boost/dll/shared_library.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "database/database.hpp"
@@ -391,9 +393,90 @@ TEST_CASE("the earlier layouts' sizes are where each minor version ended", "[abi
     CHECK(MH_MIGRATION_SIZE_1_0 == offsetof(mh_migration, checksum));
     CHECK(MH_MIGRATION_SIZE_1_1 == sizeof(mh_migration));
     CHECK(MH_HOST_API_SIZE_1_1 == offsetof(mh_host_api, sql_exec_params));
-    CHECK(MH_HOST_API_SIZE_1_1 < sizeof(mh_host_api));
+    CHECK(MH_HOST_API_SIZE_1_2 == offsetof(mh_host_api, progress_report));
+    CHECK(MH_HOST_API_SIZE_1_3 == MH_HOST_API_SIZE_1_2);  // 1.3 added a flag, and no member
+    CHECK(MH_HOST_API_SIZE_1_3 < sizeof(mh_host_api));
     CHECK(migration_host::StepExecutor::api().struct_size == sizeof(mh_host_api));
-    CHECK(migration_host::StepExecutor::api().abi_minor == 3);  // 1.3 added a flag, and no member: the sizes stand
+    CHECK(migration_host::StepExecutor::api().abi_minor == 4);
+    CHECK(migration_host::StepExecutor::api().progress_report != nullptr);
+}
+
+// --- ABI 1.4 ---
+
+// A host of 1.3, whose table ends before progress_report (the member NULL, as nothing is there on a real 1.3 host).
+int32_t as_1_3_host(const mh_host_api* api, mh_host_context* context) {
+    mh_host_api old_host = *api;
+    old_host.struct_size = MH_HOST_API_SIZE_1_3;
+    old_host.abi_minor = 3;
+    old_host.progress_report = nullptr;
+    return body_step(&old_host, context);
+}
+
+TEST_CASE("sqlite: a 1.4 SDK step that reports progress runs on a 1.3 host, its reports left out",
+          "[sqlite][operations][abi]") {
+    const auto database = TestDatabase::create(Backend::sqlite);
+    if (!database) return;
+    database->execute("CREATE TABLE t (id INTEGER, note TEXT)");
+    bool had_progress = true;
+    const auto result = run_step(
+        *database,
+        [&](sdk::Host& host) {
+            had_progress = host.has_progress();
+            sdk::Op(host).insert("t", {"id", "note"}, {{"1", "a"}, {"2", "b"}, {"3", std::nullopt}});
+            host.progress(3, 3, "rows");
+        },
+        &as_1_3_host);
+    INFO(result.error);
+    CHECK(result.succeeded);
+    CHECK_FALSE(had_progress);
+    CHECK(database->scalar("SELECT COUNT(*) FROM t") == std::optional<std::string>("3"));
 }
 
 }  // namespace
+
+namespace {
+
+struct RecordingSink final : migration_host::ProgressSink {
+    std::vector<std::string> reports;
+    void report(std::uint64_t done, std::uint64_t total, std::string_view unit) noexcept override {
+        reports.push_back(std::to_string(done) + "/" + std::to_string(total) + " " + std::string(unit));
+    }
+};
+
+}  // namespace
+
+TEST_CASE("sqlite: a step's first progress report reaches the host's sink at once, as given; offline none",
+          "[sqlite][operations][abi]") {
+    const auto database = TestDatabase::create(Backend::sqlite);
+    if (!database) return;
+    migration_host::odbc::Connection connection(test_support::odbc_environment(), database->connection_string(), 15);
+    const auto info = migration_host::describe_database(connection);
+    RecordingSink sink;
+    std::function<void(sdk::Host&)> body = [](sdk::Host& host) {
+        // The first passes; the rest fall within the host's interval after it, or pass later: never more than
+        // reported, never out of order, each as given.
+        host.api()->progress_report(host.context(), 12000, 0, nullptr);
+        for (std::uint64_t done = 1; done <= 3; ++done) host.progress(done, 3, "rows");
+    };
+    g_body = &body;
+
+    migration_host::StepExecutor online(&connection, info);
+    online.set_progress_sink(&sink);
+    REQUIRE(online.run(&body_step, "online", "").succeeded);
+    REQUIRE_FALSE(sink.reports.empty());
+    CHECK(sink.reports.front() == "12000/0 items");
+    CHECK(sink.reports.size() <= 4);
+    char last = '0';
+    for (std::size_t i = 1; i < sink.reports.size(); ++i) {
+        const std::string& report = sink.reports[i];
+        CHECK(report.substr(1) == "/3 rows");
+        CHECK(report[0] > last);  // in order: an earlier report never comes after a later one
+        last = report[0];
+    }
+
+    sink.reports.clear();
+    migration_host::StepExecutor offline(nullptr, info);
+    offline.set_progress_sink(&sink);
+    REQUIRE(offline.run(&body_step, "offline", "").succeeded);
+    CHECK(sink.reports.empty());
+}

@@ -18,6 +18,7 @@
 
 #include "bounded_list.hpp"
 #include "command_line/output.hpp"
+#include "command_line/status_line.hpp"
 #include "command_line/terminal_text.hpp"
 #include "database/redact.hpp"
 
@@ -97,6 +98,7 @@ protected:
         spdlog::memory_buf_t formatted;
         formatter_->format(redacted, formatted);
         flush_output();  // what the command printed before this line comes before it
+        status_line::clear();  // and a progress bar drawn in place goes first
         std::fwrite(formatted.data(), 1, formatted.size(), stderr);
     }
     void flush_() override { std::fflush(stderr); }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "bounded_list.hpp"
+#include "command_line/status_line.hpp"
 #include "command_line/terminal_text.hpp"
 #include "database/redact.hpp"
 
@@ -35,6 +36,7 @@ nlohmann::json redacted(const nlohmann::json& value, const std::vector<std::stri
 bool flushing_every_line = false;
 
 void write_stdout(const std::string& text) {
+    status_line::clear();  // stdout may be the terminal a bar is drawn on
     std::fwrite(text.data(), 1, text.size(), stdout);
     if (flushing_every_line) std::fflush(stdout);
 }
@@ -54,6 +56,7 @@ void flush_output() { std::fflush(stdout); }
 
 void print_error_line(std::string_view text) {
     flush_output();
+    status_line::clear();
     const std::string line = bounded_line(escape_nonprintable(redact_secrets(text)));
     std::fprintf(stderr, "migration-host: error: %s\n", line.c_str());
 }

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "command_line/progress_display.hpp"
 #include "command_line/run_json_result.hpp"
 #include "command_line/run_output.hpp"
 
@@ -54,14 +55,16 @@ const char* command_name(RunRequest::Kind kind) {
 
 ExitCode run_and_render(const RunRequest& request, OutputFormat format) {
     RunLog log;
+    // The progress display before the result: a bar is cleared at a step's end before its result line.
+    ProgressDisplay progress(ProgressDisplay::style_for_stderr());
     if (format == OutputFormat::text) {
         RunTextResult text;
-        run_writing_command(request, RunReporter({&log, &text}));
+        run_writing_command(request, RunReporter({&log, &progress, &text}));
         return ExitCode::success;
     }
     RunJsonResult document(command_name(request.kind));
     try {
-        run_writing_command(request, RunReporter({&log, &document}));
+        run_writing_command(request, RunReporter({&log, &progress, &document}));
     } catch (...) {
         document.print();  // the runner reported the failure (run_event::Failed) before it threw
         throw;

@@ -76,6 +76,15 @@ struct StepStillRunning {
     std::chrono::seconds elapsed{0};
     std::optional<std::string> waiting;
 };
+// How far the step has come, as its plugin reported it (mh_host_api.progress_report, ABI 1.4): the latest report,
+// at most one every StepExecutor::progress_interval (200 ms) per step, on the run's thread, between the step's
+// StepStarted and its StepFinished or StepFailed. Nothing is reported for a step whose plugin does not report.
+struct StepProgress {
+    StepDescription step;
+    std::uint64_t done = 0;
+    std::uint64_t total = 0;  // 0: the plugin does not know
+    std::string unit;         // "rows", ...; "items" when the plugin gave none. Plugin text: escape it to show it
+};
 // The step failed; the run's own failure (its exit code and message) follows as Failed.
 struct StepFailed {
     StepDescription step;
@@ -118,11 +127,11 @@ struct Failed {
 
 }  // namespace run_event
 
-using RunEventKind = std::variant<run_event::Started, run_event::LockWaiting, run_event::LockAcquired,
-                                  run_event::TableCreated, run_event::StepResumed, run_event::StepStarted,
-                                  run_event::StepStillRunning, run_event::StepFinished,
-                                  run_event::StepFailed, run_event::Warning, run_event::UpToDate, run_event::AlreadyAt,
-                                  run_event::VersionRecorded, run_event::Finished, run_event::Failed>;
+using RunEventKind =
+    std::variant<run_event::Started, run_event::LockWaiting, run_event::LockAcquired, run_event::TableCreated,
+                 run_event::StepResumed, run_event::StepStarted, run_event::StepStillRunning, run_event::StepProgress,
+                 run_event::StepFinished, run_event::StepFailed, run_event::Warning, run_event::UpToDate,
+                 run_event::AlreadyAt, run_event::VersionRecorded, run_event::Finished, run_event::Failed>;
 
 struct RunEvent {
     std::chrono::steady_clock::time_point at;
@@ -131,7 +140,8 @@ struct RunEvent {
 
 // Renders or records a run's events (text lines, the log, a JSON document, a fleet's live view). Observers only
 // observe: they never change what the run does. Called one event at a time, in the order things happen: on the run's
-// thread, except StepStillRunning, which comes from a watch thread while the run's thread is inside the step.
+// thread, except StepStillRunning, which comes from a watch thread while the run's thread is inside the step (and
+// may come between two StepProgress of the step).
 class RunObserver {
 public:
     virtual ~RunObserver() = default;

@@ -19,6 +19,7 @@
 #include "engine/locking.hpp"
 #include "engine/offline.hpp"
 #include "engine/step_journal.hpp"
+#include "engine/step_progress.hpp"
 #include "engine/step_transaction.hpp"
 #include "engine/step_watch.hpp"
 #include "engine/upgrade_checks.hpp"
@@ -70,10 +71,16 @@ HistoryEntry history_entry(const Step& step, const std::string& direction) {
     return entry;
 }
 
-// The step's own code, reported while it runs long (StepWatch) and not a moment after.
+// The step's own code, reported while it runs long (StepWatch) and not a moment after, with the progress it reports.
 StepResult run_watched(StepExecutor& executor, mh_step_fn function, const std::string& library, const Session& session,
                        const StepDescription& description, const RunReporter& reporter) {
     const StepWatch watch(session, description, reporter);
+    StepProgressReporter progress(description, reporter);
+    struct ProgressFor {
+        StepExecutor& executor;
+        ~ProgressFor() { executor.set_progress_sink(nullptr); }
+    } const progress_for_this_step{executor};
+    executor.set_progress_sink(&progress);
     return executor.run(function, description.label, library);
 }
 

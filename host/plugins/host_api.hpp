@@ -4,7 +4,9 @@
 
 #include <migration_host/plugin.h>
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +50,17 @@ public:
     virtual bool excused(std::size_t number, const odbc::Diagnostic& diagnostic) noexcept = 0;
 };
 
+// Where a live step's progress reports (mh_host_api.progress_report, ABI 1.4) go: the engine's run events
+// (engine/step_progress.hpp). The host API passes one on at most every `StepExecutor::progress_interval`, the latest,
+// and drops the rest; called on the step's thread, from a C function: must not throw.
+class ProgressSink {
+public:
+    virtual ~ProgressSink() = default;
+    // `done` of `total` (0: unknown) `unit` ("items" when the plugin gave none), as the plugin gave them; `unit` is
+    // valid during the call.
+    virtual void report(std::uint64_t done, std::uint64_t total, std::string_view unit) noexcept = 0;
+};
+
 // Runs plugin steps on one connection. With no connection it runs offline:
 // sql_exec records each statement instead of executing it.
 class StepExecutor {
@@ -66,6 +79,11 @@ public:
     void set_aftermath(std::string aftermath) { aftermath_ = std::move(aftermath); }
     // Online only: every statement of the next runs goes through `gate` (null: none), which must outlive them.
     void set_statement_gate(StatementGate* gate) noexcept { gate_ = gate; }
+    // Online only: the next runs' progress reports go to `sink` (null: nowhere), which must outlive them.
+    void set_progress_sink(ProgressSink* sink) noexcept { progress_ = sink; }
+    // How often at most a step's progress reports reach the sink: often enough for a bar to move smoothly, rarely
+    // enough that a plugin reporting every row costs a clock read per row, and observers little.
+    static constexpr std::chrono::milliseconds progress_interval{200};
 
     // Offline only: the statements recorded by the last run, bound values in a comment beside the statement (what
     // checksums hash), and the same statements with their values apart.
@@ -87,6 +105,7 @@ private:
     std::vector<RecordedStatement> recorded_statements_;
     std::string aftermath_;  // set_aftermath's, when not empty
     StatementGate* gate_ = nullptr;
+    ProgressSink* progress_ = nullptr;
     bool query_refused_ = false;
 };
 

@@ -28,6 +28,7 @@
 #include <migration_host/plugin.hpp>
 #include <migration_host/schema.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -258,13 +259,16 @@ void renumber_volume_types(const Op& op, NewId&& new_id) {
         op.execute("PRAGMA defer_foreign_keys = ON");
     }
     const auto types = op.rows("SELECT id FROM volume_types ORDER BY created_at, id");
+    std::uint64_t done = 0;
     for (const auto& type : types) {
         const std::string old_id = type[0].value_or("");
-        const std::optional<std::string> id = new_id(old_id);
-        if (!id) continue;
-        op.update("volumes", {{"volume_type_id", *id}}, "volume_type_id = ?", {old_id});
-        op.update("volume_type_extra_specs", {{"volume_type_id", *id}}, "volume_type_id = ?", {old_id});
-        op.update("volume_types", {{"id", *id}}, "id = ?", {old_id});
+        if (const std::optional<std::string> id = new_id(old_id)) {
+            op.update("volumes", {{"volume_type_id", *id}}, "volume_type_id = ?", {old_id});
+            op.update("volume_type_extra_specs", {{"volume_type_id", *id}}, "volume_type_id = ?", {old_id});
+            op.update("volume_types", {{"id", *id}}, "id = ?", {old_id});
+        }
+        // A deployment with thousands of types waits on this loop (each type updates its volumes).
+        op.host().progress(++done, types.size(), "volume types");
     }
 }
 

@@ -19,6 +19,8 @@
 #include <thread>
 #include <utility>
 
+#include "host_environment.hpp"
+
 #ifndef MIGRATION_HOST_EXECUTABLE
 #error "MIGRATION_HOST_EXECUTABLE must be defined by the build"
 #endif
@@ -94,8 +96,8 @@ std::map<std::string, std::string> without_host_variables() {
     return removed;
 }
 
-// The child's environment as run_host gives it: this process's, with the
-// host's own variables removed unless `run` sets them.
+}  // namespace
+
 std::vector<std::string> host_environment(const HostRun& run) {
     std::map<std::string, std::string> variables;
     for (char** entry = environ; *entry != nullptr; ++entry) {
@@ -116,8 +118,6 @@ std::vector<std::string> host_environment(const HostRun& run) {
     for (const auto& [name, value] : variables) result.push_back(name + "=" + value);
     return result;
 }
-
-}  // namespace
 
 BackgroundHost::BackgroundHost(BackgroundHost&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),

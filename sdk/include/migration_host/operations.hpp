@@ -26,6 +26,7 @@
 #include <migration_host/schema.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -93,10 +94,12 @@ public:
     }
 
     // INSERT INTO table (columns) VALUES (?, ...), once per row, values bound (Alembic's
-    // bulk_insert). Each row has one value per column.
+    // bulk_insert). Each row has one value per column. Reports its progress in rows
+    // (Host::progress) as it goes.
     void insert(std::string_view table, const std::vector<std::string>& columns, const std::vector<Values>& rows) const {
         const std::string sql = "INSERT INTO " + q(table) + " (" + schema::detail::column_list(columns, dialect_) +
                                 ") VALUES (" + markers(columns.size()) + ")";
+        std::uint64_t done = 0;
         for (const Values& row : rows) {
             if (row.size() != columns.size()) {
                 throw std::invalid_argument("insert into '" + std::string(table) + "': a row has " +
@@ -104,6 +107,7 @@ public:
                                             std::to_string(columns.size()) + " columns");
             }
             host_.exec(sql, row);
+            host_.progress(++done, rows.size(), "rows");
         }
     }
 

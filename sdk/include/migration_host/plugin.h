@@ -47,7 +47,8 @@
  * that added them. History: 1.0 first release; 1.1 mh_migration.checksum;
  * 1.2 mh_host_api.sql_exec_params and query_run_params (bound parameters);
  * 1.3 the flag MH_MIGRATION_RESTARTABLE (no layout change: a bit in the
- * existing mh_migration.flags).
+ * existing mh_migration.flags); 1.4 mh_host_api.progress_report (a long step
+ * says how far it has come).
  * MH_*_SIZE_1_N (after the structs) name each earlier layout's size, so that a
  * plugin can say which layout it fills in.
  *
@@ -65,7 +66,7 @@ extern "C" {
 #endif
 
 #define MH_ABI_VERSION_MAJOR 1u
-#define MH_ABI_VERSION_MINOR 3u
+#define MH_ABI_VERSION_MINOR 4u
 
 /* "MHPL" in ASCII: the first check that a descriptor really is one. */
 #define MH_PLUGIN_MAGIC 0x4D48504Cu
@@ -231,6 +232,23 @@ typedef struct mh_host_api {
      * Returns as query_run. */
     int32_t (*query_run_params)(mh_host_context *ctx, const char *sql, const char *const *values,
                                 uint32_t value_count, mh_row_fn on_row, void *user);
+
+    /* --- ABI 1.4 --- (check MH_STRUCT_HAS(host, mh_host_api, progress_report)
+     * first: a host before 1.4 has no such member) */
+
+    /* Says how far the step has come through a long piece of work: `done` of
+     * `total` units, `total` 0 when the step does not know it. `unit` names
+     * what is counted ("rows", "volume types"), UTF-8, NUL-terminated,
+     * borrowed for the call; NULL stands for "items". The host shows the
+     * latest report to the operator (a bar on a terminal, a log line every
+     * few seconds elsewhere) and to its run observers: it keeps only the
+     * latest, passes one on at most every few hundred milliseconds, and costs
+     * little enough per call (a clock read when nothing is passed on) to be
+     * called once per row. Reports need not grow (a step may count a second
+     * piece of work from 0) and `done` may exceed `total`; each is shown as
+     * given. Thread: the step's own, during its call, like every function
+     * here. Never fails; offline (see odbc_connection) it does nothing. */
+    void (*progress_report)(mh_host_context *ctx, uint64_t done, uint64_t total, const char *unit);
 } mh_host_api;
 
 /*
@@ -356,6 +374,8 @@ typedef const mh_plugin_descriptor *(*mh_plugin_entry_fn)(uint32_t host_abi_majo
 #define MH_MIGRATION_SIZE_1_1 ((uint32_t)(offsetof(mh_migration, checksum) + sizeof(const char *)))
 #define MH_HOST_API_SIZE_1_0 ((uint32_t)offsetof(mh_host_api, sql_exec_params))
 #define MH_HOST_API_SIZE_1_1 MH_HOST_API_SIZE_1_0 /* 1.1 added nothing to mh_host_api */
+#define MH_HOST_API_SIZE_1_2 ((uint32_t)offsetof(mh_host_api, progress_report))
+#define MH_HOST_API_SIZE_1_3 MH_HOST_API_SIZE_1_2 /* 1.3 added a flag, no member */
 #define MH_PLUGIN_DESCRIPTOR_SIZE_1_0 ((uint32_t)sizeof(mh_plugin_descriptor)) /* unchanged since */
 
 #ifdef __cplusplus

@@ -117,6 +117,15 @@ public:
     void warn(std::string_view message) const { log(MH_LOG_WARN, message); }
     void error(std::string_view message) const { log(MH_LOG_ERROR, message); }
 
+    // True when the host takes progress reports (ABI 1.4 or later).
+    bool has_progress() const noexcept { return MH_STRUCT_HAS(api_, mh_host_api, progress_report); }
+    // Says that `done` of `total` `unit` (total 0: unknown) of the step's long work are done; see
+    // mh_host_api.progress_report. Cheap enough to call once per row. On a host older than 1.4 it does nothing, so
+    // a step never needs to check: progress is something to show, never something a step depends on.
+    void progress(std::uint64_t done, std::uint64_t total, const char* unit = "rows") const noexcept {
+        if (has_progress()) api_->progress_report(context_, done, total, unit);
+    }
+
     const mh_host_api* api() const noexcept { return api_; }
     mh_host_context* context() const noexcept { return context_; }
 

@@ -155,7 +155,7 @@ TEST_CASE("mysql: a misspelt DATABASE key is refused, and a connection with no c
     CHECK_FALSE(db->version_of("cinder").has_value());
 }
 
-TEST_CASE("sqlite: a misspelt Database key is refused and creates no file; --allow-connection-key passes a key on",
+TEST_CASE("sqlite: a misspelt Database key is refused and creates no file, and --allow-connection-key passes a key on",
           "[connect][cli][sqlite]") {
     const auto db = TestDatabase::create(Backend::sqlite);
     if (!db) return;

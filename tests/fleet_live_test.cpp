@@ -203,7 +203,7 @@ TEST_CASE("fleet live: a PostgreSQL database waiting on the run lock shows its w
     check_lock_wait_streams(Backend::postgresql);
 }
 
-TEST_CASE("fleet live: on a terminal a status line is redrawn around the relayed lines; NO_COLOR turns it off",
+TEST_CASE("fleet live: on a terminal a status line is redrawn around the relayed lines, and NO_COLOR turns it off",
           "[sqlite][fleet]") {
     std::vector<std::unique_ptr<TestDatabase>> databases;
     std::string sections;

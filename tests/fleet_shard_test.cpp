@@ -180,7 +180,7 @@ TEST_CASE("fleet shard: a name's weights are SplitMix64's outputs seeded with it
     }
 }
 
-TEST_CASE("fleet shard: each name has one shard; from 8 to 9 shards only the new one takes names, about 1/9 of them",
+TEST_CASE("fleet shard: each name has one shard, and from 8 to 9 shards only the new one takes about 1/9 of them",
           "[fleet][shard]") {
     for (const std::size_t count : {64, 10000}) {
         INFO(count << " names");
@@ -255,7 +255,7 @@ TEST_CASE("fleet shard: from 8 to 9 shard processes, at most 2/9 of 64 targets c
     CHECK(moved * 9 <= 2 * 64);
 }
 
-TEST_CASE("fleet shard: the summary names the shard; a shard that owns no target succeeds and says so",
+TEST_CASE("fleet shard: the summary names the shard, and a shard that owns no target succeeds and says so",
           "[sqlite][fleet][shard]") {
     const auto db = TestDatabase::create(Backend::sqlite);
     REQUIRE(db);

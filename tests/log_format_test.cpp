@@ -52,19 +52,9 @@ std::string write_file(const std::string& directory, const std::string& name, co
     return path;
 }
 
-// The JSON log lines a fleet parent relayed from its children, whatever it puts before each (a label, or nothing).
-std::string relayed_json_lines(const std::string& err) {
-    std::istringstream lines(err);
-    std::string line, json_lines;
-    while (std::getline(lines, line)) {
-        const auto start = line.find("{\"time\":");
-        if (start != std::string::npos) json_lines += line.substr(start) + "\n";
-    }
-    return json_lines;
-}
-
-// A fleet of two SQLite databases, named by configured targets, run with --log-format json; the children's lines
-// each carry their own target. `plugin_dir`: the plugins (thread_at_load's thread makes the children exec the host).
+// A fleet of two SQLite databases, named by configured targets, run with --log-format json: every line on stderr is
+// a JSON log line (the children's, relayed as they are, and the parent's report as each database ends), and each
+// carries the target it is about. `plugin_dir`: the plugins (thread_at_load's thread makes the children exec the host).
 void check_fleet_child_lines(const std::string& plugin_dir, const std::string& track) {
     const auto first = TestDatabase::create(Backend::sqlite);
     const auto second = TestDatabase::create(Backend::sqlite);
@@ -79,7 +69,14 @@ void check_fleet_child_lines(const std::string& plugin_dir, const std::string& t
                                          std::nullopt});
     INFO(result.all());
     REQUIRE(result.exit_code == 0);
-    const auto lines = parse_lines_against_schema(relayed_json_lines(result.err), "log-line");
+    const auto lines = parse_lines_against_schema(result.err, "log-line");
+    REQUIRE(lines.size() == line_count(result.err));
+    for (const std::string name : {"cell1", "cell2"}) {
+        const json ended = line_containing(lines, "] " + name + ": exit 0 (ok)");
+        REQUIRE(ended.is_object());
+        CHECK(ended.at("target") == name);
+        CHECK(ended.at("level") == "info");
+    }
     std::vector<std::string> seen;
     for (const auto& line : lines) {
         INFO(line.dump());
@@ -99,7 +96,7 @@ void check_fleet_child_lines(const std::string& plugin_dir, const std::string& t
 
 }  // namespace
 
-TEST_CASE("--log-format json: each line an object; a step's lines carry its track and version",
+TEST_CASE("log-format json: each line an object, and a step's lines carry its track and version",
           "[sqlite][log_format]") {
     const auto db = TestDatabase::create(Backend::sqlite);
     const auto result = run_with(*db, cinder, {"--log-format", "json", "upgrade", "cinder@2"});
@@ -149,7 +146,7 @@ TEST_CASE(
     CHECK_FALSE(last.contains("track"));  // the run is over; the line is about the run
 }
 
-TEST_CASE("--log-format from the environment and the configuration file; a bad value is a usage error",
+TEST_CASE("log-format from the environment and the configuration file, and a bad value is a usage error",
           "[sqlite][log_format]") {
     const auto db = TestDatabase::create(Backend::sqlite);
     const auto from_environment =
@@ -172,10 +169,10 @@ TEST_CASE("--log-format from the environment and the configuration file; a bad v
     CHECK(bad.exit_code == 2);
 }
 
-TEST_CASE("--log-format json in a fleet: each forked child's lines carry its target", "[sqlite][fleet][log_format]") {
+TEST_CASE("log-format json in a fleet: each forked child's lines carry its target", "[sqlite][fleet][log_format]") {
     check_fleet_child_lines(CINDER_PLUGIN_DIR, "cinder");
 }
 
-TEST_CASE("--log-format json in a fleet: each child executed anew carries its target", "[sqlite][fleet][log_format]") {
+TEST_CASE("log-format json in a fleet: each child executed anew carries its target", "[sqlite][fleet][log_format]") {
     check_fleet_child_lines(TEST_PLUGIN_ROOT "/thread_at_load", "threaded");
 }

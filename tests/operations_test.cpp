@@ -445,7 +445,7 @@ struct RecordingSink final : migration_host::ProgressSink {
 
 }  // namespace
 
-TEST_CASE("sqlite: a step's first progress report reaches the host's sink at once, as given; offline none",
+TEST_CASE("sqlite: a step's first progress report reaches the host's sink at once, as given, and offline none does",
           "[sqlite][operations][abi]") {
     const auto database = TestDatabase::create(Backend::sqlite);
     if (!database) return;

@@ -140,7 +140,7 @@ TEST_CASE("upgrade --format json: a failed step's document (PostgreSQL)", "[post
     check_failed_step_json(Backend::postgresql);
 }
 
-TEST_CASE("--format json: a run that fails before it connects still prints its document", "[sqlite][run_json]") {
+TEST_CASE("run JSON: a run that fails before it connects still prints its document", "[sqlite][run_json]") {
     const auto db = TestDatabase::create(Backend::sqlite);
     const TempDir temp;
     const auto missing = temp.path + "/no-such-directory";

@@ -754,7 +754,7 @@ TEST_CASE(
     CHECK(script.out.find("VALUES (20, 'two\r\nlines');") != std::string::npos);
 }
 
-TEST_CASE("sql: a SQLite statement that is not valid UTF-8 is written as it is; JSON, which cannot hold it, refuses",
+TEST_CASE("sql: a SQLite statement not valid UTF-8 is written as it is, and JSON (which cannot hold it) refuses",
           "[sqlite]") {
     const std::map<std::string, std::string> environment{{"MIGRATION_HOST_TEST_HAZARD", "invalid_utf8_statement"}};
     const auto text = run_sql({hazards_plugin_dir}, {"upgrade", "--dialect", "sqlite"}, std::nullopt, environment);

@@ -62,10 +62,14 @@ std::string clean(const std::string& text) {
 }
 
 // One line as each database ends: its name, how it ended and, when it failed, why.
+// In JSON log mode a log line of its own, naming the database as "target", so that the stream stays one JSON object
+// per line.
 std::string progress_line(const FleetTarget& target, const FleetOutcome& outcome, std::size_t done, std::size_t total) {
-    return fmt::format("migration-host: [{}/{}] {}: exit {} ({}) in {:.2f} s{}\n", done, total, target.name,
-                       outcome.exit_code, exit_code_name(outcome.exit_code), outcome.seconds,
-                       outcome.exit_code == 0 ? "" : ": " + clean(outcome.cause));
+    const std::string report = fmt::format("[{}/{}] {}: exit {} ({}) in {:.2f} s{}", done, total, target.name,
+                                           outcome.exit_code, exit_code_name(outcome.exit_code), outcome.seconds,
+                                           outcome.exit_code == 0 ? "" : ": " + clean(outcome.cause));
+    if (log_format_is_json()) return json_log_line_about(target.name, outcome.exit_code != 0, report, outcome.exit_code);
+    return "migration-host: " + report + "\n";
 }
 
 std::string lowercase(std::string text) {

@@ -55,8 +55,9 @@ std::string utc_timestamp(std::chrono::system_clock::time_point time) {
 
 // One JSON log line: time, level and message, then what the context knows. Redacted here, as the text lines are;
 // JSON's escapes (non-ASCII as \u escapes too) keep every byte of a plugin's or driver's text off the terminal.
+// `target`: the fleet target the line is about, when not this process's own (log_context's).
 std::string json_log_line(std::chrono::system_clock::time_point time, std::string_view level, std::string_view message,
-                          std::optional<int> exit_code) {
+                          std::optional<int> exit_code, std::optional<std::string_view> target = std::nullopt) {
     nlohmann::ordered_json line;
     line["time"] = utc_timestamp(time);
     line["level"] = std::string(level);
@@ -64,7 +65,11 @@ std::string json_log_line(std::chrono::system_clock::time_point time, std::strin
     {
         LogContext& context = log_context();
         const std::lock_guard<std::mutex> lock(context.mutex);
-        if (context.target) line["target"] = redact_secrets(*context.target);
+        if (target) {
+            line["target"] = redact_secrets(*target);
+        } else if (context.target) {
+            line["target"] = redact_secrets(*context.target);
+        }
         if (context.step) {
             line["track"] = context.step->first;
             line["version"] = context.step->second;
@@ -181,6 +186,12 @@ void clear_log_step() {
     LogContext& context = log_context();
     const std::lock_guard<std::mutex> lock(context.mutex);
     context.step.reset();
+}
+
+std::string json_log_line_about(std::string_view target, bool failed, std::string_view message,
+                                std::optional<int> exit_code) {
+    return json_log_line(std::chrono::system_clock::now(), failed ? "error" : "info",
+                         bounded_line(std::string(message)), failed ? exit_code : std::nullopt, target);
 }
 
 void report_error_line(std::string_view text, std::optional<int> exit_code) {

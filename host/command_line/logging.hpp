@@ -40,6 +40,11 @@ void set_log_target(std::string target);
 void set_log_step(const std::string& track, std::int64_t version);
 void clear_log_step();
 
+// A fleet parent's own line about one of its databases, as a JSON log line (with its newline) naming it as
+// "target": level info, or error with the database's `exit_code` when it `failed`; redacted and bounded.
+std::string json_log_line_about(std::string_view target, bool failed, std::string_view message,
+                               std::optional<int> exit_code);
+
 // The top level's error line on stderr: "migration-host: error: TEXT", or in JSON log mode a log line of level
 // error with `exit_code` (when known), redacted and bounded alike.
 void report_error_line(std::string_view text, std::optional<int> exit_code);

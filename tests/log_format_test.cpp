@@ -121,7 +121,7 @@ TEST_CASE("log-format json: each line an object, and a step's lines carry its tr
 }
 
 TEST_CASE(
-    "--log-format json: a plugin's own line in a step carries the step, escaped; the error line is JSON with "
+    "log-format json: a plugin's own line in a step carries the step, escaped, and the error line is JSON with "
     "the exit code",
     "[sqlite][log_format]") {
     const auto db = TestDatabase::create(Backend::sqlite);

@@ -734,7 +734,7 @@ TEST_CASE("sql: a SQLite rebuild without guards (a plugin built with an older SD
 
 TEST_CASE(
     "sql: a CR LF line end inside a literal of a step's own SQL stops the script where sqlite3 and mariadb "
-    "would drop the CR; psql keeps it",
+    "would drop the CR, while psql keeps it",
     "[sqlite]") {
     const std::map<std::string, std::string> environment{{"MIGRATION_HOST_TEST_HAZARD", "crlf_statement"}};
     for (const char* dialect : {"sqlite", "mysql"}) {

@@ -81,17 +81,6 @@ std::size_t columns_of(const std::string& line) {
     return columns;
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        const auto end = std::min(text.find('\n', start), text.size());
-        lines.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return lines;
-}
-
 // The first line of `text` that starts with `start` and holds `part`; "" for none.
 std::string line_with(const std::string& text, const std::string& start, const std::string& part) {
     for (const auto& line : lines_of(text)) {

@@ -91,17 +91,6 @@ std::vector<std::string> text_block(const json& table, Backend backend) {
     return lines;
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        const auto end = std::min(text.find('\n', start), text.size());
-        lines.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return lines;
-}
-
 // The whole text output: one block per table, a blank line between blocks.
 std::vector<std::string> text_of(const json& document, Backend backend) {
     std::vector<std::string> lines;

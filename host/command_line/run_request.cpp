@@ -39,20 +39,6 @@ RunRequest run_request(const Invocation& invocation, RunRequest::Kind kind) {
     return request;
 }
 
-namespace {
-
-const char* command_name(RunRequest::Kind kind) {
-    switch (kind) {
-        case RunRequest::Kind::upgrade: return "upgrade";
-        case RunRequest::Kind::downgrade: return "downgrade";
-        case RunRequest::Kind::stamp: return "stamp";
-        case RunRequest::Kind::repair: return "repair";
-    }
-    return "?";
-}
-
-}  // namespace
-
 ExitCode run_and_render(const RunRequest& request, OutputFormat format) {
     RunLog log;
     // The progress display before the result: a bar is cleared at a step's end before its result line.

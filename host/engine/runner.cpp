@@ -461,6 +461,8 @@ void run_repair(const RunRequest& request, const LoadedCatalog& loaded, const Se
                                                target.version == attempt.to_version});
 }
 
+}  // namespace
+
 const char* command_name(RunRequest::Kind kind) {
     switch (kind) {
         case RunRequest::Kind::upgrade: return "upgrade";
@@ -470,8 +472,6 @@ const char* command_name(RunRequest::Kind kind) {
     }
     return "?";
 }
-
-}  // namespace
 
 void run_writing_command(const RunRequest& request, const RunReporter& reporter) {
     try {

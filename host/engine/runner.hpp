@@ -23,6 +23,9 @@ struct RunRequest {
     std::chrono::seconds lock_timeout{60};
 };
 
+// The command a request is: "upgrade", "downgrade", "stamp" or "repair" (the events' and the JSON document's name).
+const char* command_name(RunRequest::Kind kind);
+
 // The run: loads the plugins, connects, plans before the lock (so that an unknown track fails at once), takes the
 // run lock, reads the state again and plans from it (a relative target counting from the version read then), refuses
 // what the state forbids, then runs each step in its transaction (where DDL is transactional) with its version update

@@ -352,6 +352,17 @@ bool wait_for_err_text(const std::string& text, BackgroundHost& host, std::chron
     return false;
 }
 
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        const auto end = std::min(text.find('\n', start), text.size());
+        lines.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return lines;
+}
+
 std::size_t line_count(const std::string& text) {
     std::size_t count = 0;
     std::size_t start = 0;

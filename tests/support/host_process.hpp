@@ -96,6 +96,9 @@ std::vector<std::string> error_lines(const std::string& text);
 // The lines of `text` the host logged at level warning or above ("2026-01-01T00:00:00.000Z warning ..."), in order.
 std::vector<std::string> warning_lines(const std::string& text);
 
+// The lines of `text`, without their newlines (a last line without one included).
+std::vector<std::string> lines_of(const std::string& text);
+
 // The number of non-empty lines in `text`.
 std::size_t line_count(const std::string& text);
 
